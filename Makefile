@@ -1,0 +1,64 @@
+# research-ci: every target creates or reuses what it needs. A fresh machine needs only
+# python3, make and git: uv is bootstrapped into .tools/, the environment comes from uv.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+# The TFDV environment is kept apart from the engine's (TFDV pins numpy<2, pandas<2).
+DATA_VENV := .venv-data
+DATA_LOCK := locks/data/requirements.txt
+DEMO_DIR := build/demo
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install install-data lint format typecheck test test-fast docs demo benchmark clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced ## Create or update .venv from uv.lock.
+
+$(DATA_VENV)/.synced: $(DATA_LOCK) pyproject.toml | $(UV)
+	$(UV) venv --allow-existing --python $(PYTHON) $(DATA_VENV)
+	$(UV) pip sync --python $(DATA_VENV)/bin/python $(DATA_LOCK)
+	$(UV) pip install --python $(DATA_VENV)/bin/python --no-deps -e .
+	@touch $@
+
+install-data: $(DATA_VENV)/.synced ## Create or update the TFDV environment .venv-data.
+
+format: install ## Reformat the code (black, ruff --fix).
+	$(BIN)/black scripts tests benchmarks
+	$(BIN)/ruff check --fix scripts tests benchmarks
+
+lint: install ## black --check, ruff, mypy --strict.
+	$(BIN)/black --check scripts tests benchmarks
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/mypy
+
+docs: install ## Build the mkdocs site with --strict.
+	$(BIN)/python -m research_ci rubric --markdown --output docs/rubric.md --check
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+test: install install-data lint docs ## The whole suite: lint, docs, pytest with coverage.
+	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python \
+	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-report=xml:build/coverage.xml
+
+demo: install install-data ## Bake a sample project, check it, write its badge, print the summary.
+	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python $(BIN)/python benchmarks/demo.py $(DEMO_DIR)
+
+benchmark: install install-data ## Print the speed figures (check parallelism, data statistics).
+	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python $(BIN)/python benchmarks/run_all.py
+
+clean: ## Remove build output (keeps the environments).
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -1,0 +1,83 @@
+"""The ``research-ci`` command line: a lazy group that imports each subcommand on demand.
+
+Subcommands live in their own modules and are imported only when invoked, so ``--help``,
+``badge`` and ``summary`` never pay for TensorFlow (``data`` needs it, and imports it itself).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from research_ci import __version__
+from research_ci.errors import EXIT_USAGE, UsageError
+
+#: name -> ("module:attribute", short help shown by ``research-ci --help``)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("research_ci.check_cli:check", "Run the checks, write the report, grade the project."),
+    "badge": ("research_ci.badge_cli:badge", "Write the quality badge block into the README."),
+    "summary": ("research_ci.summary:summary", "Print the Markdown report (job summary, PR comment)."),
+    "report": ("research_ci.merge:report", "Work with reports: merge partial reports into one."),
+    "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
+    "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
+    "new": ("research_ci.scaffold:new", "Create a new research project from the template."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Subcommands in the order they are documented."""
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import the subcommand's module on first use."""
+        target = SUBCOMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target[0].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):  # pragma: no cover - programming error
+            raise TypeError(f"{target[0]} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the subcommands from the static table, without importing them."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in SUBCOMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="research-ci")
+def cli() -> None:
+    """research-ci: code quality and data validation for research repositories.
+
+    Run `research-ci check` in a project to lint, format-check, type-check and test it,
+    grade it A-F and write a JSON report; `research-ci badge` puts the grade in the README.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: maps :class:`UsageError` to one line and exit code 2."""
+    try:
+        result: Any = cli.main(args=argv, prog_name="research-ci", standalone_mode=False)
+    except UsageError as exc:
+        click.echo(f"research-ci: error: {exc}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("research-ci: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

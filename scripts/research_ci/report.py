@@ -1,0 +1,227 @@
+"""The quality report: the one data structure every other part reads or writes.
+
+Checks produce :class:`CheckResult` objects; :func:`build_report` turns them into a
+:class:`Report` with a score and a grade (see :mod:`research_ci.grade`); the report is saved
+as JSON (``schema_version`` 1, validated against ``schemas/report.schema.json``) and read back
+by ``badge``, ``summary`` and ``report merge``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from research_ci import __version__
+from research_ci.errors import UsageError
+from research_ci.fsutil import atomic_write_text
+
+SCHEMA_VERSION = 1
+CHECK_NAMES: tuple[str, ...] = ("format", "lint", "types", "tests", "data")
+Status = Literal["passed", "failed", "skipped", "error"]
+Severity = Literal["error", "warning", "notice"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One problem at one place: a lint violation, a type error, a failing test, an anomaly."""
+
+    check: str
+    file: str | None
+    line: int | None
+    col: int | None = None
+    end_line: int | None = None
+    code: str | None = None
+    message: str
+    severity: Severity = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, with ``None`` fields kept so the schema stays simple."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            check=str(data["check"]),
+            file=data.get("file"),
+            line=data.get("line"),
+            col=data.get("col"),
+            end_line=data.get("end_line"),
+            code=data.get("code"),
+            message=str(data["message"]),
+            severity=cast("Severity", data.get("severity", "error")),
+        )
+
+
+@dataclasses.dataclass(kw_only=True)
+class CheckResult:
+    """What one check found. ``metrics`` holds its figures (``lint.violations``...)."""
+
+    name: str
+    status: Status
+    summary: str
+    duration_s: float = 0.0
+    metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: status, summary, duration, the metrics flattened in, then findings."""
+        return {
+            "status": self.status,
+            "summary": self.summary,
+            "duration_s": round(self.duration_s, 3),
+            **self.metrics,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> CheckResult:
+        """Inverse of :meth:`to_dict`."""
+        reserved = {"status", "summary", "duration_s", "findings"}
+        return cls(
+            name=name,
+            status=cast("Status", data["status"]),
+            summary=str(data.get("summary", "")),
+            duration_s=float(data.get("duration_s", 0.0)),
+            metrics={key: value for key, value in data.items() if key not in reserved},
+            findings=[Finding.from_dict(item) for item in data.get("findings", [])],
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Deduction:
+    """Points taken off the score, and why (one line of the rubric applied)."""
+
+    check: str
+    points: float
+    reason: str
+
+
+@dataclasses.dataclass(kw_only=True)
+class Report:
+    """The whole report: project, checks, score, grade and the gate's verdict."""
+
+    project_name: str
+    checks: dict[str, CheckResult]
+    score: int
+    grade: str
+    deductions: list[Deduction]
+    caps: list[str]
+    minimum_grade: str
+    coverage_threshold: float
+    gate_passed: bool
+    gate_reasons: list[str]
+    generated_at: str = dataclasses.field(
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    )
+    tool_version: str = __version__
+    report_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document described by ``schemas/report.schema.json``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "research-ci", "version": self.tool_version},
+            "generated_at": self.generated_at,
+            "project": {"name": self.project_name},
+            "report_url": self.report_url,
+            "settings": {
+                "minimum_grade": self.minimum_grade,
+                "coverage_threshold": self.coverage_threshold,
+            },
+            "checks": {name: result.to_dict() for name, result in self.checks.items()},
+            "score": self.score,
+            "grade": self.grade,
+            "rubric": {
+                "deductions": [dataclasses.asdict(item) for item in self.deductions],
+                "caps": list(self.caps),
+            },
+            "gate": {"passed": self.gate_passed, "reasons": list(self.gate_reasons)},
+        }
+
+    def to_json(self) -> str:
+        """Pretty, stable JSON with a trailing newline."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def findings(self) -> list[Finding]:
+        """Every finding of every check, in check order."""
+        return [finding for result in self.checks.values() for finding in result.findings]
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, shipped inside the package."""
+    text = resources.files("research_ci").joinpath("schemas/report.schema.json").read_text("utf-8")
+    return cast("dict[str, Any]", json.loads(text))
+
+
+def validate_report_dict(data: dict[str, Any], *, source: str) -> None:
+    """Raise :class:`UsageError` unless ``data`` is a report this version understands."""
+    import jsonschema  # noqa: PLC0415  (slow import, only needed when reading reports)
+
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise UsageError(
+            f"{source}: report schema_version {version} is newer than this research-ci "
+            f"understands ({SCHEMA_VERSION}); upgrade research-ci"
+        )
+    validator = jsonschema.Draft202012Validator(report_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise UsageError(f"{source}: not a research-ci report: {where}: {error.message}")
+
+
+def report_from_dict(data: dict[str, Any]) -> Report:
+    """Build a :class:`Report` from its (already validated) JSON form."""
+    settings = data["settings"]
+    return Report(
+        project_name=data["project"]["name"],
+        checks={
+            name: CheckResult.from_dict(name, result) for name, result in data["checks"].items()
+        },
+        score=int(data["score"]),
+        grade=str(data["grade"]),
+        deductions=[Deduction(**item) for item in data["rubric"]["deductions"]],
+        caps=list(data["rubric"]["caps"]),
+        minimum_grade=str(settings["minimum_grade"]),
+        coverage_threshold=float(settings["coverage_threshold"]),
+        gate_passed=bool(data["gate"]["passed"]),
+        gate_reasons=list(data["gate"]["reasons"]),
+        generated_at=str(data["generated_at"]),
+        tool_version=str(data["tool"]["version"]),
+        report_url=data.get("report_url"),
+    )
+
+
+def load_report(path: Path) -> Report:
+    """Read and validate a JSON report; every problem is a one-line :class:`UsageError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"report not found: {path} (run `research-ci check` first or pass --report)"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read report {path}: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{path}:{exc.lineno}: report is not valid JSON: {exc.msg}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
+    validate_report_dict(data, source=str(path))
+    return report_from_dict(data)
+
+
+def save_report(report: Report, path: Path) -> None:
+    """Write the report atomically."""
+    atomic_write_text(path, report.to_json())
