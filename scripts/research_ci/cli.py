@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
     "new": ("research_ci.scaffold:new", "Create a new research project from the template."),
+    "github": ("research_ci.github.cli:github", "GitHub glue: sticky PR comment, badge commit."),
 }
 
 

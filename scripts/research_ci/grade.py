@@ -13,7 +13,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 
-from research_ci.report import CheckResult, Deduction
+from research_ci.report import CHECK_NAMES, CheckResult, Deduction, Report
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D", "F")
 #: Lowest score of each grade; below the last one the grade is F.
@@ -160,4 +160,37 @@ def rubric_markdown() -> str:
         penalties=PENALTIES,
         caps=CAPS,
         error_penalty=ERROR_PENALTY,
+    )
+
+
+def build_report(
+    *,
+    project_name: str,
+    checks: Mapping[str, CheckResult],
+    minimum_grade: str,
+    coverage_threshold: float,
+    report_url: str | None = None,
+) -> Report:
+    """Score the checks and decide the gate: every check passed or skipped, grade >= minimum."""
+    ordered = {name: checks[name] for name in CHECK_NAMES if name in checks}
+    scored = score_checks(ordered)
+    reasons = [
+        f"{name}: {result.status}: {result.summary}"
+        for name, result in ordered.items()
+        if result.status in ("failed", "error")
+    ]
+    if grade_rank(scored.grade) > grade_rank(minimum_grade):
+        reasons.append(f"grade {scored.grade} is below the minimum grade {minimum_grade}")
+    return Report(
+        project_name=project_name,
+        checks=ordered,
+        score=scored.score,
+        grade=scored.grade,
+        deductions=scored.deductions,
+        caps=scored.caps,
+        minimum_grade=minimum_grade,
+        coverage_threshold=coverage_threshold,
+        gate_passed=not reasons,
+        gate_reasons=reasons,
+        report_url=report_url,
     )
