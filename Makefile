@@ -14,7 +14,7 @@ DATA_LOCK := locks/data/requirements.txt
 DEMO_DIR := build/demo
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install install-data lint format typecheck test test-fast docs demo benchmark clean
+.PHONY: help install install-data lint format rubric test docs demo benchmark clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -46,8 +46,11 @@ lint: install ## black --check, ruff, mypy --strict.
 	$(BIN)/ruff check scripts tests benchmarks
 	$(BIN)/mypy
 
-docs: install ## Build the mkdocs site with --strict.
-	$(BIN)/python -m research_ci rubric --markdown --output docs/rubric.md --check
+rubric: install ## Regenerate docs/rubric.md from the grader's tables.
+	$(BIN)/research-ci rubric --output docs/rubric.md
+
+docs: install ## Build the mkdocs site with --strict (fails when docs/rubric.md is stale).
+	$(BIN)/research-ci rubric --output docs/rubric.md --check
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 test: install install-data lint docs ## The whole suite: lint, docs, pytest with coverage.

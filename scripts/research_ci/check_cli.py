@@ -1,0 +1,170 @@
+"""``research-ci check`` (run the checks, write the report, grade) and ``research-ci rubric``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.report import CHECK_NAMES, CheckResult, Report
+
+FORMATS = ("text", "json", "github")
+
+
+def _listener(enabled: bool) -> tuple[object, object]:
+    """A rich status line on stderr for interactive terminals; nothing in CI or pipes."""
+    if not enabled:
+        return None, None
+    from rich.console import Console  # noqa: PLC0415
+
+    console = Console(stderr=True)
+    status = console.status("research-ci: starting checks")
+    running: set[str] = set()
+
+    def listen(name: str, result: CheckResult | None) -> None:
+        if result is None:
+            running.add(name)
+        else:
+            running.discard(name)
+            mark = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}.get(
+                result.status, "-"
+            )
+            console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
+        if running:
+            status.update(f"research-ci: running {', '.join(sorted(running))}")
+
+    return status, listen
+
+
+@click.command()
+@click.argument(
+    "path", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@click.option(
+    "--only",
+    metavar="CHECKS",
+    help=f"Comma-separated checks to run ({','.join(CHECK_NAMES)}); "
+    "default: [tool.research-ci] checks.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the JSON report (default PATH/.research-ci/report.json).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text: terminal summary; json: the report; github: workflow-command annotations.",
+)
+@click.option(
+    "--no-install",
+    is_flag=True,
+    help="Use the existing environment (PATH/.venv, else this Python); never install.",
+)
+@click.option(
+    "--minimum-grade",
+    type=click.Choice(["A", "B", "C", "D", "F"], case_sensitive=False),
+    help="Fail under this grade (overrides [tool.research-ci] minimum-grade).",
+)
+def check(
+    path: Path,
+    only: str | None,
+    report_path: Path | None,
+    output_format: str,
+    no_install: bool,
+    minimum_grade: str | None,
+) -> int:
+    """Run format, lint, types, tests (and data) checks on the project at PATH.
+
+    Writes the JSON report, prints the result and exits 0 when the gate passes, 1 when a
+    check fails or the grade is under the minimum, 2 on a usage or configuration error.
+    """
+    from research_ci.config import load_settings, parse_checks  # noqa: PLC0415
+    from research_ci.fsutil import ensure_writable  # noqa: PLC0415
+    from research_ci.grade import build_report  # noqa: PLC0415
+    from research_ci.report import save_report  # noqa: PLC0415
+    from research_ci.runner import run_checks  # noqa: PLC0415
+
+    settings = load_settings(path)
+    selected = parse_checks(only, source="--only") if only is not None else settings.checks
+    target = report_path or settings.root / ".research-ci" / "report.json"
+    ensure_writable(target)
+
+    interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
+    status, listen = _listener(interactive)
+    if status is not None:
+        with status:  # type: ignore[attr-defined]
+            results = run_checks(settings, selected, install=not no_install, listener=listen)  # type: ignore[arg-type]
+    else:
+        results = run_checks(settings, selected, install=not no_install)
+    report = build_report(
+        project_name=settings.project_name,
+        checks=results,
+        minimum_grade=(minimum_grade or settings.minimum_grade).upper(),
+        coverage_threshold=settings.coverage_threshold,
+        report_url=settings.report_url,
+    )
+    save_report(report, target)
+    _emit(report, output_format, settings.root)
+    return EXIT_OK if report.gate_passed else EXIT_FAILED
+
+
+def _emit(report: Report, output_format: str, root: Path) -> None:
+    if output_format == "json":
+        click.echo(report.to_json(), nl=False)
+        return
+    from research_ci import output  # noqa: PLC0415
+
+    if output_format == "github":
+        workspace = os.environ.get("GITHUB_WORKSPACE")
+        click.echo(
+            output.github_commands(
+                report, root=root, workspace=Path(workspace) if workspace else None
+            ),
+            nl=False,
+        )
+    else:
+        output.print_text(report)
+
+
+@click.command()
+@click.option("--markdown", is_flag=True, help="Print Markdown (the only format for now).")
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date.")
+def rubric(markdown: bool, output_path: Path | None, check_only: bool) -> int:
+    """Print the grading rubric, generated from the table the grader uses."""
+    del markdown
+    from research_ci.fsutil import atomic_write_text  # noqa: PLC0415
+    from research_ci.grade import rubric_markdown  # noqa: PLC0415
+    from research_ci.templating import render  # noqa: PLC0415
+
+    text = render("rubric_page.md.j2", body=rubric_markdown())
+    if output_path is None:
+        click.echo(text, nl=False)
+        return EXIT_OK
+    current = output_path.read_text(encoding="utf-8") if output_path.exists() else None
+    if current == text:
+        return EXIT_OK
+    if check_only:
+        click.echo(
+            f"{output_path} is out of date: run `research-ci rubric --output {output_path}`",
+            err=True,
+        )
+        return EXIT_FAILED
+    atomic_write_text(output_path, text)
+    return EXIT_OK
+
+
+__all__ = ["UsageError", "check", "rubric"]

@@ -1,0 +1,1 @@
+"""One module per check. Each turns its tool's machine-readable output into a CheckResult."""

@@ -1,0 +1,86 @@
+"""The format check: ``black --check --diff`` with the project's ``[tool.black]``.
+
+black has no JSON output, so the check reads the unified diff it prints (a machine format):
+one finding per file, at the first changed line. Files black cannot parse are reported from
+its ``error: cannot format`` lines.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+from research_ci.checks.common import error_result, plural, relative_path
+from research_ci.config import Settings
+from research_ci.process import ToolError, run_tool
+from research_ci.report import CheckResult, Finding
+
+_HEADER = re.compile(r"^--- (?P<path>.+?)\t")
+_HUNK = re.compile(r"^@@ -(?P<line>\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
+_CANNOT = re.compile(r"^error: cannot format (?P<path>.+?): (?P<message>.*)$")
+
+
+def parse_black_diff(diff: str) -> dict[str, int]:
+    """Map each file in black's diff to the first line it would change."""
+    first_lines: dict[str, int] = {}
+    current: str | None = None
+    for line in diff.splitlines():
+        header = _HEADER.match(line)
+        if header:
+            current = header.group("path")
+            continue
+        hunk = _HUNK.match(line)
+        if hunk and current is not None and current not in first_lines:
+            first_lines[current] = max(1, int(hunk.group("line")))
+    return first_lines
+
+
+def run(settings: Settings) -> CheckResult:
+    """Run black in check mode over the project's paths."""
+    started = time.perf_counter()
+    paths = list(settings.paths) if "paths" in settings.pyproject.get("tool", {}).get(
+        "research-ci", {}
+    ) else ["."]
+    try:
+        completed = run_tool(
+            [sys.executable, "-m", "black", "--check", "--diff", "--quiet", *paths],
+            cwd=settings.root,
+            timeout_s=settings.timeout_s,
+        )
+    except ToolError as exc:
+        return error_result("format", str(exc), started)
+
+    findings = [
+        Finding(
+            check="format",
+            file=relative_path(path, settings.root),
+            line=line,
+            code="black",
+            message="black would reformat this file (run `black .`)",
+        )
+        for path, line in parse_black_diff(completed.stdout).items()
+    ]
+    for line in completed.stderr.splitlines():
+        cannot = _CANNOT.match(line.strip())
+        if cannot:
+            findings.append(
+                Finding(
+                    check="format",
+                    file=relative_path(cannot.group("path"), settings.root),
+                    line=None,
+                    code="black-parse",
+                    message=f"black cannot format this file: {cannot.group('message')}",
+                )
+            )
+    if completed.returncode not in (0, 1, 123) or (completed.returncode == 123 and not findings):
+        return error_result("format", f"black failed: {completed.tail(3)}", started)
+    count = len(findings)
+    return CheckResult(
+        name="format",
+        status="failed" if count else "passed",
+        summary=f"{plural(count, 'file')} to reformat" if count else "all files formatted",
+        duration_s=time.perf_counter() - started,
+        metrics={"files_to_reformat": count},
+        findings=findings,
+    )

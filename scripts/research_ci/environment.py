@@ -1,0 +1,94 @@
+"""The project's own Python environment, which mypy and pytest need to see its dependencies.
+
+A fresh clone has none: ``research-ci check`` then makes ``PROJECT/.venv`` with uv and installs
+the project (editable) with its ``test``/``tests``/``dev`` extras and dependency groups, plus
+pytest and pytest-cov. With ``--no-install`` it uses what is there: the project's ``.venv`` if
+present, else the Python research-ci itself runs on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from research_ci.config import Settings
+from research_ci.process import ToolError, run_tool
+
+TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
+ENV_TIMEOUT_S = 900.0
+
+
+class EnvironmentSetupError(Exception):
+    """The project's environment could not be made; the message says why, in one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectEnv:
+    """The interpreter that runs the project's tests and whose packages mypy sees."""
+
+    python: Path
+    created: bool
+    installed: tuple[str, ...]
+
+
+def uv_binary() -> Path:
+    """The uv executable that ships with research-ci (the ``uv`` package on PyPI)."""
+    from uv import find_uv_bin  # noqa: PLC0415
+
+    return Path(find_uv_bin())
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter of a virtual environment, on POSIX or Windows."""
+    posix = venv / "bin" / "python"
+    return posix if posix.exists() or sys.platform != "win32" else venv / "Scripts" / "python.exe"
+
+
+def _has_test_tools(python: Path, root: Path) -> bool:
+    probe = run_tool(
+        [python, "-c", "import pytest, pytest_cov"], cwd=root, timeout_s=120.0
+    )
+    return probe.returncode == 0
+
+
+def _uv(args: list[str | Path], settings: Settings) -> None:
+    try:
+        result = run_tool(
+            [uv_binary(), *args],
+            cwd=settings.root,
+            timeout_s=ENV_TIMEOUT_S,
+            env={"UV_PYTHON_DOWNLOADS": "never"},
+        )
+    except ToolError as exc:
+        raise EnvironmentSetupError(str(exc)) from exc
+    if result.returncode != 0:
+        raise EnvironmentSetupError(f"uv {args[0]} {args[1]} failed: {result.tail(3)}")
+
+
+def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
+    """Find or make the environment the project's types and tests checks run in."""
+    venv = settings.root / ".venv"
+    python = venv_python(venv)
+    if not install:
+        chosen = python if python.exists() else Path(sys.executable)
+        return ProjectEnv(python=chosen, created=False, installed=())
+
+    created = False
+    if not python.exists():
+        _uv(["venv", "--quiet", "--python", sys.executable, venv], settings)
+        created = True
+
+    installed: list[str] = []
+    if created and settings.has_project_table:
+        extras = settings.optional_dependency_groups()
+        target = f"{settings.root}[{','.join(extras)}]" if extras else str(settings.root)
+        args: list[str | Path] = ["pip", "install", "--quiet", "--python", python, "-e", target]
+        for group in settings.dependency_groups():
+            args += ["--group", f"{settings.root / 'pyproject.toml'}:{group}"]
+        _uv(args, settings)
+        installed.append(settings.project_name)
+    if not _has_test_tools(python, settings.root):
+        _uv(["pip", "install", "--quiet", "--python", python, *TEST_TOOLS], settings)
+        installed.extend(TEST_TOOLS)
+    return ProjectEnv(python=python, created=created, installed=tuple(installed))

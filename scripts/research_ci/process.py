@@ -1,0 +1,73 @@
+"""Run an external tool as a subprocess and capture what it printed, with a time limit."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class ToolError(Exception):
+    """A tool could not be run at all (missing executable, timeout)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Completed:
+    """Exit code, output and wall time of one tool run."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    def tail(self, lines: int = 5) -> str:
+        """The last lines of stderr (or stdout), for an error summary."""
+        text = (self.stderr.strip() or self.stdout.strip()).splitlines()
+        return " | ".join(text[-lines:])
+
+
+def run_tool(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+) -> Completed:
+    """Run ``args`` in ``cwd``; raise :class:`ToolError` when it cannot start or times out."""
+    argv = tuple(str(arg) for arg in args)
+    environment = dict(os.environ)
+    # The project's own tools must not inherit research-ci's virtual environment.
+    environment.pop("VIRTUAL_ENV", None)
+    environment.pop("PYTHONPATH", None)
+    environment.setdefault("NO_COLOR", "1")
+    if env:
+        environment.update(env)
+    started = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout_s,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"{argv[0]} not found") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"{Path(argv[0]).name} timed out after {timeout_s:g} s") from exc
+    return Completed(
+        args=argv,
+        returncode=completed.returncode,
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+        duration_s=time.perf_counter() - started,
+    )
