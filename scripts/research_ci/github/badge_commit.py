@@ -1,0 +1,128 @@
+"""Commit the refreshed README badge block and push it, only on a push to the default branch.
+
+The commit message carries ``[skip ci]`` so the push does not start another run. A push that
+loses a race with another push (non-fast-forward) fetches, rebases and tries again. The token,
+when given, reaches git through ``GIT_CONFIG_*`` environment variables (never the command
+line or the repository's config), so checkouts can keep ``persist-credentials: false``.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import os
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from research_ci.errors import UsageError
+from research_ci.github.context import ActionsContext
+
+COMMIT_MESSAGE = "chore: refresh the research-ci badge [skip ci]"
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+
+
+class PushError(Exception):
+    """The badge commit could not be pushed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BadgeCommitResult:
+    """``committed`` is False when nothing was pushed; ``reason`` says why in one sentence."""
+
+    committed: bool
+    reason: str
+    attempts: int = 0
+
+
+def git(
+    repo: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run ``git -C repo args`` and capture its output."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
+    )
+    if check and result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()
+        raise PushError(f"git {' '.join(args)} failed: {message[-1] if message else 'error'}")
+    return result
+
+
+def auth_env(repo: Path, server_url: str, token: str) -> dict[str, str]:
+    """The environment for git, with the token as an HTTP header for ``server_url``.
+
+    Nothing is added when there is no token, when the URL is not https, or when the checkout
+    already persisted its own credentials (two Authorization headers would be refused).
+    """
+    env = dict(os.environ)
+    if not token or not server_url.startswith("https://"):
+        return env
+    key = f"http.{server_url.rstrip('/')}/.extraheader"
+    if git(repo, "config", "--get-all", key, check=False).stdout.strip():
+        return env
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    count = int(env.get("GIT_CONFIG_COUNT", "0") or "0")
+    env["GIT_CONFIG_COUNT"] = str(count + 1)
+    env[f"GIT_CONFIG_KEY_{count}"] = key
+    env[f"GIT_CONFIG_VALUE_{count}"] = f"AUTHORIZATION: basic {basic}"
+    return env
+
+
+def commit_badge(
+    files: Sequence[Path],
+    context: ActionsContext,
+    *,
+    remote: str = "origin",
+    attempts: int = 3,
+    backoff_s: float = 1.0,
+) -> BadgeCommitResult:
+    """Commit ``files`` (the README) with ``[skip ci]`` and push to the default branch."""
+    if not files:
+        raise UsageError("commit-badge: no file to commit")
+    allowed, why = context.push_to_default_branch()
+    if not allowed:
+        return BadgeCommitResult(committed=False, reason=f"badge not committed: {why}")
+    branch = context.default_branch
+    assert branch is not None  # noqa: S101  (push_to_default_branch checked it)
+    repo = _toplevel(files[0])
+    relative = [str(path.resolve().relative_to(repo)) for path in files]
+    if not git(repo, "status", "--porcelain", "--", *relative).stdout.strip():
+        return BadgeCommitResult(committed=False, reason="badge unchanged: nothing to commit")
+    identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
+    git(repo, "add", "--", *relative)
+    git(repo, *identity, "commit", "--quiet", "-m", COMMIT_MESSAGE, "--", *relative)
+    env = auth_env(repo, context.server_url, context.token)
+    for attempt in range(1, attempts + 1):
+        pushed = git(repo, "push", remote, f"HEAD:refs/heads/{branch}", env=env, check=False)
+        if pushed.returncode == 0:
+            return BadgeCommitResult(
+                committed=True, reason=f"badge committed and pushed to {branch}", attempts=attempt
+            )
+        if attempt == attempts:
+            break
+        # Someone pushed in between: replay our one commit on top of theirs and try again.
+        time.sleep(backoff_s * attempt)
+        git(repo, "fetch", "--quiet", remote, branch, env=env)
+        rebased = git(repo, *identity, "rebase", "--quiet", "FETCH_HEAD", check=False)
+        if rebased.returncode != 0:
+            git(repo, "rebase", "--abort", check=False)
+            raise PushError(
+                f"cannot rebase the badge commit onto {remote}/{branch}: {rebased.stderr.strip()}"
+            )
+    detail = (pushed.stderr or pushed.stdout).strip().splitlines()
+    raise PushError(
+        f"push to {remote}/{branch} failed after {attempts} attempts: "
+        f"{detail[-1] if detail else 'error'}"
+    )
+
+
+def _toplevel(path: Path) -> Path:
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise UsageError(f"commit-badge: {path} is not in an existing directory")
+    result = git(directory, "rev-parse", "--show-toplevel", check=False)
+    if result.returncode != 0:
+        raise UsageError(f"commit-badge: {path} is not inside a git repository")
+    return Path(result.stdout.strip()).resolve()

@@ -1,0 +1,147 @@
+"""``research-ci github``: the subcommands the composite action calls.
+
+A workflow can call them itself too: ``outputs``, ``gate``, ``comment`` and ``commit-badge``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.github.api import GitHubApiError, GitHubClient
+from research_ci.github.badge_commit import PushError, commit_badge
+from research_ci.github.comment import comment_body, upsert_sticky
+from research_ci.github.context import ActionsContext, append_summary, emit, write_outputs
+from research_ci.github.outputs import gate_failures, parse_grade, step_outputs
+from research_ci.report import load_report
+
+TITLE = "research-ci"
+REPORT_OPTION = click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path(".research-ci/report.json"),
+    show_default=True,
+    help="The JSON report written by `research-ci check` or `report merge`.",
+)
+
+
+@click.group()
+def github() -> None:
+    """GitHub glue for the action: outputs, gate, sticky PR comment, badge commit."""
+
+
+@github.command()
+@REPORT_OPTION
+def outputs(report_path: Path) -> int:
+    """Write grade, score, report, coverage and anomalies to $GITHUB_OUTPUT."""
+    report = load_report(report_path)
+    write_outputs(ActionsContext.from_env(), step_outputs(report, report_path))
+    return EXIT_OK
+
+
+@github.command()
+@REPORT_OPTION
+@click.option("--minimum-grade", default="", help="Fail under this grade (A-F); '' = none.")
+def gate(report_path: Path, minimum_grade: str) -> int:
+    """Fail when the report's gate failed or the grade is under --minimum-grade.
+
+    Each reason becomes an error annotation; the exit code is 1.
+    """
+    minimum = parse_grade(minimum_grade)
+    if minimum is None:
+        raise UsageError(f"minimum-grade must be one of A, B, C, D, F; got {minimum_grade!r}")
+    report = load_report(report_path)
+    reasons = gate_failures(report, minimum)
+    for reason in reasons:
+        emit("error", reason, title=f"{TITLE}: quality gate")
+    if reasons:
+        return EXIT_FAILED
+    click.echo(f"research-ci: grade {report.grade} ({report.score}): the quality gate passed")
+    return EXIT_OK
+
+
+@github.command()
+@REPORT_OPTION
+@click.option("--pr", "pr_number", type=click.IntRange(min=1), help="Pull request number.")
+@click.option(
+    "--expect-head-sha",
+    default="",
+    help="Refuse to comment unless the pull request's head is this commit (workflow_run).",
+)
+@click.option(
+    "--summary-fallback/--no-summary-fallback",
+    default=True,
+    show_default=True,
+    help="When commenting is not allowed, append the summary to $GITHUB_STEP_SUMMARY.",
+)
+def comment(
+    report_path: Path, pr_number: int | None, expect_head_sha: str, summary_fallback: bool
+) -> int:
+    """Create or update the one sticky research-ci comment on the pull request.
+
+    Outside pull requests this does nothing. A read-only token (pull requests from forks)
+    or a missing one degrades to a notice, with the summary in the job summary: exit 0.
+    """
+    context = ActionsContext.from_env()
+    number = pr_number or context.pull_request_number
+    if number is None:
+        click.echo("research-ci: not a pull request: no comment")
+        return EXIT_OK
+    report = load_report(report_path)
+    body = comment_body(report)
+    if not context.token or not context.repository:
+        return _degrade(context, body, "no GitHub token or repository", summary_fallback)
+    client = GitHubClient(context.api_url, context.token, context.repository)
+    try:
+        if expect_head_sha:
+            head = client.get_pull_request(number).get("head", {}).get("sha")
+            if head != expect_head_sha:
+                emit(
+                    "warning",
+                    f"pull request #{number} has moved on ({head}), not commenting for "
+                    f"{expect_head_sha}",
+                    title=TITLE,
+                )
+                return EXIT_OK
+        result = upsert_sticky(client, number, body)
+    except GitHubApiError as exc:
+        if exc.is_permission_problem:
+            return _degrade(context, body, str(exc), summary_fallback)
+        emit("warning", f"could not comment on pull request #{number}: {exc}", title=TITLE)
+        return EXIT_OK
+    click.echo(f"research-ci: comment {result.outcome} on #{number}: {result.url}")
+    return EXIT_OK
+
+
+def _degrade(context: ActionsContext, body: str, why: str, summary_fallback: bool) -> int:
+    emit(
+        "notice",
+        f"cannot comment on this pull request ({why}); the summary is in the job summary. "
+        "For pull requests from forks, see the workflow_run pattern in docs/security.md.",
+        title=TITLE,
+    )
+    if summary_fallback:
+        append_summary(context, body)
+    return EXIT_OK
+
+
+@github.command("commit-badge")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push to.")
+@click.option("--attempts", type=click.IntRange(min=1), default=3, show_default=True)
+def commit_badge_command(files: tuple[Path, ...], remote: str, attempts: int) -> int:
+    """Commit the refreshed badge block (default: README.md) with [skip ci] and push it.
+
+    Only on a push to the default branch; retried on a non-fast-forward.
+    """
+    paths = list(files) or [Path("README.md")]
+    try:
+        result = commit_badge(paths, ActionsContext.from_env(), remote=remote, attempts=attempts)
+    except PushError as exc:
+        emit("error", str(exc), title=f"{TITLE}: badge commit")
+        return EXIT_FAILED
+    click.echo(f"research-ci: {result.reason}")
+    return EXIT_OK

@@ -1,0 +1,66 @@
+"""The sticky pull-request comment: one per pull request, updated in place.
+
+It is found again by the hidden marker that
+:func:`research_ci.summary.render_summary` puts at its top.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from research_ci.github.api import GitHubClient
+from research_ci.report import Report
+
+MARKER = "<!-- research-ci:summary -->"
+#: GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker.
+COMMENT_LIMIT = 65_536
+MAX_SUMMARY_CHARS = COMMENT_LIMIT - 1_024
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CommentResult:
+    """What happened to the sticky comment, and its id and URL."""
+
+    outcome: Outcome
+    comment_id: int
+    url: str
+
+
+def comment_body(report: Report) -> str:
+    """The comment's Markdown: the report summary, with the marker on the first line."""
+    from research_ci.summary import render_summary  # noqa: PLC0415  (jinja2, only when used)
+
+    body: str = render_summary(report, max_chars=MAX_SUMMARY_CHARS)
+    if MARKER not in body:
+        body = f"{MARKER}\n{body}"
+    return body
+
+
+def find_sticky(comments: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first comment that carries the marker at its top.
+
+    A quote of the marker further down in someone's reply does not count.
+    """
+    for comment in comments:
+        body = comment.get("body")
+        if isinstance(body, str) and body.lstrip().startswith(MARKER):
+            return comment
+    return None
+
+
+def upsert_sticky(client: GitHubClient, number: int, body: str) -> CommentResult:
+    """Create the sticky comment on pull request ``number``, or update the existing one."""
+    existing = find_sticky(client.list_issue_comments(number))
+    if existing is None:
+        created = client.create_issue_comment(number, body)
+        return CommentResult("created", int(created.get("id", 0)), str(created.get("html_url", "")))
+    comment_id = int(existing["id"])
+    url = str(existing.get("html_url", ""))
+    if existing.get("body") == body:
+        return CommentResult("unchanged", comment_id, url)
+    updated = client.update_issue_comment(comment_id, body)
+    return CommentResult("updated", comment_id, str(updated.get("html_url", url)))
