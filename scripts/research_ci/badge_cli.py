@@ -1,0 +1,121 @@
+"""``research-ci badge``: write the badge block into the README (and SVG badges on request).
+
+Only command-line plumbing lives here: which files, which report, what to print and the exit
+code. The badges are :mod:`research_ci.badge`, the README editing is :mod:`research_ci.readme`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from research_ci.badge import Badge, badge_svg, report_badges
+from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.fsutil import atomic_write_bytes, atomic_write_text
+from research_ci.readme import read_readme, render_block, update_readme_bytes
+from research_ci.report import load_report
+
+
+def _check_directory(directory: Path) -> None:
+    """Refuse a directory that cannot exist (it or an ancestor is a regular file)."""
+    target = directory
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir():
+        raise UsageError(f"cannot write SVG badges to {directory}: {target} is not a directory")
+
+
+def svg_files(badges: list[Badge], directory: Path, *, link: str | None) -> dict[Path, str]:
+    """``{DIR/<key>.svg: svg text}`` for every badge."""
+    return {directory / f"{badge.key}.svg": badge_svg(badge, link=link) for badge in badges}
+
+
+def _stale_svgs(files: dict[Path, str]) -> list[Path]:
+    stale = []
+    for path, text in files.items():
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != text:
+            stale.append(path)
+    return stale
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="The JSON report to read. [default: PATH/.research-ci/report.json]",
+)
+@click.option(
+    "--readme",
+    "readme_path",
+    type=click.Path(path_type=Path),
+    help="The README to update. [default: PATH/README.md]",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 when the README (or the --svg badges) are out of date.",
+)
+@click.option(
+    "--svg",
+    "svg_dir",
+    type=click.Path(path_type=Path),
+    help="Also write one self-contained SVG per badge into this directory (quality.svg...).",
+)
+@click.option(
+    "--link",
+    help="URL every badge links to. [default: the report's report_url, if any]",
+)
+def badge(
+    *,
+    path: Path,
+    report_path: Path | None,
+    readme_path: Path | None,
+    check: bool,
+    svg_dir: Path | None,
+    link: str | None,
+) -> int:
+    """Write the quality badges between the research-ci markers in the README.
+
+    The block sits between <!-- research-ci:badges:start --> and
+    <!-- research-ci:badges:end -->; when absent it is inserted under the first heading.
+    Nothing outside the markers changes, and a second run changes nothing.
+    """
+    if not path.is_dir():
+        raise UsageError(f"not a directory: {path}")
+    report = load_report(report_path or path / ".research-ci" / "report.json")
+    readme = readme_path or path / "README.md"
+    link = link or report.report_url
+    badges = report_badges(report)
+    data = read_readme(readme)
+    new_data = update_readme_bytes(data, render_block(badges, link=link), source=str(readme))
+    svgs = svg_files(badges, svg_dir, link=link) if svg_dir is not None else {}
+    stale_svgs = _stale_svgs(svgs)
+    if check:
+        stale = ([readme] if new_data != data else []) + stale_svgs
+        if stale:
+            names = ", ".join(str(item) for item in stale)
+            click.echo(
+                f"research-ci: badges are out of date in {names}; run `research-ci badge`",
+                err=True,
+            )
+            return EXIT_FAILED
+        click.echo(f"{readme}: badges are up to date")
+        return EXIT_OK
+    if svg_dir is not None:
+        _check_directory(svg_dir)
+        for svg_path in stale_svgs:
+            atomic_write_text(svg_path, svgs[svg_path])
+        click.echo(f"{svg_dir}: {len(stale_svgs)} of {len(svgs)} SVG badges written")
+    if new_data != data:
+        atomic_write_bytes(readme, new_data)
+        click.echo(f"{readme}: badges updated ({report.grade} ({report.score}))")
+    else:
+        click.echo(f"{readme}: badges already up to date")
+    return EXIT_OK

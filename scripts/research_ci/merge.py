@@ -1,0 +1,165 @@
+"""``research-ci report merge``: partial reports (one per CI job) into one graded report.
+
+A CI run often splits the checks across jobs (lint in one, a test matrix over Python
+versions in others). Each job writes a partial report; :func:`merge_reports` combines them and
+grades the result again with :func:`research_ci.grade.build_report`:
+
+* different checks: the union;
+* the same check in several reports: status is the worst (error > failed > passed >
+  skipped, so skipped + passed = passed); test counts are summed (each leg of the matrix
+  ran the tests); coverage is the minimum (the matrix is only as covered as its weakest leg;
+  combining coverage data files properly is ``coverage combine``'s job, before ``check``);
+  the format/lint/types counts are the number of distinct findings, at least the largest
+  single count; findings and data anomalies are concatenated without exact repeats;
+  the duration is the longest (the jobs ran side by side);
+* settings: the strictest minimum grade and the highest coverage threshold;
+* reports of different projects are refused.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from research_ci.errors import EXIT_OK, UsageError
+from research_ci.findings import deduplicated
+from research_ci.grade import build_report, grade_rank
+from research_ci.report import CheckResult, Report, Status, load_report, save_report
+
+#: Worst last: the merged status is the one with the highest rank.
+STATUS_ORDER: tuple[Status, ...] = ("skipped", "passed", "failed", "error")
+#: Test counts: every leg of a matrix ran the tests, so they add up.
+SUMMED_TEST_METRICS = frozenset({"passed", "failed", "errors", "skipped"})
+#: Per-check counts of distinct problems: the union's size, at least the largest count.
+DISTINCT_COUNTS = {"format": "files_to_reformat", "lint": "violations", "types": "errors"}
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """The worst of the statuses: error > failed > passed > skipped."""
+    return max(statuses, key=STATUS_ORDER.index)
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    """Items without exact repeats (works for dicts and lists, which are unhashable)."""
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _merge_metric(check: str, name: str, values: list[Any]) -> Any:
+    """One figure of ``check`` across the reports that have it."""
+    if name == "coverage":
+        numbers = [value for value in values if isinstance(value, (int, float))]
+        return min(numbers) if numbers else None
+    if all(isinstance(value, list) for value in values):
+        return _unique(item for value in values for item in value)
+    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+        summed = check == "tests" and name in SUMMED_TEST_METRICS
+        return sum(values) if summed else max(values)
+    return values[0]
+
+
+def merge_check(results: Sequence[CheckResult]) -> CheckResult:
+    """One check's results from several reports combined into one (see the module doc)."""
+    if len(results) == 1:
+        return results[0]
+    name = results[0].name
+    names: list[str] = []
+    for result in results:
+        names.extend(key for key in result.metrics if key not in names)
+    metrics = {
+        key: _merge_metric(name, key, [r.metrics[key] for r in results if key in r.metrics])
+        for key in names
+    }
+    findings = deduplicated(finding for result in results for finding in result.findings)
+    count_name = DISTINCT_COUNTS.get(name)
+    if count_name in metrics and isinstance(metrics[count_name], int):
+        metrics[count_name] = max(metrics[count_name], len(findings))
+    summaries = _unique(result.summary for result in results if result.summary)
+    return CheckResult(
+        name=name,
+        status=worst_status(result.status for result in results),
+        summary=f"{len(results)} reports: " + "; ".join(summaries),
+        duration_s=max(result.duration_s for result in results),
+        metrics=metrics,
+        findings=findings,
+    )
+
+
+def merge_reports(reports: Sequence[Report]) -> Report:
+    """Merge partial reports of one project into one report, graded again."""
+    if not reports:
+        raise UsageError("no reports to merge")
+    projects = _unique(report.project_name for report in reports)
+    if len(projects) > 1:
+        raise UsageError(
+            "cannot merge reports of different projects: " + ", ".join(map(repr, projects))
+        )
+    by_check: dict[str, list[CheckResult]] = {}
+    for report in reports:
+        for name, result in report.checks.items():
+            by_check.setdefault(name, []).append(result)
+    return build_report(
+        project_name=projects[0],
+        checks={name: merge_check(results) for name, results in by_check.items()},
+        minimum_grade=min((report.minimum_grade for report in reports), key=grade_rank),
+        coverage_threshold=max(report.coverage_threshold for report in reports),
+        report_url=next((report.report_url for report in reports if report.report_url), None),
+    )
+
+
+def expand_paths(patterns: Iterable[str]) -> list[Path]:
+    """Each argument as a file, or the files a glob matches (sorted); no duplicates.
+
+    A glob that matches nothing is a :class:`UsageError` (a CI job whose report was not
+    uploaded should not go unnoticed).
+    """
+    paths: list[Path] = []
+    for pattern in patterns:
+        if any(char in pattern for char in "*?["):
+            matches = sorted(glob.glob(pattern, recursive=True))  # noqa: PTH207
+            if not matches:
+                raise UsageError(f"no report matches {pattern}")
+            candidates = [Path(match) for match in matches]
+        else:
+            candidates = [Path(pattern)]
+        for path in candidates:
+            if path.resolve() not in {known.resolve() for known in paths}:
+                paths.append(path)
+    return paths
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def report() -> None:
+    """Work with research-ci reports."""
+
+
+@report.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path(".research-ci/report.json"),
+    show_default=True,
+    help="Where to write the merged report.",
+)
+def merge(files: tuple[str, ...], output: Path) -> int:
+    """Merge partial reports (one per CI job) into one and grade it again.
+
+    FILES may be globs ('reports/**/report.json'); quote them so the shell leaves them alone.
+    """
+    paths = expand_paths(files)
+    merged = merge_reports([load_report(path) for path in paths])
+    save_report(merged, output)
+    verdict = "passed" if merged.gate_passed else "failed"
+    click.echo(
+        f"merged {len(paths)} reports into {output}: grade {merged.grade} ({merged.score}), "
+        f"gate {verdict}"
+    )
+    return EXIT_OK

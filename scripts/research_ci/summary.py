@@ -1,0 +1,249 @@
+"""``research-ci summary``: the Markdown report for ``$GITHUB_STEP_SUMMARY`` and PR comments.
+
+:func:`render_summary` is the pure function others import (the sticky PR comment uses it).
+The Markdown comes from ``templates/summary.md.j2``. It is kept under a size budget (GitHub
+refuses comments over 65,536 characters): findings are dropped first, least important first,
+then data rows, with a note saying how many are not shown; as a last resort the text is cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from research_ci.badge import markdown_url
+from research_ci.errors import EXIT_OK
+from research_ci.figures import check_figures, over_threshold
+from research_ci.findings import location, prioritized
+from research_ci.fsutil import atomic_write_text
+from research_ci.report import Finding, Report, load_report
+from research_ci.templating import render
+
+#: First line of every summary: lets a bot find (and update) its own PR comment.
+SUMMARY_MARKER = "<!-- research-ci:summary -->"
+#: GitHub's limit on an issue or PR comment body, in characters.
+GITHUB_COMMENT_LIMIT = 65_536
+#: Default budget: under the limit with room for a bot to add a line or two.
+DEFAULT_MAX_CHARS = 65_000
+#: Findings shown at most (most important first), however much room is left.
+DEFAULT_MAX_FINDINGS = 50
+#: A finding's message is cut to this many characters in the table.
+MAX_MESSAGE_CHARS = 300
+
+STATUS_EMOJI = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
+SEVERITY_EMOJI = {"error": "", "warning": "⚠️", "notice": "ℹ️"}  # noqa: RUF001
+CUT_NOTE = "\n\n> The summary was cut to fit; see the report artifact.\n"
+
+
+def text_length(text: str) -> int:
+    """Length as GitHub counts it, conservatively: UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Group:
+    check: str
+    total: int
+    findings: list[dict[str, str]]
+
+    @property
+    def shown(self) -> int:
+        return len(self.findings)
+
+
+def _finding_row(finding: Finding) -> dict[str, str]:
+    return {
+        "location": location(finding),
+        "code": finding.code or "",
+        "message": _shorten(finding.message),
+        "severity_emoji": SEVERITY_EMOJI.get(finding.severity, ""),
+    }
+
+
+def _groups(shown: Sequence[Finding], totals: dict[str, int]) -> list[_Group]:
+    """Shown findings grouped by check, groups in order of their most important finding."""
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for finding in shown:
+        grouped.setdefault(finding.check, []).append(_finding_row(finding))
+    return [_Group(check, totals[check], rows) for check, rows in grouped.items()]
+
+
+def _number(value: Any) -> str:
+    return f"{float(value):.4g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _data_rows(report: Report) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(anomaly rows, drift/skew rows) from ``checks.data``."""
+    data = report.checks.get("data")
+    if data is None:
+        return [], []
+    anomalies = [
+        {
+            "feature": item.get("feature", ""),
+            "kind": item.get("kind", ""),
+            "severity": item.get("severity", ""),
+            "description": _shorten(str(item.get("description", ""))),
+        }
+        for item in data.metrics.get("anomalies") or []
+        if isinstance(item, dict)
+    ]
+    measurements = [
+        {
+            "comparison": comparison,
+            "feature": item.get("feature", ""),
+            "measure": item.get("measure", ""),
+            "value": _number(item.get("value")),
+            "threshold": _number(item.get("threshold")),
+            "over": over_threshold(item),
+        }
+        for comparison in ("drift", "skew")
+        for item in data.metrics.get(comparison) or []
+        if isinstance(item, dict)
+    ]
+    return anomalies, measurements
+
+
+def _render(
+    report: Report,
+    *,
+    findings: Sequence[Finding],
+    shown_findings: int,
+    anomalies: list[dict[str, Any]],
+    measurements: list[dict[str, Any]],
+    shown_data: int,
+) -> str:
+    totals: dict[str, int] = {}
+    for finding in findings:
+        totals[finding.check] = totals.get(finding.check, 0) + 1
+    shown_anomalies = anomalies[:shown_data]
+    shown_measurements = measurements[: max(0, shown_data - len(shown_anomalies))]
+    checks = [
+        {
+            "name": name,
+            "status": result.status,
+            "emoji": STATUS_EMOJI.get(result.status, ""),
+            "figures": check_figures(result),
+            "duration": f"{result.duration_s:.1f} s",
+        }
+        for name, result in report.checks.items()
+    ]
+    return render(
+        "summary.md.j2",
+        marker=SUMMARY_MARKER,
+        report=report,
+        gate_emoji="✅" if report.gate_passed else "❌",
+        coverage_threshold=f"{report.coverage_threshold:g}%",
+        checks=checks,
+        groups=_groups(findings[:shown_findings], totals),
+        hidden_findings=len(findings) - shown_findings,
+        anomalies=shown_anomalies,
+        measurements=shown_measurements,
+        hidden_data=len(anomalies) + len(measurements) - shown_data,
+        link=markdown_url(report.report_url) if report.report_url else None,
+    )
+
+
+def _largest_fitting(low: int, high: int, fits: Any) -> int:
+    """The largest ``n`` in ``[low, high]`` with ``fits(n)``; ``low`` when none fits."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def render_summary(
+    report: Report,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    max_findings: int = DEFAULT_MAX_FINDINGS,
+) -> str:
+    """The Markdown summary of ``report``, at most ``max_chars`` long (see :func:`text_length`).
+
+    Shows at most ``max_findings`` findings, most important first, fewer when the budget
+    requires, then fewer data rows; a note says how many are not shown.
+    """
+    findings = prioritized(report.findings())
+    anomalies, measurements = _data_rows(report)
+    data_total = len(anomalies) + len(measurements)
+
+    def attempt(shown_findings: int, shown_data: int = data_total) -> str:
+        return _render(
+            report,
+            findings=findings,
+            shown_findings=shown_findings,
+            anomalies=anomalies,
+            measurements=measurements,
+            shown_data=shown_data,
+        )
+
+    shown = min(len(findings), max(0, max_findings))
+    text = attempt(shown)
+    if text_length(text) <= max_chars:
+        return text
+    shown = _largest_fitting(0, shown, lambda n: text_length(attempt(n)) <= max_chars)
+    text = attempt(shown)
+    if text_length(text) <= max_chars:
+        return text
+    rows = _largest_fitting(0, data_total, lambda n: text_length(attempt(0, n)) <= max_chars)
+    text = attempt(0, rows)
+    if text_length(text) <= max_chars:
+        return text
+    budget = max(0, max_chars - text_length(CUT_NOTE))
+    while text_length(text) > budget:  # each character is at least one unit
+        text = text[: len(text) - (text_length(text) - budget)]
+    return text + CUT_NOTE
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=Path(".research-ci/report.json"),
+    show_default=True,
+    help="The JSON report to summarise.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the Markdown to this file (replacing it) instead of printing it.",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1_000),
+    default=DEFAULT_MAX_CHARS,
+    show_default=True,
+    help="Size budget (GitHub's comment limit is 65,536).",
+)
+@click.option(
+    "--max-findings",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_FINDINGS,
+    show_default=True,
+    help="Findings shown at most, most important first.",
+)
+def summary(report_path: Path, output: Path | None, max_chars: int, max_findings: int) -> int:
+    """Print the Markdown report: grade, checks, rubric, top findings, data anomalies.
+
+    For a GitHub job summary: research-ci summary >> "$GITHUB_STEP_SUMMARY".
+    """
+    report = load_report(report_path)
+    text = render_summary(report, max_chars=max_chars, max_findings=max_findings)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write_text(output, text)
+        click.echo(f"{output}: summary written ({text_length(text)} characters)")
+    return EXIT_OK
