@@ -17,9 +17,15 @@ from research_ci.errors import EXIT_USAGE, UsageError
 
 #: name -> ("module:attribute", short help shown by ``research-ci --help``)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("research_ci.check_cli:check", "Run the checks, write the report, grade the project."),
+    "check": (
+        "research_ci.check_cli:check",
+        "Run the checks, write the report, grade the project.",
+    ),
     "badge": ("research_ci.badge_cli:badge", "Write the quality badge block into the README."),
-    "summary": ("research_ci.summary:summary", "Print the Markdown report (job summary, PR comment)."),
+    "summary": (
+        "research_ci.summary:summary",
+        "Print the Markdown report (job summary, PR comment).",
+    ),
     "report": ("research_ci.merge:report", "Work with reports: merge partial reports into one."),
     "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
@@ -33,10 +39,12 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Subcommands in the order they are documented."""
+        del ctx
         return list(SUBCOMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Import the subcommand's module on first use."""
+        del ctx
         target = SUBCOMMANDS.get(cmd_name)
         if target is None:
             return None
@@ -48,6 +56,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the subcommands from the static table, without importing them."""
+        del ctx
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, short) in SUBCOMMANDS.items()])
 

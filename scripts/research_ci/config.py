@@ -118,6 +118,12 @@ def _default_paths(root: Path) -> tuple[str, ...]:
     return tuple(candidates) or (".",)
 
 
+def _threshold(value: object, *, source: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise UsageError(f"{source}: coverage threshold must be a number from 0 to 100")
+    return float(value)
+
+
 def load_settings(root: Path) -> Settings:
     """Read and validate the settings of the project at ``root``."""
     root = root.resolve()
@@ -129,7 +135,8 @@ def load_settings(root: Path) -> Settings:
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
         raise UsageError(
-            f"{where}: unknown key {', '.join(unknown)}; known keys: {', '.join(sorted(KNOWN_KEYS))}"
+            f"{where}: unknown key {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
         )
 
     data = table.get("data", {})
@@ -143,20 +150,20 @@ def load_settings(root: Path) -> Settings:
         raise UsageError(f"{where}: minimum-grade must be one of {', '.join(GRADES)}")
 
     coverage_report = pyproject.get("tool", {}).get("coverage", {}).get("report", {})
+    own_threshold = _threshold(
+        table.get("coverage-threshold", DEFAULT_COVERAGE_THRESHOLD),
+        source=f"{where} coverage-threshold",
+    )
     if "fail_under" in coverage_report:
-        threshold_value: object = coverage_report["fail_under"]
+        threshold = _threshold(
+            coverage_report["fail_under"], source="[tool.coverage.report] fail_under"
+        )
         threshold_source = "[tool.coverage.report] fail_under"
     else:
-        threshold_value = table.get("coverage-threshold", DEFAULT_COVERAGE_THRESHOLD)
+        threshold = own_threshold
         threshold_source = (
             "[tool.research-ci] coverage-threshold" if "coverage-threshold" in table else "default"
         )
-    if (
-        isinstance(threshold_value, bool)
-        or not isinstance(threshold_value, int | float)
-        or not 0 <= threshold_value <= 100
-    ):
-        raise UsageError(f"{threshold_source}: coverage threshold must be a number from 0 to 100")
 
     paths = table.get("paths")
     if paths is None:
@@ -180,7 +187,7 @@ def load_settings(root: Path) -> Settings:
         pyproject=pyproject,
         checks=checks,
         minimum_grade=minimum.upper(),
-        coverage_threshold=float(threshold_value),
+        coverage_threshold=threshold,
         coverage_threshold_source=threshold_source,
         paths=resolved_paths,
         report_url=report_url or None,

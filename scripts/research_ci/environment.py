@@ -46,9 +46,7 @@ def venv_python(venv: Path) -> Path:
 
 
 def _has_test_tools(python: Path, root: Path) -> bool:
-    probe = run_tool(
-        [python, "-c", "import pytest, pytest_cov"], cwd=root, timeout_s=120.0
-    )
+    probe = run_tool([python, "-c", "import pytest, pytest_cov"], cwd=root, timeout_s=120.0)
     return probe.returncode == 0
 
 

@@ -74,8 +74,9 @@ PENALTIES: tuple[PenaltyRule, ...] = (
     PenaltyRule("lint", "ruff violation", 1, 20, _metric("violations")),
     PenaltyRule("types", "mypy error", 2, 20, _metric("errors")),
     PenaltyRule("tests", "failing or erroring test", 5, 30, _failed_tests),
-    PenaltyRule("tests", "percentage point of coverage under the threshold", 1, 20,
-                _coverage_shortfall),
+    PenaltyRule(
+        "tests", "percentage point of coverage under the threshold", 1, 20, _coverage_shortfall
+    ),
     PenaltyRule("data", "data anomaly", 5, 20, _metric("anomalies")),
 )
 

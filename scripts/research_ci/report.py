@@ -213,9 +213,7 @@ def load_report(path: Path) -> Report:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{path}:{exc.lineno}: report is not valid JSON: {exc.msg}"
-        ) from exc
+        raise UsageError(f"{path}:{exc.lineno}: report is not valid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
     validate_report_dict(data, source=str(path))

@@ -1,5 +1,7 @@
-"""Markdown and HTML come from Jinja templates in ``research_ci/templates``, never from
-string concatenation."""
+"""Jinja rendering: Markdown and HTML come from templates in ``research_ci/templates``.
+
+Never from string concatenation in Python.
+"""
 
 from __future__ import annotations
 

@@ -22,26 +22,36 @@ _CANNOT = re.compile(r"^error: cannot format (?P<path>.+?): (?P<message>.*)$")
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
-    """Map each file in black's diff to the first line it would change."""
+    """Map each file in black's diff to the first line it would change (not context)."""
     first_lines: dict[str, int] = {}
     current: str | None = None
+    old_line = 0
     for line in diff.splitlines():
         header = _HEADER.match(line)
         if header:
             current = header.group("path")
             continue
         hunk = _HUNK.match(line)
-        if hunk and current is not None and current not in first_lines:
-            first_lines[current] = max(1, int(hunk.group("line")))
+        if hunk:
+            old_line = int(hunk.group("line"))
+            continue
+        if current is None or current in first_lines or line.startswith("+++"):
+            continue
+        if line.startswith(("-", "+")):
+            first_lines[current] = max(1, old_line)
+        elif line.startswith(" "):
+            old_line += 1
     return first_lines
 
 
 def run(settings: Settings) -> CheckResult:
     """Run black in check mode over the project's paths."""
     started = time.perf_counter()
-    paths = list(settings.paths) if "paths" in settings.pyproject.get("tool", {}).get(
-        "research-ci", {}
-    ) else ["."]
+    paths = (
+        list(settings.paths)
+        if "paths" in settings.pyproject.get("tool", {}).get("research-ci", {})
+        else ["."]
+    )
     try:
         completed = run_tool(
             [sys.executable, "-m", "black", "--check", "--diff", "--quiet", *paths],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any
 
@@ -10,13 +11,6 @@ from research_ci.checks.common import error_result, plural, relative_path
 from research_ci.config import Settings
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding
-
-
-def ruff_binary() -> str:
-    """The ruff executable installed with research-ci."""
-    from ruff.__main__ import find_ruff_bin  # noqa: PLC0415
-
-    return str(find_ruff_bin())
 
 
 def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
@@ -48,7 +42,17 @@ def run(settings: Settings) -> CheckResult:
     paths = list(settings.paths) if configured else ["."]
     try:
         completed = run_tool(
-            [ruff_binary(), "check", "--output-format", "json", "--no-fix", "--quiet", *paths],
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--output-format",
+                "json",
+                "--no-fix",
+                "--quiet",
+                *paths,
+            ],
             cwd=settings.root,
             timeout_s=settings.timeout_s,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-import xml.etree.ElementTree as ET  # noqa: N817
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from research_ci.checks.common import error_result, plural, relative_path
@@ -54,10 +54,11 @@ def parse_junit(path: Path, settings: Settings) -> tuple[dict[str, int], list[Fi
             detail = problem.get("message") or (problem.text or "").strip().splitlines()[-1:]
             text = detail if isinstance(detail, str) else " ".join(detail)
             line = case.get("line")
+            file = case.get("file")
             findings.append(
                 Finding(
                     check="tests",
-                    file=relative_path(case.get("file"), settings.root) if case.get("file") else None,
+                    file=relative_path(file, settings.root) if file else None,
                     line=int(line) + 1 if line is not None and line.isdigit() else None,
                     code="test-error" if outcome == "errors" else "test-failure",
                     message=f"{name}: {' '.join(text.split())[:MAX_MESSAGE]}",

@@ -20,8 +20,8 @@ from research_ci.report import CheckResult, Finding, Severity
 def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
     """One finding per line of mypy's JSON output (errors; notes become notices)."""
     findings: list[Finding] = []
-    for raw in text.splitlines():
-        raw = raw.strip()
+    for line in text.splitlines():
+        raw = line.strip()
         if not raw.startswith("{"):
             continue
         item = json.loads(raw)

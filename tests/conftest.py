@@ -1,0 +1,34 @@
+"""Shared fixtures: repository paths and throwaway projects."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from research_ci.report import validate_report_dict
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_ci_colors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tool output plain and independent of the developer's terminal."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+
+
+def read_valid_report(path: Path) -> dict[str, Any]:
+    """Load a JSON report and validate it against the shipped schema."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    validate_report_dict(data, source=str(path))
+    return data
+
+
+def data_python() -> str | None:
+    """The TFDV environment's interpreter, when the test run has one."""
+    return os.environ.get("RESEARCH_CI_DATA_PYTHON") or None
