@@ -14,7 +14,7 @@ DATA_LOCK := locks/data/requirements.txt
 DEMO_DIR := build/demo
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install install-data lint format rubric test docs demo benchmark clean
+.PHONY: help install install-data lint format reference test docs demo benchmark clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -46,11 +46,13 @@ lint: install ## black --check, ruff, mypy --strict.
 	$(BIN)/ruff check scripts tests benchmarks
 	$(BIN)/mypy
 
-rubric: install ## Regenerate docs/rubric.md from the grader's tables.
+reference: install ## Regenerate docs/rubric.md and docs/cli.md from the code.
 	$(BIN)/research-ci rubric --output docs/rubric.md
+	$(BIN)/research-ci cli-reference --output docs/cli.md
 
-docs: install ## Build the mkdocs site with --strict (fails when docs/rubric.md is stale).
+docs: install ## Build the mkdocs site with --strict (fails when a generated page is stale).
 	$(BIN)/research-ci rubric --output docs/rubric.md --check
+	$(BIN)/research-ci cli-reference --output docs/cli.md --check
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 test: install install-data lint docs ## The whole suite: lint, docs, pytest with coverage.

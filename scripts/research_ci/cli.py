@@ -34,6 +34,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Commands that work but are not listed (maintenance helpers for this repository's docs).
+HIDDEN: dict[str, str] = {"cli-reference": "research_ci.reference:cli_reference"}
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when used."""
 
@@ -45,13 +49,16 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Import the subcommand's module on first use."""
         del ctx
-        target = SUBCOMMANDS.get(cmd_name)
-        if target is None:
+        if cmd_name in HIDDEN:
+            target = HIDDEN[cmd_name]
+        elif cmd_name in SUBCOMMANDS:
+            target = SUBCOMMANDS[cmd_name][0]
+        else:
             return None
-        module_name, attribute = target[0].split(":")
+        module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         if not isinstance(command, click.Command):  # pragma: no cover - programming error
-            raise TypeError(f"{target[0]} is not a click command")
+            raise TypeError(f"{target} is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -1,0 +1,87 @@
+"""The CLI reference page (docs/cli.md), generated from the click commands themselves.
+
+Every command, argument and option comes from the code, so the reference cannot drift from
+the CLI; ``make docs`` fails when the committed page is stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from research_ci.errors import EXIT_FAILED, EXIT_OK
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One command of the reference: its path, usage line, help and parameters."""
+
+    path: str
+    usage: str
+    help: str
+    params: list[tuple[str, str]]
+
+
+def _entries(command: click.Command, path: list[str], parent: click.Context | None) -> list[Entry]:
+    ctx = click.Context(command, info_name=path[-1], parent=parent)
+    params: list[tuple[str, str]] = []
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is not None:
+            params.append(record)
+        elif isinstance(param, click.Argument):
+            params.append((param.make_metavar(ctx), "argument"))
+    entries = [
+        Entry(
+            path=" ".join(path),
+            usage=" ".join(command.collect_usage_pieces(ctx)),
+            help=inspect_help(command),
+            params=params,
+        )
+    ]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None and not sub.hidden:
+                entries.extend(_entries(sub, [*path, name], ctx))
+    return entries
+
+
+def inspect_help(command: click.Command) -> str:
+    """The command's help text with click's ``\\b`` markers removed."""
+    return (command.help or "").replace("\b\n", "").strip()
+
+
+def reference_markdown() -> str:
+    """The whole reference page."""
+    from research_ci.cli import cli  # noqa: PLC0415 - the CLI imports this module lazily
+    from research_ci.templating import render  # noqa: PLC0415
+
+    return render("cli.md.j2", entries=_entries(cli, ["research-ci"], None))
+
+
+@click.command(hidden=True)
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date.")
+def cli_reference(output_path: Path | None, check_only: bool) -> int:
+    """Print (or write) the Markdown CLI reference."""
+    from research_ci.fsutil import atomic_write_text  # noqa: PLC0415
+
+    text = reference_markdown()
+    if output_path is None:
+        click.echo(text, nl=False)
+        return EXIT_OK
+    current = output_path.read_text(encoding="utf-8") if output_path.exists() else None
+    if current == text:
+        return EXIT_OK
+    if check_only:
+        click.echo(
+            f"{output_path} is out of date: run `research-ci cli-reference --output "
+            f"{output_path}`",
+            err=True,
+        )
+        return EXIT_FAILED
+    atomic_write_text(output_path, text)
+    return EXIT_OK
