@@ -77,7 +77,7 @@ def types_check(errors: int = 0) -> CheckResult:
     )
 
 
-def tests_check(
+def pytest_check(
     *,
     passed: int = 42,
     failed: int = 0,
@@ -158,5 +158,5 @@ def make_report(
 def clean_report(**kwargs: Any) -> Report:
     """Every check present and clean: grade A."""
     return make_report(
-        format_check(), lint_check(), types_check(), tests_check(), data_check(), **kwargs
+        format_check(), lint_check(), types_check(), pytest_check(), data_check(), **kwargs
     )

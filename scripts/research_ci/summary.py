@@ -201,9 +201,17 @@ def render_summary(
     if text_length(text) <= max_chars:
         return text
     budget = max(0, max_chars - text_length(CUT_NOTE))
-    while text_length(text) > budget:  # each character is at least one unit
-        text = text[: len(text) - (text_length(text) - budget)]
-    return text + CUT_NOTE
+    return _cut(text, budget) + CUT_NOTE
+
+
+def _cut(text: str, budget: int) -> str:
+    """The longest prefix of ``text`` within ``budget`` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > budget:
+            return text[:index]
+    return text
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,244 @@
+"""The README badge block writer: idempotent, and bytes outside the markers never change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from report_builders import clean_report
+from research_ci.badge import report_badges
+from research_ci.errors import UsageError
+from research_ci.readme import (
+    END_MARKER,
+    START_MARKER,
+    UTF8_BOM,
+    apply_block,
+    dominant_line_ending,
+    find_block,
+    insertion_point,
+    render_block,
+    update_readme,
+    update_readme_bytes,
+)
+
+BLOCK = render_block(report_badges(clean_report()), link="https://example.org/r")
+OTHER_BLOCK = f"{START_MARKER}\nold badges\n{END_MARKER}"
+
+# Text that is likely to contain headings, fences, setext underlines and odd line breaks.
+MARKDOWNISH = st.text(alphabet="#=-`~ \t\n\r\u2028\x0caé😀Tx>[]()!*", max_size=200)
+TEXTS = st.one_of(st.text(max_size=300), MARKDOWNISH).filter(
+    lambda text: "research-ci:badges" not in text
+)
+LINE_ENDINGS = st.sampled_from(["\n", "\r\n"])
+
+
+def with_eol(text: str, eol: str) -> str:
+    """``text`` with its LF line breaks turned into ``eol``."""
+    return text.replace("\r\n", "\n").replace("\n", eol) if eol != "\n" else text
+
+
+def encode(text: str, *, bom: bool) -> bytes:
+    return (UTF8_BOM if bom else b"") + text.encode("utf-8")
+
+
+def block_span(data: bytes) -> tuple[int, int]:
+    start = data.index(START_MARKER.encode())
+    end = data.index(END_MARKER.encode()) + len(END_MARKER)
+    return start, end
+
+
+def only_line_breaks(data: bytes) -> bool:
+    return not data.strip(b"\r\n") and len(data) <= 4
+
+
+# --- properties ----------------------------------------------------------------------------
+
+
+@given(text=TEXTS, eol=LINE_ENDINGS, bom=st.booleans())
+@example(text="", eol="\n", bom=False)
+@example(text="# Title", eol="\n", bom=True)
+@example(text="Title\n===\nbody", eol="\r\n", bom=False)
+def test_idempotent(text: str, eol: str, bom: bool) -> None:
+    original = encode(with_eol(text, eol), bom=bom)
+    once = update_readme_bytes(original, BLOCK, source="README.md")
+    twice = update_readme_bytes(once, BLOCK, source="README.md")
+    assert twice == once
+
+
+@given(text=TEXTS, eol=LINE_ENDINGS, bom=st.booleans())
+@example(text="# T\n\nbody", eol="\n", bom=False)
+@example(text="no newline at the end", eol="\n", bom=True)
+def test_insertion_keeps_every_original_byte(text: str, eol: str, bom: bool) -> None:
+    """The result is the original with the block (and at most a few line breaks) put in."""
+    original = encode(with_eol(text, eol), bom=bom)
+    result = update_readme_bytes(original, BLOCK, source="README.md")
+    start, end = block_span(result)
+    before, after = result[:start], result[end:]
+    # Greedy split: the longest common prefix is a valid witness when any split is.
+    split = 0
+    while split < min(len(before), len(original)) and before[split] == original[split]:
+        split += 1
+    rest = original[split:]
+    assert after.endswith(rest)
+    assert only_line_breaks(before[split:])
+    assert only_line_breaks(after[: len(after) - len(rest)])
+    assert result.startswith(UTF8_BOM) == bom
+    if text and not text.endswith("\n"):  # a missing trailing newline stays missing
+        assert not result.endswith(b"\n")
+
+
+@given(before=TEXTS, after=TEXTS, eol=LINE_ENDINGS, bom=st.booleans())
+def test_replacing_changes_nothing_outside_the_markers(
+    before: str, after: str, eol: str, bom: bool
+) -> None:
+    text = with_eol(before, eol) + eol + OTHER_BLOCK.replace("\n", eol) + eol + with_eol(after, eol)
+    original = encode(text, bom=bom)
+    result = update_readme_bytes(original, BLOCK, source="README.md")
+    old_start, old_end = block_span(original)
+    new_start, new_end = block_span(result)
+    assert result[:new_start] == original[:old_start]
+    assert result[new_end:] == original[old_end:]
+    assert b"old badges" not in result
+
+
+@given(text=TEXTS)
+def test_block_uses_the_dominant_line_ending(text: str) -> None:
+    result = apply_block(text, BLOCK)
+    start, end = find_block(result) or (0, 0)
+    block = result[start:end]
+    eol = dominant_line_ending(text)
+    assert block.count(eol) == BLOCK.count("\n")
+    if eol == "\r\n":
+        assert block.count("\n") == block.count("\r\n")
+    else:
+        assert "\r" not in block
+
+
+# --- placement -----------------------------------------------------------------------------
+
+
+def test_inserted_under_the_first_atx_heading() -> None:
+    text = "Intro line? no: heading first\n# Title\n\nBody\n## Second\n"
+    result = apply_block(text, BLOCK)
+    assert result.startswith("Intro line? no: heading first\n# Title\n\n" + BLOCK + "\n\nBody")
+    assert result.endswith("Body\n## Second\n")
+
+
+def test_inserted_under_a_setext_heading() -> None:
+    result = apply_block("Title\n=====\nBody\n", BLOCK)
+    assert result == "Title\n=====\n\n" + BLOCK + "\n\nBody\n"
+    result = apply_block("Title\n---\n\nBody\n", BLOCK)
+    assert result == "Title\n---\n\n" + BLOCK + "\n\nBody\n"
+
+
+def test_thematic_break_after_a_blank_line_is_not_a_heading() -> None:
+    assert insertion_point("text\n\n---\nmore\n") == 0
+
+
+def test_headings_inside_code_fences_are_ignored() -> None:
+    text = "Intro\n```bash\n# not a heading\n```\n~~~\n# nor this\n~~~\n# Real\n"
+    assert insertion_point(text) == len(text)
+
+
+def test_indented_line_is_not_a_setext_title() -> None:
+    assert insertion_point("    code\n---\n") == 0
+
+
+def test_inline_backticks_do_not_open_a_fence() -> None:
+    assert insertion_point("``` inline ``` text\n# Heading\n") == len(
+        "``` inline ``` text\n# Heading\n"
+    )
+
+
+def test_inserted_at_the_top_without_a_heading() -> None:
+    assert apply_block("Just text.\n", BLOCK) == BLOCK + "\n\nJust text.\n"
+    assert apply_block("\nafter a blank\n", BLOCK) == BLOCK + "\n\nafter a blank\n"
+    assert apply_block("", BLOCK) == BLOCK + "\n"
+
+
+def test_inserted_after_front_matter_without_a_heading() -> None:
+    text = "---\ntitle: x\n---\nText\n"
+    assert apply_block(text, BLOCK) == "---\ntitle: x\n---\n\n" + BLOCK + "\n\nText\n"
+    unclosed = "---\ntitle: x\n"
+    assert apply_block(unclosed, BLOCK).startswith(BLOCK)
+
+
+def test_heading_on_the_last_line_without_newline() -> None:
+    assert apply_block("# Title", BLOCK) == "# Title\n\n" + BLOCK
+    assert apply_block("# Title\n", BLOCK) == "# Title\n\n" + BLOCK + "\n"
+
+
+def test_existing_block_is_replaced_in_place() -> None:
+    text = f"# T\r\n\r\n  {START_MARKER}\r\nold\r\n{END_MARKER}  \r\ntail"
+    result = apply_block(text, BLOCK)
+    assert result == "# T\r\n\r\n  " + BLOCK.replace("\n", "\r\n") + "  \r\ntail"
+
+
+def test_markers_inside_a_fence_are_examples_not_a_block() -> None:
+    text = f"# T\n```\n{START_MARKER}\n{END_MARKER}\n```\n"
+    assert find_block(text) is None
+    result = apply_block(text, BLOCK)
+    assert result.count(START_MARKER) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"{START_MARKER}\n{END_MARKER}\n{START_MARKER}\n{END_MARKER}\n", "more than once"),
+        (f"{START_MARKER}\n{END_MARKER}\n{END_MARKER}\n", "more than once"),
+        (f"# T\n{START_MARKER}\nno end\n", "without"),
+        (f"# T\n{END_MARKER}\nno start\n", "without"),
+        (f"{END_MARKER}\n{START_MARKER}\n", "before"),
+    ],
+)
+def test_broken_markers_are_usage_errors(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        apply_block(text, BLOCK)
+
+
+def test_not_utf8_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"README.md is not UTF-8 \(byte 0xff at offset 5\)"):
+        update_readme_bytes(b"# T\n\n\xff\n", BLOCK, source="README.md")
+    with pytest.raises(UsageError, match="offset 3"):
+        update_readme_bytes(UTF8_BOM + b"\xfe", BLOCK, source="README.md")
+
+
+def test_update_readme_writes_only_when_stale(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_bytes(b"# T\r\n")
+    assert update_readme(readme, BLOCK, check=True) is True
+    assert readme.read_bytes() == b"# T\r\n"
+    assert update_readme(readme, BLOCK) is True
+    written = readme.read_bytes()
+    assert written.startswith(b"# T\r\n\r\n" + START_MARKER.encode() + b"\r\n")
+    mtime = readme.stat().st_mtime_ns
+    assert update_readme(readme, BLOCK) is False
+    assert readme.read_bytes() == written
+    assert readme.stat().st_mtime_ns == mtime
+
+
+def test_update_readme_read_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="README not found"):
+        update_readme(tmp_path / "README.md", BLOCK)
+    with pytest.raises(UsageError, match="is a directory"):
+        update_readme(tmp_path, BLOCK)
+    parent_is_file = tmp_path / "file"
+    parent_is_file.write_text("x")
+    with pytest.raises(UsageError, match="cannot read README"):
+        update_readme(parent_is_file / "README.md", BLOCK)
+
+
+def test_render_block_links_and_escapes() -> None:
+    block = render_block(report_badges(clean_report()), link="https://example.org/a b(c)")
+    assert block.startswith(START_MARKER + "\n")
+    assert block.endswith("\n" + END_MARKER)
+    assert "(https://example.org/a%20b%28c%29)" in block
+    unlinked = render_block(report_badges(clean_report()))
+    assert (
+        "![quality: A (100)](https://img.shields.io/badge/quality-A%20%28100%29-brightgreen)"
+        in (unlinked)
+    )
+    assert "](https://example" not in unlinked
