@@ -14,6 +14,7 @@ import urllib.request
 from typing import Any, cast
 
 from research_ci import __version__
+from research_ci.errors import UsageError
 
 PAGE_SIZE = 100
 MAX_PAGES = 50
@@ -38,9 +39,9 @@ class GitHubClient:
     def __init__(self, api_url: str, token: str, repository: str, *, timeout: float = 30) -> None:
         scheme = urllib.parse.urlsplit(api_url).scheme
         if scheme not in ("http", "https"):
-            raise ValueError(f"GITHUB_API_URL must be an http(s) URL, got {api_url!r}")
+            raise UsageError(f"GITHUB_API_URL must be an http(s) URL, got {api_url!r}")
         if repository.count("/") != 1:
-            raise ValueError(f"GITHUB_REPOSITORY must be OWNER/NAME, got {repository!r}")
+            raise UsageError(f"GITHUB_REPOSITORY must be OWNER/NAME, got {repository!r}")
         self.api_url = api_url.rstrip("/")
         self.repository = repository
         self._token = token

@@ -45,8 +45,9 @@ def git(
         ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
     )
     if check and result.returncode != 0:
-        message = (result.stderr or result.stdout).strip().splitlines()
-        raise PushError(f"git {' '.join(args)} failed: {message[-1] if message else 'error'}")
+        raise PushError(
+            f"git {' '.join(args)} failed: {_first_error(result.stderr or result.stdout)}"
+        )
     return result
 
 
@@ -100,7 +101,7 @@ def commit_badge(
             return BadgeCommitResult(
                 committed=True, reason=f"badge committed and pushed to {branch}", attempts=attempt
             )
-        if attempt == attempts:
+        if attempt == attempts or not _rejected_as_stale(pushed.stderr):
             break
         # Someone pushed in between: replay our one commit on top of theirs and try again.
         time.sleep(backoff_s * attempt)
@@ -111,11 +112,24 @@ def commit_badge(
             raise PushError(
                 f"cannot rebase the badge commit onto {remote}/{branch}: {rebased.stderr.strip()}"
             )
-    detail = (pushed.stderr or pushed.stdout).strip().splitlines()
     raise PushError(
-        f"push to {remote}/{branch} failed after {attempts} attempts: "
-        f"{detail[-1] if detail else 'error'}"
+        f"push to {remote}/{branch} failed (attempt {attempt} of {attempts}): "
+        f"{_first_error(pushed.stderr or pushed.stdout)}"
     )
+
+
+def _first_error(output: str) -> str:
+    """The line of git's output that says what went wrong."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:", "!")):
+            return line
+    return lines[-1] if lines else "error"
+
+
+def _rejected_as_stale(stderr: str) -> bool:
+    """Whether a failed push lost a race (the remote moved on), which a rebase can fix."""
+    return any(marker in stderr for marker in ("non-fast-forward", "fetch first", "[rejected]"))
 
 
 def _toplevel(path: Path) -> Path:

@@ -92,9 +92,12 @@ def comment(
         return EXIT_OK
     report = load_report(report_path)
     body = comment_body(report)
-    if not context.token or not context.repository:
-        return _degrade(context, body, "no GitHub token or repository", summary_fallback)
-    client = GitHubClient(context.api_url, context.token, context.repository)
+    if not context.token:
+        return _degrade(context, body, "no GitHub token", summary_fallback)
+    try:
+        client = GitHubClient(context.api_url, context.token, context.repository)
+    except UsageError as exc:
+        return _degrade(context, body, str(exc), summary_fallback)
     try:
         if expect_head_sha:
             head = client.get_pull_request(number).get("head", {}).get("sha")

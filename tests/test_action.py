@@ -1,0 +1,306 @@
+"""The composite action, run for real under act (host mode) on a throwaway project.
+
+Each test copies one project (made once per module), writes a small workflow that uses
+``ORG/research-ci@v1`` (mapped to a copy of this repository's action), runs it with act and
+asserts on the step outputs, the annotations, the job summary, the uploaded report, the pushed
+badge commit and the PR comment (against a GitHub API stand-in on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projects import write_project
+from stubs.act import ACT, ActRun, copy_action_source, run_act
+from stubs.github_api import GitHubApiStandIn
+
+pytestmark = [
+    pytest.mark.act,
+    pytest.mark.slow,
+    pytest.mark.skipif(not ACT.exists(), reason="act is not installed in .venv"),
+    pytest.mark.xdist_group("act"),
+]
+
+CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"
+WORKFLOW = ".github/workflows/quality.yml"
+PACKAGE = "sample_project"
+PR_NUMBER = 7
+
+FAULTS: dict[str, dict[str, str]] = {
+    "lint": {"src/{pkg}/unused.py": '"""Unused import."""\n\nimport os\n'},
+    "types": {
+        "src/{pkg}/wrong.py": '"""Wrong types."""\n\n\ndef half(x: int) -> str:\n'
+        '    """Half."""\n    return x // 2\n'
+    },
+    "failing-test": {
+        "tests/test_fail.py": "from {pkg}.stats import mean\n\n\ndef test_wrong() -> None:\n"
+        "    assert mean([1.0, 3.0]) == 3.0\n"
+    },
+    "coverage": {
+        "src/{pkg}/untested.py": '"""Code without tests."""\n\n\n'
+        + "\n\n".join(
+            f'def f{i}(x: int) -> int:\n    """F{i}."""\n    y = x + {i}\n    return y * 2\n'
+            for i in range(12)
+        )
+    },
+}
+#: fault -> (annotation title fragment, file or None)
+EXPECTED: dict[str, tuple[str, str | None]] = {
+    "lint": ("lint (F401)", f"src/{PACKAGE}/unused.py"),
+    "types": ("types", f"src/{PACKAGE}/wrong.py"),
+    "failing-test": ("tests", "tests/test_fail.py"),
+    "coverage": ("coverage", None),
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def workflow(inputs: dict[str, str]) -> str:
+    """A one-job workflow that checks out the project and runs the action with ``inputs``."""
+    lines = [
+        "name: quality",
+        "on: [push, pull_request]",
+        "permissions: {}",
+        "jobs:",
+        "  quality:",
+        "    runs-on: ubuntu-latest",
+        "    permissions:",
+        "      contents: write",
+        "      pull-requests: write",
+        "    steps:",
+        f"      - uses: {CHECKOUT}",
+        "      - id: rci",
+        "        uses: ORG/research-ci@v1",
+        "        with:" if inputs else "        with: {}",
+        *(f"          {key}: {json.dumps(value)}" for key, value in inputs.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def push_event() -> dict[str, Any]:
+    return {
+        "ref": "refs/heads/main",
+        "repository": {"default_branch": "main", "full_name": "acme/sample-project"},
+    }
+
+
+def pull_request_event() -> dict[str, Any]:
+    return {
+        "number": PR_NUMBER,
+        "pull_request": {
+            "number": PR_NUMBER,
+            "head": {"ref": "feature", "sha": "abc123"},
+            "base": {"ref": "main"},
+        },
+        "repository": {"default_branch": "main", "full_name": "acme/sample-project"},
+    }
+
+
+@pytest.fixture(scope="module")
+def source_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clean project every test starts from, committed on ``main``."""
+    root = write_project(tmp_path_factory.mktemp("source") / "sample-project")
+    (root / "README.md").write_text("# sample-project\n\nA tiny research package.\n", "utf-8")
+    (root / ".gitignore").write_text(".venv/\n.research-ci/\n__pycache__/\n", "utf-8")
+    git(root, "init", "--quiet", "--initial-branch", "main")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "initial commit")
+    return root
+
+
+@pytest.fixture(scope="module")
+def action_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's action as users get it from ``ORG/research-ci@v1``."""
+    return copy_action_source(tmp_path_factory.mktemp("action") / "research-ci")
+
+
+class Scenario:
+    """A copy of the source project with its own workflow, bare origin and act home."""
+
+    def __init__(self, source: Path, tmp_path: Path, action_source: Path) -> None:
+        self.project = tmp_path / "project"
+        shutil.copytree(source, self.project)
+        self.origin = tmp_path / "origin.git"
+        subprocess.run(
+            ["git", "init", "--quiet", "--bare", "--initial-branch", "main", str(self.origin)],
+            check=True,
+        )
+        git(self.project, "remote", "add", "origin", str(self.origin))
+        git(self.project, "push", "--quiet", "origin", "main")
+        self.home = tmp_path / "home"
+        self.action_source = action_source
+
+    def write(self, files: dict[str, str]) -> None:
+        for relative, text in files.items():
+            path = self.project / relative.format(pkg=PACKAGE)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text.replace("{pkg}", PACKAGE), encoding="utf-8")
+        git(self.project, "add", "--all")
+        git(self.project, "commit", "--quiet", "-m", "change")
+
+    def run(self, event: str, inputs: dict[str, str], **kwargs: Any) -> ActRun:
+        path = self.project / WORKFLOW
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(workflow(inputs), encoding="utf-8")
+        payload = push_event() if event == "push" else pull_request_event()
+        return run_act(
+            self.project,
+            event=event,
+            payload=payload,
+            workflow=WORKFLOW,
+            home=self.home,
+            action_source=self.action_source,
+            **kwargs,
+        )
+
+    def origin_log(self) -> list[str]:
+        return git(self.origin, "log", "--format=%s", "main").splitlines()
+
+    def origin_readme(self) -> str:
+        return git(self.origin, "show", "main:README.md")
+
+    def uploaded_reports(self) -> list[Path]:
+        return sorted((self.home / "artifacts").glob("*/*.json"))
+
+
+@pytest.fixture
+def scenario(source_project: Path, tmp_path: Path, action_source: Path) -> Scenario:
+    return Scenario(source_project, tmp_path, action_source)
+
+
+@pytest.fixture
+def api() -> Iterator[GitHubApiStandIn]:
+    with GitHubApiStandIn() as server:
+        yield server
+
+
+def explain(run: ActRun) -> str:
+    """What went wrong, for assertion messages: annotations, step output, failed steps."""
+    failed = [r.get("msg", "") for r in run.records if r.get("stepResult") == "failure"]
+    plain = [line for line in run.log.splitlines() if not line.startswith("{")]
+    return "\n".join(
+        [
+            f"errors: {run.annotations('error')}",
+            f"failed steps: {failed}",
+            run.raw_output()[-3000:],
+            *plain[-20:],
+        ]
+    )
+
+
+def test_clean_project_passes_with_its_grade(scenario: Scenario) -> None:
+    run = scenario.run("push", {"comment": "false"})
+    assert run.returncode == 0, explain(run)
+    assert run.job_results == {"quality": "success"}
+    outputs = run.outputs("rci")
+    assert outputs["grade"] == "A"
+    assert int(outputs["score"]) >= 90
+    assert float(outputs["coverage"]) >= 80
+    assert outputs["anomalies"] == ""
+    assert outputs["report"].endswith(".research-ci/report.json")
+    assert run.annotations("error") == []
+    assert "<!-- research-ci:summary -->" in run.summaries()
+    reports = scenario.uploaded_reports()
+    assert [path.parent.name for path in reports] == [
+        # python-version defaulted to the lower bound of requires-python (>=3.10).
+        "research-ci-report-quality-format-lint-types-tests-py3.10-Linux"
+    ]
+    assert json.loads(reports[0].read_text("utf-8"))["grade"] == "A"
+    # badge defaults to none: nothing was committed anywhere.
+    assert scenario.origin_log() == ["initial commit"]
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_must_fail_cases_fail_with_annotations(scenario: Scenario, fault: str) -> None:
+    scenario.write(FAULTS[fault])
+    run = scenario.run("push", {"comment": "false"})
+    assert run.returncode != 0, explain(run)
+    assert run.job_results == {"quality": "failure"}
+    errors = run.annotations("error")
+    title, file = EXPECTED[fault]
+    matching = [item for item in errors if title in item.get("title", "")]
+    assert matching, errors
+    if file is not None:
+        assert any(item.get("file") == file for item in matching), matching
+    # The gate is the last step: the report was still summarised and uploaded.
+    assert any("quality gate" in item.get("title", "") for item in errors), errors
+    assert run.outputs("rci")["grade"] in "ABCDF"
+    assert scenario.uploaded_reports()
+
+
+def test_minimum_grade_input_fails_the_step(scenario: Scenario) -> None:
+    scenario.write(FAULTS["coverage"])
+    scenario.write({"pyproject.toml": _pyproject_with(scenario, 'minimum-grade = "D"')})
+    run = scenario.run("push", {"comment": "false", "minimum-grade": "A"})
+    assert run.returncode != 0, explain(run)
+    messages = [item["message"] for item in run.annotations("error")]
+    assert any("under the minimum-grade A" in message for message in messages), messages
+
+
+def _pyproject_with(scenario: Scenario, line: str) -> str:
+    text = (scenario.project / "pyproject.toml").read_text("utf-8")
+    return text + f"\n[tool.research-ci]\n{line}\n"
+
+
+def test_badge_commit_lands_on_a_push_to_the_default_branch(scenario: Scenario) -> None:
+    run = scenario.run("push", {"comment": "false", "badge": "readme", "commit-badge": "true"})
+    assert run.returncode == 0, explain(run)
+    log = scenario.origin_log()
+    assert len(log) == 2, log
+    assert "[skip ci]" in log[0]
+    readme = scenario.origin_readme()
+    assert "<!-- research-ci:badges:start -->" in readme
+    assert readme.startswith("# sample-project\n")
+    # A second run with nothing new changes nothing and pushes nothing.
+    git(scenario.project, "pull", "--quiet", "origin", "main")
+    again = scenario.run("push", {"comment": "false", "badge": "readme", "commit-badge": "true"})
+    assert again.returncode == 0, explain(again)
+    assert len(scenario.origin_log()) == 2
+    assert "badge unchanged" in again.raw_output()
+
+
+def test_pull_request_pushes_nothing_and_keeps_one_sticky_comment(
+    scenario: Scenario, api: GitHubApiStandIn
+) -> None:
+    inputs = {"badge": "readme", "commit-badge": "true"}
+    first = scenario.run("pull_request", inputs, api_url=api.url)
+    assert first.returncode == 0, explain(first)
+    assert scenario.origin_log() == ["initial commit"]
+    assert "not a push" in first.raw_output() or "pull_request" in first.raw_output()
+    comments = api.comments[PR_NUMBER]
+    assert len(comments) == 1
+    assert comments[0]["body"].startswith("<!-- research-ci:summary -->")
+    assert [(r.method, r.authorization) for r in api.writes()] == [("POST", "Bearer test-token")]
+
+    scenario.write(FAULTS["lint"])
+    second = scenario.run("pull_request", inputs, api_url=api.url)
+    assert second.returncode != 0, explain(second)
+    assert len(api.comments[PR_NUMBER]) == 1
+    assert [r.method for r in api.writes()] == ["POST", "PATCH"]
+    assert api.writes()[1].path.endswith(f"/issues/comments/{comments[0]['id']}")
+    assert "F401" in api.comments[PR_NUMBER][0]["body"]
+
+
+def test_read_only_token_degrades_to_a_notice(scenario: Scenario) -> None:
+    with GitHubApiStandIn(deny_status=403) as api:
+        run = scenario.run("pull_request", {}, api_url=api.url)
+    assert run.returncode == 0, explain(run)
+    notices = [item["message"] for item in run.annotations("notice")]
+    assert any("cannot comment on this pull request" in message for message in notices), notices
+    assert "HTTP 403" in " ".join(notices)
+    assert "<!-- research-ci:summary -->" in run.summaries()
