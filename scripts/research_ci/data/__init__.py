@@ -1,0 +1,17 @@
+"""Data validation with TensorFlow Data Validation (TFDV).
+
+The package is split by concern, and only the modules that need TFDV import it (it costs
+12-15 s of TensorFlow start-up):
+
+* :mod:`research_ci.data.settings` - the ``[tool.research-ci.data]`` table and the CSV dialect
+  (pure Python, also used by the engine's ``check`` in an environment without TFDV);
+* :mod:`research_ci.data.results` - the JSON results (anomalies, drift, skew) and their
+  Markdown form (pure Python);
+* :mod:`research_ci.data.sources` - reading CSV, Parquet and TFRecord shards as bounded Arrow
+  record batches (pyarrow);
+* :mod:`research_ci.data.stats` - statistics: chunked in-process or on an Apache Beam runner;
+* :mod:`research_ci.data.schemas` - schema inference, environments, drift and skew comparators;
+* :mod:`research_ci.data.validation` - anomalies, drift, distribution skew and feature skew;
+* :mod:`research_ci.data.html` - the self-contained offline HTML report;
+* :mod:`research_ci.data.cli` - the ``research-ci data`` command group.
+"""

@@ -1,0 +1,230 @@
+"""Statistics of a dataset with TFDV: chunked in this process, or on an Apache Beam runner.
+
+In-process (the default) the input is streamed as Arrow record batches
+(:mod:`research_ci.data.sources`) straight into TFDV's combiner statistics generators (the
+same ones ``tfdv.generate_statistics_from_dataframe`` and the Beam pipeline use:
+``stats_impl.get_generators(options, in_memory=True)``); each batch is added to the running
+accumulators, whose sketches (quantiles, top-k, distinct counts) have a fixed size, so memory
+is bounded by one block of input whatever the size of the file. The result is the
+``DatasetFeatureStatisticsList`` TFDV would compute, without Beam's per-element overhead.
+
+With ``runner`` set, TFDV's own Beam path runs instead (``generate_statistics_from_csv``,
+``generate_statistics_from_tfrecord``, or ``GenerateStatistics`` over Parquet batches) with
+the given pipeline options, so the same command scales out on Dataflow, Flink or Spark.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from research_ci.data import sources
+from research_ci.data.runtime import load_tfdv
+from research_ci.data.settings import beam_option_args
+from research_ci.errors import UsageError
+
+
+@dataclasses.dataclass
+class StatsRun:
+    """Statistics and how they were computed."""
+
+    statistics: Any  # DatasetFeatureStatisticsList
+    rows: int
+    seconds: float
+    batches: int = 0
+    restarts: int = 0
+    runner: str = "in-process"
+
+    @property
+    def dataset(self) -> Any:
+        """The single (unsliced) DatasetFeatureStatistics."""
+        return self.statistics.datasets[0]
+
+
+def stats_options(schema: Any | None = None) -> Any:
+    """TFDV ``StatsOptions``: the schema (when known) makes INT categories categorical."""
+    tfdv = load_tfdv()
+    return tfdv.StatsOptions(schema=schema) if schema is not None else tfdv.StatsOptions()
+
+
+def _show_progress() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def _progress_bar(label: str, total: int, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda amount: progress.advance(task, amount)
+
+
+def compute_statistics(
+    source: sources.Source,
+    *,
+    schema: Any | None = None,
+    type_hints: dict[str, str] | None = None,
+    runner: str | None = None,
+    beam_options: Sequence[str] = (),
+    block_size: int = sources.DEFAULT_BLOCK_SIZE,
+    progress: bool | None = None,
+) -> StatsRun:
+    """Statistics of ``source``, in this process or on ``runner``."""
+    if runner:
+        return beam_statistics(source, schema=schema, runner=runner, beam_options=beam_options)
+    options = stats_options(schema)
+    from tensorflow_data_validation.statistics import stats_impl  # noqa: PLC0415
+
+    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+
+    started = time.perf_counter()
+    generators = stats_impl.get_generators(options, in_memory=True)
+    show = _show_progress() if progress is None else progress
+    total = source.total_bytes if show else 0
+    restarts = 0
+    while True:
+        with _progress_bar(Path(source.files[0]).name, total, show) as advance:
+            reader = sources.open_reader(
+                source, type_hints=type_hints, block_size=block_size, progress=advance
+            )
+            accumulators = [generator.create_accumulator() for generator in generators]
+            rows = batches = 0
+            try:
+                for batch in reader.batches():
+                    if batch.num_rows == 0:
+                        continue
+                    canonical = table_util.CanonicalizeRecordBatch(batch)
+                    accumulators = [
+                        generator.add_input(accumulator, canonical)
+                        for generator, accumulator in zip(generators, accumulators, strict=True)
+                    ]
+                    rows += batch.num_rows
+                    batches += 1
+            except sources.TypesChanged:
+                restarts += 1
+                type_hints = dict(getattr(reader, "types", {}))
+                continue
+        break
+    if rows == 0:
+        raise UsageError(f"{source.pattern}: no data rows (only a header?)")
+    statistics = stats_impl.extract_statistics_output(accumulators, generators)
+    return StatsRun(
+        statistics=statistics,
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        batches=batches,
+        restarts=restarts,
+    )
+
+
+def _beam_output_path(beam_options: Sequence[str], workdir: str) -> str:
+    for option in beam_options:
+        key, _, value = option.removeprefix("--").partition("=")
+        if key == "temp_location" and value:
+            return f"{value.rstrip('/')}/research-ci-stats-{uuid.uuid4().hex}/stats.pb"
+    return str(Path(workdir) / "stats.pb")
+
+
+def beam_statistics(
+    source: sources.Source,
+    *,
+    schema: Any | None,
+    runner: str,
+    beam_options: Sequence[str],
+) -> StatsRun:
+    """Statistics with TFDV's Beam pipeline on ``runner`` (DirectRunner, DataflowRunner...)."""
+    tfdv = load_tfdv()
+    from apache_beam.options.pipeline_options import PipelineOptions  # noqa: PLC0415
+
+    flags = beam_option_args(beam_options, runner)
+    try:
+        pipeline_options = PipelineOptions(flags)
+        pipeline_options.view_as(type(pipeline_options))  # validates the flags
+    except (ValueError, SystemExit) as exc:
+        raise UsageError(f"invalid Beam options {' '.join(flags)}: {exc}") from exc
+    options = stats_options(schema)
+    dialect = source.dialect
+    pattern = source.pattern
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="research-ci-beam-") as workdir:
+        output_path = _beam_output_path(beam_options, workdir)
+        if source.format == "csv":
+            if len(dialect.delimiter) > 1 or dialect.na_values or dialect.encoding != "utf-8":
+                raise UsageError(
+                    "--runner reads CSV with TFDV's own decoder: it takes a one-character "
+                    "delimiter, UTF-8 and empty fields as missing only (no --na-value)"
+                )
+            statistics = tfdv.generate_statistics_from_csv(
+                data_location=pattern,
+                column_names=list(dialect.column_names) or None,
+                delimiter=dialect.delimiter,
+                output_path=output_path,
+                stats_options=options,
+                pipeline_options=pipeline_options,
+            )
+        elif source.format == "tfrecord":
+            statistics = tfdv.generate_statistics_from_tfrecord(
+                data_location=pattern,
+                output_path=output_path,
+                stats_options=options,
+                pipeline_options=pipeline_options,
+            )
+        else:
+            statistics = _beam_parquet_statistics(pattern, options, pipeline_options, output_path)
+    dataset = statistics.datasets[0]
+    return StatsRun(
+        statistics=statistics,
+        rows=int(dataset.num_examples),
+        seconds=time.perf_counter() - started,
+        runner=runner,
+    )
+
+
+def canonical_batch(batch: Any) -> Any:
+    """A Parquet batch as TFDV takes it: normalized types, every column a list array."""
+    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+
+    return table_util.CanonicalizeRecordBatch(sources.normalize_batch(batch))
+
+
+def _beam_parquet_statistics(
+    pattern: str, options: Any, pipeline_options: Any, output_path: str
+) -> Any:
+    import apache_beam as beam  # noqa: PLC0415
+
+    tfdv = load_tfdv()
+    with beam.Pipeline(options=pipeline_options) as pipeline:
+        _ = (
+            pipeline
+            | "ReadParquet" >> beam.io.ReadFromParquetBatched(pattern)
+            | "Normalize" >> beam.Map(canonical_batch)
+            | "GenerateStatistics" >> tfdv.GenerateStatistics(options)
+            | "WriteStatistics" >> tfdv.WriteStatisticsToBinaryFile(output_path)
+        )
+    return tfdv.load_stats_binary(output_path)
