@@ -451,3 +451,14 @@ def test_process_unwritable_readme_directory(project: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_badge_keeps_a_symlinked_readme_a_symlink(tmp_path: Path) -> None:
+    save_report(clean_report(), tmp_path / ".research-ci" / "report.json")
+    target = tmp_path / "docs" / "index.md"
+    target.parent.mkdir()
+    target.write_text("# Docs\n")
+    (tmp_path / "README.md").symlink_to(target)
+    assert main(["badge", str(tmp_path)]) == 0
+    assert (tmp_path / "README.md").is_symlink()
+    assert START_MARKER in target.read_text()

@@ -220,6 +220,17 @@ def test_update_readme_writes_only_when_stale(tmp_path: Path) -> None:
     assert readme.stat().st_mtime_ns == mtime
 
 
+def test_update_readme_writes_through_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "docs" / "index.md"
+    target.parent.mkdir()
+    target.write_text("# Docs\n")
+    link = tmp_path / "README.md"
+    link.symlink_to(target)
+    assert update_readme(link, BLOCK) is True
+    assert link.is_symlink()
+    assert START_MARKER in target.read_text()
+
+
 def test_update_readme_read_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="README not found"):
         update_readme(tmp_path / "README.md", BLOCK)

@@ -48,12 +48,14 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
 @click.option(
     "--report",
     "report_path",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     help="The JSON report to read. [default: PATH/.research-ci/report.json]",
 )
 @click.option(
     "--readme",
     "readme_path",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     help="The README to update. [default: PATH/README.md]",
 )
@@ -65,11 +67,13 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
 @click.option(
     "--svg",
     "svg_dir",
+    metavar="DIR",
     type=click.Path(path_type=Path),
     help="Also write one self-contained SVG per badge into this directory (quality.svg...).",
 )
 @click.option(
     "--link",
+    metavar="URL",
     help="URL every badge links to. [default: the report's report_url, if any]",
 )
 def badge(
@@ -114,7 +118,7 @@ def badge(
             atomic_write_text(svg_path, svgs[svg_path])
         click.echo(f"{svg_dir}: {len(stale_svgs)} of {len(svgs)} SVG badges written")
     if new_data != data:
-        atomic_write_bytes(readme, new_data)
+        atomic_write_bytes(readme.resolve(), new_data)  # through a symlink, not over it
         click.echo(f"{readme}: badges updated ({report.grade} ({report.score}))")
     else:
         click.echo(f"{readme}: badges already up to date")

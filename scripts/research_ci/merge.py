@@ -141,9 +141,10 @@ def report() -> None:
 
 
 @report.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--output",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=Path(".research-ci/report.json"),
     show_default=True,

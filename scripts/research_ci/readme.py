@@ -230,5 +230,5 @@ def update_readme(path: Path, block: str, *, check: bool = False) -> bool:
     if new == data:
         return False
     if not check:
-        atomic_write_bytes(path, new)
+        atomic_write_bytes(path.resolve(), new)  # through a symlink, not over it
     return True

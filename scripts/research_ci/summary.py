@@ -218,6 +218,7 @@ def _cut(text: str, budget: int) -> str:
 @click.option(
     "--report",
     "report_path",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=Path(".research-ci/report.json"),
     show_default=True,
@@ -225,11 +226,13 @@ def _cut(text: str, budget: int) -> str:
 )
 @click.option(
     "--output",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     help="Write the Markdown to this file (replacing it) instead of printing it.",
 )
 @click.option(
     "--max-chars",
+    metavar="N",
     type=click.IntRange(min=1_000),
     default=DEFAULT_MAX_CHARS,
     show_default=True,
@@ -237,6 +240,7 @@ def _cut(text: str, budget: int) -> str:
 )
 @click.option(
     "--max-findings",
+    metavar="N",
     type=click.IntRange(min=0),
     default=DEFAULT_MAX_FINDINGS,
     show_default=True,
