@@ -221,3 +221,9 @@ def test_expand_paths_keeps_order_and_drops_repeats(tmp_path: Path) -> None:
         (tmp_path / name).write_text("{}")
     paths = expand_paths([str(tmp_path / "b.json"), str(tmp_path / "*.json")])
     assert [path.name for path in paths] == ["b.json", "a.json"]
+
+
+def test_expand_paths_takes_an_existing_file_literally(tmp_path: Path) -> None:
+    odd = tmp_path / "report[1].json"
+    odd.write_text("{}")
+    assert expand_paths([str(odd)]) == [odd]

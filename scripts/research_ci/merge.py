@@ -117,12 +117,14 @@ def merge_reports(reports: Sequence[Report]) -> Report:
 def expand_paths(patterns: Iterable[str]) -> list[Path]:
     """Each argument as a file, or the files a glob matches (sorted); no duplicates.
 
+    An existing file is taken as it is, even when its name has glob characters (``[1]``).
+
     A glob that matches nothing is a :class:`UsageError` (a CI job whose report was not
     uploaded should not go unnoticed).
     """
     paths: list[Path] = []
     for pattern in patterns:
-        if any(char in pattern for char in "*?["):
+        if any(char in pattern for char in "*?[") and not Path(pattern).exists():
             matches = sorted(glob.glob(pattern, recursive=True))  # noqa: PTH207
             if not matches:
                 raise UsageError(f"no report matches {pattern}")
