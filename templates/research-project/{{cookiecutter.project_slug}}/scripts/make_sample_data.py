@@ -31,7 +31,9 @@ def render_split(rng: np.random.Generator, rows: int, *, with_label: bool) -> st
     temperature = rng.normal(21.0, 3.5, rows)
     rainfall = rng.gamma(4.0, 150.0, rows)
     soil_ph = rng.normal(6.4, 0.6, rows)
-    fertilizer = rng.choice(FERTILIZERS, size=rows, p=[0.3, 0.3, 0.4])
+    # Every split has the same fertilizer mix (30/30/40 %), as in a balanced trial design.
+    counts = [rows * 3 // 10, rows * 3 // 10]
+    fertilizer = rng.permutation(np.repeat(np.array(FERTILIZERS), [*counts, rows - sum(counts)]))
     noise = rng.normal(0.0, 0.35, rows)
     effect = np.array([FERTILIZER_EFFECT[str(name)] for name in fertilizer])
     label = (
