@@ -1,0 +1,72 @@
+"""The JSON report: schema validation, round trip, and every way a report file can be bad."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from report_builders import clean_report, data_check, lint_check, make_report, pytest_check
+from research_ci.errors import UsageError
+from research_ci.report import Finding, load_report, save_report, validate_report_dict
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    drift = [{"feature": "a", "measure": "js", "value": 0.2, "threshold": 0.1}]
+    report = make_report(
+        lint_check(2), pytest_check(failed=1), data_check(drift=drift), report_url="https://x"
+    )
+    path = tmp_path / "r.json"
+    save_report(report, path)
+    loaded = load_report(path)
+    assert loaded.to_dict() == report.to_dict()
+    assert loaded.findings() == report.findings()
+
+
+def test_finding_defaults() -> None:
+    finding = Finding.from_dict({"check": "lint", "file": None, "line": None, "message": "m"})
+    assert finding.severity == "error"
+    assert finding.col is None
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"schema_version": 1}', "not a research-ci report"),
+    ],
+)
+def test_bad_report_files(tmp_path: Path, content: str, fragment: str) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(content)
+    with pytest.raises(UsageError, match=fragment):
+        load_report(path)
+
+
+def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
+    data = clean_report().to_dict()
+    data["schema_version"] = 2
+    with pytest.raises(UsageError, match="schema_version 2 is newer"):
+        validate_report_dict(data, source="r.json")
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError, match="upgrade research-ci"):
+        load_report(path)
+
+
+def test_unreadable_report_files(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="report not found"):
+        load_report(tmp_path / "missing.json")
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(b'{"caf\xe9": 1}')
+    with pytest.raises(UsageError, match="cannot read report"):
+        load_report(latin1)
+
+
+def test_schema_rejects_a_bad_finding() -> None:
+    data = make_report(lint_check(1)).to_dict()
+    data["checks"]["lint"]["findings"][0]["severity"] = "fatal"
+    with pytest.raises(UsageError, match="checks/lint/findings/0/severity"):
+        validate_report_dict(data, source="r.json")
