@@ -22,7 +22,10 @@ def test_plural_and_percent() -> None:
     assert plural(2, "anomaly", "anomalies") == "2 anomalies"
     assert percent(87.0) == "87%"
     assert percent(87.25) == "87.2%"
-    assert percent(99.96) == "100%"
+    assert percent(99.96) == "99.9%"
+    assert percent(0.29) == "0.2%"
+    assert percent(100) == "100%"
+    assert percent(0) == "0%"
 
 
 def test_metric_count() -> None:

@@ -6,6 +6,7 @@ check with the same words. Pure functions of a :class:`~research_ci.report.Check
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from research_ci.report import CheckResult
@@ -33,9 +34,12 @@ def coverage_of(result: CheckResult) -> float | None:
 
 
 def percent(value: float) -> str:
-    """``87.25`` -> ``"87%"``; one decimal only when it matters (``"99.5%"``)."""
-    rounded = round(value, 1)
-    return f"{rounded:g}%" if rounded != int(rounded) else f"{int(rounded)}%"
+    """A percentage for people: ``87.0`` -> ``"87%"``, ``87.25`` -> ``"87.2%"``.
+
+    One decimal at most, rounded down, so that 99.96 % never reads as 100 %.
+    """
+    tenths = math.floor(round(value * 10, 6))
+    return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
 
 
 def over_threshold(measurement: dict[str, Any]) -> bool:
