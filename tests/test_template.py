@@ -36,6 +36,7 @@ from template_helpers import (
     bake_combo,
     defaults,
     expected_files,
+    research_ci,
 )
 
 FULL_SHA = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}$")
@@ -454,3 +455,21 @@ def test_docs_list_every_prompt() -> None:
     page = (REPO / "docs" / "template.md").read_text(encoding="utf-8")
     for key in defaults():
         assert f"`{key}`" in page, f"docs/template.md does not describe {key}"
+
+
+def test_a_relative_import_fails_the_lint_check(tmp_path: Path) -> None:
+    project = bake_combo(tmp_path, {"project_name": "Relative"})
+    pipeline = project.path / "src" / "relative" / "pipeline.py"
+    text = pipeline.read_text(encoding="utf-8")
+    pipeline.write_text(
+        text.replace("from relative.data import load_csv", "from .data import load_csv"),
+        encoding="utf-8",
+    )
+    run = research_ci("check", project.path, "--only", "lint", "--no-install")
+    assert run.returncode == 1, run.stdout + run.stderr
+    report = json.loads((project.path / ".research-ci" / "report.json").read_text("utf-8"))
+    lint = report["checks"]["lint"]
+    assert lint["status"] == "failed"
+    assert [(f["code"], f["file"]) for f in lint["findings"]] == [
+        ("TID252", "src/relative/pipeline.py")
+    ]

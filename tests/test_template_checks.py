@@ -1,0 +1,189 @@
+"""Baked projects run their own checks, as their CI would, and grade A.
+
+``research-ci check`` makes each baked project's ``.venv`` with uv (numpy, black, ruff, mypy,
+pytest from PyPI) and grades it; the default combination and the minimal one (Python 3.10,
+no data validation, no notebooks, 90 % coverage) are checked once per session and the other
+tests reuse their environments. Data validation runs when the test run has a TFDV Python
+(``RESEARCH_CI_DATA_PYTHON``, as ``make test`` sets it). cruft follows the template through
+git, as a user's project would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from research_ci.report import validate_report_dict
+from template_helpers import BIN, COMBOS, REPO, BakedProject, bake_combo, research_ci
+
+pytestmark = pytest.mark.slow
+
+DATA_PYTHON = os.environ.get("RESEARCH_CI_DATA_PYTHON") or None
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """A baked project after ``research-ci check`` ran in it."""
+
+    project: BakedProject
+    run: subprocess.CompletedProcess[str]
+    report: dict[str, Any]
+
+    @property
+    def python(self) -> Path:
+        """The interpreter of the project's own environment (made by the check)."""
+        return self.project.path / ".venv" / "bin" / "python"
+
+
+def check_combo(name: str, tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    project = bake_combo(tmp_path_factory.mktemp(f"checked-{name}"), COMBOS[name])
+    run = research_ci("check", project.path)
+    report_path = project.path / ".research-ci" / "report.json"
+    assert report_path.exists(), run.stdout + run.stderr
+    report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
+    validate_report_dict(report, source=str(report_path))
+    return Checked(project=project, run=run, report=report)
+
+
+@pytest.fixture(scope="session")
+def default_checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    return check_combo("default", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def minimal_checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    return check_combo("minimal", tmp_path_factory)
+
+
+def assert_grade_a(checked: Checked) -> None:
+    assert checked.run.returncode == 0, checked.run.stdout + checked.run.stderr
+    assert checked.report["grade"] == "A"
+    statuses = {name: check["status"] for name, check in checked.report["checks"].items()}
+    assert statuses == {
+        "format": "passed",
+        "lint": "passed",
+        "types": "passed",
+        "tests": "passed",
+        "data": "skipped",
+    }
+
+
+@pytest.mark.xdist_group("template-default")
+def test_default_project_grades_a(default_checked: Checked) -> None:
+    assert_grade_a(default_checked)
+    tests = default_checked.report["checks"]["tests"]["metrics"]
+    assert tests["coverage"] >= 80
+    assert tests["passed"] >= 20
+
+
+@pytest.mark.xdist_group("template-minimal")
+def test_minimal_project_grades_a(minimal_checked: Checked) -> None:
+    assert_grade_a(minimal_checked)
+    assert minimal_checked.report["checks"]["tests"]["metrics"]["coverage_threshold"] == 90
+
+
+@pytest.mark.xdist_group("template-default")
+def test_default_project_runs_its_own_tests_and_entry_point(default_checked: Checked) -> None:
+    project = default_checked.project
+    tests = project.run(default_checked.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    run = project.run(default_checked.python, "-m", project.package)
+    assert run.returncode == 0, run.stderr
+    assert "eval:  RMSE" in run.stdout
+    assert "serving: 80 predictions" in run.stdout
+
+
+@pytest.mark.xdist_group("template-minimal")
+def test_minimal_project_runs_its_own_tests(minimal_checked: Checked) -> None:
+    project = minimal_checked.project
+    tests = project.run(
+        minimal_checked.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov"
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "Required test coverage of 90" in tests.stdout
+
+
+@pytest.mark.xdist_group("template-default")
+def test_notebook_passes_nbqa(default_checked: Checked) -> None:
+    project = default_checked.project
+    nbqa = project.path / ".venv" / "bin" / "nbqa"
+    for tool in (["black", "--check"], ["ruff"], ["mypy"]):
+        completed = project.run(nbqa, tool[0], "notebooks", *tool[1:])
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.mark.xdist_group("template-default")
+@pytest.mark.skipif(DATA_PYTHON is None, reason="needs RESEARCH_CI_DATA_PYTHON (make test)")
+def test_sample_data_passes_validation_against_its_schema(default_checked: Checked) -> None:
+    project = default_checked.project
+    report_path = project.path / ".research-ci" / "report-data.json"
+    run = research_ci("check", project.path, "--only", "data", "--report", report_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    data = json.loads(report_path.read_text(encoding="utf-8"))["checks"]["data"]
+    assert data["status"] == "passed"
+    assert data["metrics"]["anomalies"] == 0
+
+
+@pytest.mark.data
+@pytest.mark.skipif(DATA_PYTHON is None, reason="needs RESEARCH_CI_DATA_PYTHON (make test)")
+def test_schema_is_what_research_ci_data_infer_writes(tmp_path: Path) -> None:
+    """The committed schema is reproducible from the committed training data."""
+    project = bake_combo(tmp_path, {})
+    assert DATA_PYTHON is not None
+    schema = tmp_path / "schema.pbtxt"
+    run = project.run(
+        DATA_PYTHON,
+        "-m",
+        "research_ci",
+        "data",
+        "infer",
+        "--data",
+        "data/train.csv",
+        "--label",
+        "yield_t_ha",
+        "--schema",
+        schema,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert schema.read_text(encoding="utf-8") == project.read("data/schema.pbtxt")
+
+
+def test_cruft_follows_a_project_made_by_research_ci_new(tmp_path: Path) -> None:
+    project = bake_combo(tmp_path, {"project_name": "Cruft Check"})
+    state = json.loads(project.read(".cruft.json"))
+    assert state["directory"] == "templates/research-project"
+    assert Path(state["template"]) == REPO
+    check = project.run(BIN / "cruft", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "up to date" in check.stdout
+
+
+def test_cruft_create_bakes_the_committed_template(tmp_path: Path) -> None:
+    created = subprocess.run(
+        [
+            str(BIN / "cruft"),
+            "create",
+            str(REPO),
+            "--directory",
+            "templates/research-project",
+            "--no-input",
+            "--output-dir",
+            str(tmp_path),
+            "--extra-context",
+            json.dumps({"project_name": "Via Cruft"}),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    state = json.loads((tmp_path / "via-cruft" / ".cruft.json").read_text(encoding="utf-8"))
+    assert state["context"]["cookiecutter"]["package_name"] == "via_cruft"
+    assert (tmp_path / "via-cruft" / "src" / "via_cruft" / "pipeline.py").is_file()
