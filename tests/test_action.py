@@ -19,6 +19,7 @@ import pytest
 
 from projects import write_project
 from stubs.act import ACT, ActRun, copy_action_source, run_act
+from stubs.act import REPO as REPO_ROOT
 from stubs.github_api import GitHubApiStandIn
 
 pytestmark = [
@@ -304,3 +305,51 @@ def test_read_only_token_degrades_to_a_notice(scenario: Scenario) -> None:
     assert any("cannot comment on this pull request" in message for message in notices), notices
     assert "HTTP 403" in " ".join(notices)
     assert "<!-- research-ci:summary -->" in run.summaries()
+
+
+DATA_PYTHON = REPO_ROOT / ".venv-data" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def baked_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project baked from the template with `research-ci new --no-input`, committed."""
+    if not (REPO_ROOT / "scripts" / "research_ci" / "scaffold.py").exists():
+        pytest.skip("`research-ci new` has not landed yet")
+    out = tmp_path_factory.mktemp("baked")
+    subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "research-ci"), "new", str(out), "--no-input"],
+        check=True,
+        capture_output=True,
+    )
+    (root,) = [path for path in out.iterdir() if path.is_dir()]
+    git(root, "init", "--quiet", "--initial-branch", "main")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "initial commit")
+    return root
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not DATA_PYTHON.exists(), reason="no TFDV environment (.venv-data)")
+def test_data_anomaly_fails_with_an_annotation_on_the_dataset(
+    baked_project: Path, tmp_path: Path, action_source: Path
+) -> None:
+    scenario = Scenario(baked_project, tmp_path, action_source)
+    evaluation = scenario.project / "data" / "eval.csv"
+    header, *rows = evaluation.read_text("utf-8").splitlines()
+    rows = [row.replace(",organic,", ",plutonium,") for row in rows]
+    scenario.write({"data/eval.csv": "\n".join([header, *rows]) + "\n"})
+    # A runner with a prebuilt TFDV environment: the action uses it instead of installing one.
+    run = scenario.run(
+        "push",
+        {"checks": "data", "comment": "false"},
+        env={"RESEARCH_CI_DATA_PYTHON": str(DATA_PYTHON)},
+    )
+    assert run.returncode != 0, explain(run)
+    errors = run.annotations("error")
+    anomalies = [item for item in errors if "research-ci data" in item.get("title", "")]
+    assert anomalies, errors
+    assert anomalies[0].get("file") == "data/eval.csv"
+    assert "plutonium" in anomalies[0]["message"]
+    outputs = run.outputs("rci")
+    assert int(outputs["anomalies"]) >= 1  # the unseen value, and the drift it causes
+    assert outputs["coverage"] == ""
