@@ -113,7 +113,8 @@ def main() -> None:
     print(f"{'sum':<10}{total:>12.2f}")
     print(f"{'parallel':<10}{together:>12.2f}")
     print(f"parallel / sum of checks     = {together / total:.2f}  (1.00 would be sequential)")
-    print(f"parallel / slowest ({slowest_name:<6}) = {together / slowest:.2f}  (target: close to 1)")
+    ratio = together / slowest
+    print(f"parallel / slowest ({slowest_name:<6}) = {ratio:.2f}  (target: close to 1)")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def _entries(command: click.Command, path: list[str], parent: click.Context | No
 
 
 def inspect_help(command: click.Command) -> str:
-    """The command's help text with click's ``\\b`` markers removed."""
+    """The command's help text without click's no-rewrap markers."""
     return (command.help or "").replace("\b\n", "").strip()
 
 
