@@ -9,6 +9,7 @@ Exit codes: 0 clean, 1 anomalies (or feature skew) found, 2 bad input (one line 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ from research_ci.data.settings import (
     parse_data_settings,
     parse_delimiter,
 )
-from research_ci.errors import EXIT_FAILED, EXIT_OK
+from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,6 +97,16 @@ def beam_options(function: F) -> F:
     )(function)
 
 
+def _commands() -> Any:
+    """The command implementations (pyarrow, TFDV): a one-line error where they are missing."""
+    try:
+        return importlib.import_module("research_ci.data.commands")
+    except ImportError as exc:
+        from research_ci.data.runtime import INSTALL_HINT  # noqa: PLC0415
+
+        raise UsageError(f"{INSTALL_HINT} ({exc})") from exc
+
+
 def _settings(config: Path | None) -> DataSettings:
     if config is not None:
         return load_data_settings(config)
@@ -122,13 +133,11 @@ def _dialect(settings: DataSettings, options: dict[str, Any]) -> Dialect:
 
 
 def _beam(settings: DataSettings, options: dict[str, Any]) -> Any:
-    from research_ci.data.commands import Beam  # noqa: PLC0415
-
     runner = options.get("runner") or settings.runner
     raw = tuple(options.get("beam_option") or ()) or settings.beam_options
     for item in raw:
         parse_beam_option(item, source="--beam-option")
-    return Beam(runner=runner, options=raw)
+    return _commands().Beam(runner=runner, options=raw)
 
 
 @click.group(name="data", context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,10 +170,8 @@ def data() -> None:
 @beam_options
 def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **options: Any) -> int:
     """Infer a schema from the statistics of training data."""
-    from research_ci.data.commands import run_infer  # noqa: PLC0415
-
     settings = _settings(options["config"])
-    outcome = run_infer(
+    outcome = _commands().run_infer(
         data=data_path,
         schema_path=schema_path,
         label=label or settings.label,
@@ -225,10 +232,9 @@ def validate(
     **options: Any,
 ) -> int:
     """Validate data against the schema: anomalies, drift and distribution skew."""
-    from research_ci.data.commands import Outputs, run_validate  # noqa: PLC0415
-
+    commands = _commands()
     settings = _settings(options["config"])
-    result = run_validate(
+    result = commands.run_validate(
         name=Path(data_path).stem or "data",
         data=data_path,
         schema_path=schema_path,
@@ -238,7 +244,7 @@ def validate(
         dialect=_dialect(settings, options),
         thresholds=settings.thresholds,
         beam=_beam(settings, options),
-        outputs=Outputs(report=report, html=html, markdown=markdown),
+        outputs=commands.Outputs(report=report, html=html, markdown=markdown),
     )
     _echo_result(result)
     return EXIT_FAILED if result.anomalies else EXIT_OK
@@ -295,10 +301,9 @@ def skew(
     **options: Any,
 ) -> int:
     """Feature skew: the same examples (joined on --key) with different values."""
-    from research_ci.data.commands import Outputs, run_skew  # noqa: PLC0415
-
+    commands = _commands()
     settings = _settings(options["config"])
-    result = run_skew(
+    result = commands.run_skew(
         name=f"feature-skew-{Path(serving).stem}",
         training=training,
         serving=serving,
@@ -308,7 +313,7 @@ def skew(
         max_fraction=max_mismatch,
         dialect=_dialect(settings, options),
         beam=_beam(settings, options),
-        outputs=Outputs(report=report, html=html),
+        outputs=commands.Outputs(report=report, html=html),
         schema_path=schema_path,
     )
     _echo_result(result)
@@ -332,11 +337,9 @@ def skew(
 @beam_options
 def check(path: Path, report: Path | None, html_dir: Path | None, **options: Any) -> int:
     """Run every validation configured in PATH's [tool.research-ci.data]."""
-    from research_ci.data.commands import run_check  # noqa: PLC0415
-
     settings = load_data_settings(path / "pyproject.toml")
     output_dir = path.resolve() / ".research-ci" / "data"
-    results = run_check(
+    results = _commands().run_check(
         settings,
         report=report or output_dir / "report.json",
         html_dir=html_dir or output_dir,

@@ -24,7 +24,7 @@ from research_ci.fsutil import atomic_write_text
 
 
 def _schema_pb2() -> Any:
-    load_tfdv()
+    # tensorflow_metadata is plain protobuf: reading a schema does not start TensorFlow.
     from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: PLC0415
 
     return schema_pb2
@@ -131,7 +131,25 @@ def infer_schema(statistics: Any, *, label: str | None, thresholds: Thresholds) 
         label_feature = tfdv.get_feature(schema, label)
         label_feature.not_in_environment.append("SERVING")
     apply_thresholds(schema, thresholds, defaults=True)
+    for feature in schema.feature:
+        if feature.name in _empty_features(statistics):
+            # No value to compare: a comparator here would never measure anything.
+            feature.ClearField("drift_comparator")
+            feature.ClearField("skew_comparator")
     return schema
+
+
+def _empty_features(statistics: Any) -> set[str]:
+    empty = set()
+    for feature in statistics.datasets[0].features:
+        kind = feature.WhichOneof("stats")
+        common = getattr(feature, kind).common_stats if kind in _COMMON else None
+        if common is None or common.num_non_missing == 0:
+            empty.add(".".join(feature.path.step) or feature.name)
+    return empty
+
+
+_COMMON = ("num_stats", "string_stats", "bytes_stats", "struct_stats")
 
 
 def schema_text(schema: Any) -> str:
