@@ -56,14 +56,34 @@ docs: install ## Build the mkdocs site with --strict (fails when a generated pag
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 test: install install-data lint docs ## The whole suite: lint, docs, pytest with coverage.
-	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python \
+	$(DATA_ENV) \
 	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-report=xml:build/coverage.xml
 
-demo: install install-data ## Bake a sample project, check it, write its badge, print the summary.
-	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python $(BIN)/python benchmarks/demo.py $(DEMO_DIR)
+DEMO_PROJECT := $(DEMO_DIR)/my-research-project
+DATA_ENV := RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python
+
+demo: install install-data ## Bake a project from the template, check it (code + data), badge, summary.
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(BIN)/research-ci new $(DEMO_DIR) --no-input
+	@status=0; \
+	$(DATA_ENV) $(BIN)/research-ci check $(DEMO_PROJECT) --only format,lint,types,tests,data || status=$$?; \
+	$(DATA_ENV) $(DATA_VENV)/bin/research-ci data validate --schema $(DEMO_PROJECT)/data/schema.pbtxt \
+		--data $(DEMO_PROJECT)/data/serving.csv --environment SERVING \
+		--training $(DEMO_PROJECT)/data/train.csv --report $(DEMO_DIR)/serving-report.json \
+		--html $(DEMO_DIR)/data-report.html > /dev/null || true; \
+	$(BIN)/research-ci badge $(DEMO_PROJECT) --svg $(DEMO_DIR)/badges && \
+	$(BIN)/research-ci summary --report $(DEMO_PROJECT)/.research-ci/report.json && \
+	echo && echo "README badge block of $(DEMO_PROJECT):" && \
+	sed -n '/research-ci:badges:start/,/research-ci:badges:end/p' $(DEMO_PROJECT)/README.md && \
+	echo && echo "Report: $(DEMO_PROJECT)/.research-ci/report.json" && \
+	echo "Data report (HTML, offline): $(DEMO_DIR)/data-report.html" && \
+	echo "SVG badges: $(DEMO_DIR)/badges/"; \
+	exit $$status
 
 benchmark: install install-data ## Print the speed figures (check parallelism, data statistics).
-	RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python $(BIN)/python benchmarks/run_all.py
+	$(DATA_ENV) $(BIN)/python benchmarks/bench_check.py
+	$(DATA_ENV) $(BIN)/python benchmarks/bench_template.py
+	$(DATA_VENV)/bin/python benchmarks/bench_data_stats.py
 
 clean: ## Remove build output (keeps the environments).
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*
