@@ -49,19 +49,14 @@ def make_project(root: Path, modules: int) -> Path:
     (package / "__init__.py").write_text('"""Benchmark package."""\n', encoding="utf-8")
     (package / "py.typed").write_text("", encoding="utf-8")
     for index in range(modules):
-        functions = "\n\n".join(
-            textwrap.dedent(
-                f'''\
+        functions = "\n\n".join(textwrap.dedent(f'''\
                 def f{index}_{n}(values: list[float]) -> float:
                     """Weighted sum number {n}."""
                     total = 0.0
                     for position, value in enumerate(values):
                         total += value * (position + {n})
                     return total
-                '''
-            )
-            for n in range(20)
-        )
+                ''') for n in range(20))
         (package / f"m{index}.py").write_text(f'"""Module {index}."""\n\n\n{functions}')
         tests = "\n\n".join(
             f"def test_f{index}_{n}() -> None:\n    assert m.f{index}_{n}([1.0, 2.0]) >= 0\n"
@@ -101,8 +96,7 @@ def main() -> None:
             for name in CHECKS
         }
         together = statistics.median(
-            run(project, "--only", ",".join(CHECKS), "--no-install")
-            for _ in range(options.repeat)
+            run(project, "--only", ",".join(CHECKS), "--no-install") for _ in range(options.repeat)
         )
     total = sum(singles.values())
     slowest_name = max(singles, key=lambda name: singles[name])
