@@ -25,9 +25,10 @@ Listener = Callable[[str, CheckResult | None], None]
 
 
 def _data_check(settings: Settings) -> CheckResult:
-    from research_ci.checks import data as data_check  # noqa: PLC0415 - needs the data extra
+    # Imported on demand: only projects with a data check need it.
+    from research_ci.checks.data import run as run_data  # noqa: PLC0415
 
-    return data_check.run(settings)
+    return run_data(settings)
 
 
 def _with_env(
