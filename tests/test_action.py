@@ -353,3 +353,61 @@ def test_data_anomaly_fails_with_an_annotation_on_the_dataset(
     outputs = run.outputs("rci")
     assert int(outputs["anomalies"]) >= 1  # the unseen value, and the drift it causes
     assert outputs["coverage"] == ""
+
+
+REUSABLE_CALLER = """\
+name: caller
+on: [push, pull_request]
+permissions: {}
+jobs:
+  research-ci:
+    uses: ./.github/workflows/research-ci.yml
+    permissions:
+      contents: write
+      pull-requests: write
+    with:
+      python-versions: '["3.11"]'
+      badge: none
+"""
+
+
+def test_reusable_workflow_merges_the_partial_reports(scenario: Scenario) -> None:
+    """The reusable workflow, called with one `uses:` line: every job, then the merge."""
+    workflows = scenario.project / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO_ROOT / ".github" / "workflows" / "research-ci.yml", workflows)
+    (workflows / "caller.yml").write_text(REUSABLE_CALLER, encoding="utf-8")
+    scenario.write(FAULTS["lint"])
+    run = run_act(
+        scenario.project,
+        event="push",
+        payload=push_event(),
+        workflow=".github/workflows/caller.yml",
+        home=scenario.home,
+        action_source=scenario.action_source,
+        extra_workflows=[workflows / "research-ci.yml"],
+    )
+    results = run.job_results
+    assert results.get("lint") == "failure", explain(run)
+    assert results.get("types") == "success", explain(run)
+    assert results.get("tests") == "success", explain(run)
+    assert "data" not in results or results["data"] != "failure"
+    assert results.get("quality") == "failure", explain(run)
+    names = sorted(path.parent.name for path in scenario.uploaded_reports())
+    assert "research-ci-report-quality-merged-Linux" in names, names
+    assert "research-ci-report-tests-tests-py3.11-Linux" in names, names
+    merged = json.loads(
+        (
+            scenario.home / "artifacts" / "research-ci-report-quality-merged-Linux" / "report.json"
+        ).read_text("utf-8")
+    )
+    statuses = {name: check["status"] for name, check in merged["checks"].items()}
+    assert statuses == {
+        "format": "passed",
+        "lint": "failed",
+        "types": "passed",
+        "tests": "passed",
+        "data": "skipped",
+    }
+    assert merged["checks"]["lint"]["status"] == "failed"
+    assert merged["gate"]["passed"] is False

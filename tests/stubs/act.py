@@ -125,6 +125,7 @@ def run_act(
     repository: str = "acme/sample-project",
     token: str | None = "test-token",  # noqa: S107  (a fake token for the API stand-in)
     env: dict[str, str] | None = None,
+    extra_workflows: list[Path] | None = None,
     timeout_s: float = 300,
 ) -> ActRun:
     """Run ``act EVENT -W workflow`` in ``project`` and parse its ``--json`` log."""
@@ -132,6 +133,7 @@ def run_act(
     event_file = home / "event.json"
     event_file.write_text(json.dumps(payload), encoding="utf-8")
     texts = [(project / workflow).read_text(encoding="utf-8")]
+    texts += [path.read_text(encoding="utf-8") for path in extra_workflows or []]
     texts += [path.read_text(encoding="utf-8") for path in STUBS.glob("*/action.yml")]
     if action_source is not None:
         texts.append((action_source / "action.yml").read_text(encoding="utf-8"))
