@@ -8,6 +8,7 @@ google-api-core and Beam start-up chatter. Only the commands that need TFDV call
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -40,7 +41,11 @@ def quiet() -> Iterator[None]:
         stderr_fd = os.dup(2)
         with open(os.devnull, "w") as devnull:  # noqa: PTH123
             os.dup2(devnull.fileno(), 2)
-        with warnings.catch_warnings():
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stderr(io.StringIO()),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             warnings.simplefilter("ignore")
             yield
     finally:

@@ -162,7 +162,7 @@ def schema_text(schema: Any) -> str:
         "# SERVING). Comparators: drift_comparator (between spans) and skew_comparator\n"
         "# (training vs serving) on every feature.\n"
     )
-    return header + str(text_format.MessageToString(schema))
+    return header + str(text_format.MessageToString(schema, as_utf8=True))
 
 
 def write_schema(schema: Any, path: Path) -> None:

@@ -178,11 +178,27 @@ class FeatureSkewOutcome:
     anomalies: list[Anomaly]
 
 
-def _examples(source: sources.Source, schema: Any | None) -> list[bytes]:
-    example_coder = importlib.import_module("tfx_bsl.coders.example_coder")
+def example_batch(batch: Any) -> Any:
+    """``batch`` in the types ``tf.Example`` has: lists of int64, float32 and bytes."""
+    import pyarrow as pa  # noqa: PLC0415
 
+    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+    canonical = table_util.CanonicalizeRecordBatch(batch)
+    arrays = []
+    for column in canonical.columns:
+        inner = column.type.value_type
+        if pa.types.is_floating(inner) and not pa.types.is_float32(inner):
+            column = column.cast(pa.large_list(pa.float32()))  # noqa: PLW2901
+        elif pa.types.is_string(inner) or pa.types.is_large_string(inner):
+            column = column.cast(pa.large_list(pa.large_binary()))  # noqa: PLW2901
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, canonical.schema.names)
+
+
+def _examples(source: sources.Source, schema: Any | None) -> list[bytes]:
     from research_ci.data.schemas import type_hints  # noqa: PLC0415
 
+    example_coder = importlib.import_module("tfx_bsl.coders.example_coder")
     hints = type_hints(schema) if schema is not None else None
     while True:
         reader = sources.open_reader(source, type_hints=hints)
@@ -190,9 +206,7 @@ def _examples(source: sources.Source, schema: Any | None) -> list[bytes]:
         examples: list[bytes] = []
         try:
             for batch in reader.batches():
-                table_util = importlib.import_module("tfx_bsl.arrow.table_util")
-
-                examples.extend(encoder.encode(table_util.CanonicalizeRecordBatch(batch)))
+                examples.extend(encoder.encode(example_batch(batch)))
         except sources.TypesChanged:
             hints = dict(getattr(reader, "types", {}))
             continue
