@@ -259,7 +259,7 @@ def _json(path: Path) -> dict[str, Any]:
 def test_bad_input_is_one_line_exit_2_nothing_written(
     inputs: tuple[Path, dict[str, Path], list[Any]],
 ) -> None:
-    work, f, out = inputs
+    work, _, out = inputs
     assert_usage_error(out[0], "data file not found:", "missing.csv")
     assert_usage_error(out[1], "empty.csv: empty file")
     assert_usage_error(out[2], "ragged.csv:4: ragged row: expected 3 fields, got 2")

@@ -206,11 +206,13 @@ def beam_statistics(
     )
 
 
-def canonical_batch(batch: Any) -> Any:
-    """A Parquet batch as TFDV takes it: normalized types, every column a list array."""
+def canonical_batches(table: Any) -> Iterator[Any]:
+    """Record batches as TFDV takes them from a Parquet table (or batch) read by Beam."""
     table_util = importlib.import_module("tfx_bsl.arrow.table_util")
-
-    return table_util.CanonicalizeRecordBatch(sources.normalize_batch(batch))
+    batches = table.to_batches() if hasattr(table, "to_batches") else [table]
+    for batch in batches:
+        if batch.num_rows:
+            yield table_util.CanonicalizeRecordBatch(sources.normalize_batch(batch))
 
 
 def _beam_parquet_statistics(
@@ -223,7 +225,7 @@ def _beam_parquet_statistics(
         _ = (
             pipeline
             | "ReadParquet" >> beam.io.ReadFromParquetBatched(pattern)
-            | "Normalize" >> beam.Map(canonical_batch)
+            | "Normalize" >> beam.FlatMap(canonical_batches)
             | "GenerateStatistics" >> tfdv.GenerateStatistics(options)
             | "WriteStatistics" >> tfdv.WriteStatisticsToBinaryFile(output_path)
         )
