@@ -10,10 +10,13 @@ git, as a user's project would.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +44,48 @@ class Checked:
         return self.project.path / ".venv" / "bin" / "python"
 
 
-def check_combo(name: str, tmp_path_factory: pytest.TempPathFactory) -> Checked:
-    project = bake_combo(tmp_path_factory.mktemp(f"checked-{name}"), COMBOS[name])
-    run = research_ci("check", project.path)
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (shared by every xdist worker of the run)."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def check_combo(name: str, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Checked:
+    """Bake and check one combination once per test run, whichever worker asks first.
+
+    xdist workers share the parent of their base temporary directories; the first worker bakes
+    and checks, the others wait on the lock and read the result, so the expensive environment
+    is built once even when the tests that use it run on different workers.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    target = shared / f"template-checked-{name}"
+    with exclusive(shared / f"template-checked-{name}.lock"):
+        done = target / "check-run.json"
+        if not done.exists():
+            project = bake_combo(target, COMBOS[name])
+            run = research_ci("check", project.path)
+            done.write_text(
+                json.dumps(
+                    {
+                        "path": str(project.path),
+                        "returncode": run.returncode,
+                        "stdout": run.stdout,
+                        "stderr": run.stderr,
+                    }
+                ),
+                encoding="utf-8",
+            )
+        record = json.loads(done.read_text(encoding="utf-8"))
+    project = BakedProject(path=Path(record["path"]), answers=COMBOS[name])
+    run = subprocess.CompletedProcess(
+        ["research-ci", "check"], record["returncode"], record["stdout"], record["stderr"]
+    )
     report_path = project.path / ".research-ci" / "report.json"
     assert report_path.exists(), run.stdout + run.stderr
     report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
@@ -52,13 +94,13 @@ def check_combo(name: str, tmp_path_factory: pytest.TempPathFactory) -> Checked:
 
 
 @pytest.fixture(scope="session")
-def default_checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
-    return check_combo("default", tmp_path_factory)
+def default_checked(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Checked:
+    return check_combo("default", tmp_path_factory, worker_id)
 
 
 @pytest.fixture(scope="session")
-def minimal_checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
-    return check_combo("minimal", tmp_path_factory)
+def minimal_checked(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Checked:
+    return check_combo("minimal", tmp_path_factory, worker_id)
 
 
 def assert_grade_a(checked: Checked) -> None:
