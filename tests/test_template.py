@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -474,3 +475,25 @@ def test_a_relative_import_fails_the_lint_check(tmp_path: Path) -> None:
     assert ("TID252", "src/relative/pipeline.py") in {
         (finding["code"], finding["file"]) for finding in lint["findings"]
     }
+
+
+def test_new_with_a_template_copy_outside_git(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "template"
+    shutil.copytree(TEMPLATE, copy)
+    out = tmp_path / "out"
+    assert cli_main(["new", str(out), "--no-input", "--template", str(copy)]) == 0
+    project = out / "my-research-project"
+    assert (project / "pyproject.toml").is_file()
+    assert not (project / ".cruft.json").exists(), "no git, no recorded origin"
+    (copy / "cookiecutter.json").write_text("{not json", encoding="utf-8")
+    assert cli_main(["new", str(out), "--no-input", "--template", str(copy)]) == 2
+    assert "cannot read" in capfd.readouterr().err
+
+
+def test_new_refuses_an_output_dir_that_is_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError, match="not a directory"):
+        bake(TEMPLATE, target, {}, no_input=True)
