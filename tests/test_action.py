@@ -1,4 +1,4 @@
-"""The composite action, run for real under act (host mode) on a throwaway project.
+"""The composite action, run for real under act (host mode) on a project baked from the template.
 
 Each test copies one project (made once per module), writes a small workflow that uses
 ``ORG/research-ci@v1`` (mapped to a copy of this repository's action), runs it with act and
@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from projects import write_project
 from stubs.act import ACT, ActRun, copy_action_source, run_act
 from stubs.act import REPO as REPO_ROOT
 from stubs.github_api import GitHubApiStandIn
@@ -31,7 +30,7 @@ pytestmark = [
 
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"
 WORKFLOW = ".github/workflows/quality.yml"
-PACKAGE = "sample_project"
+PACKAGE = "my_research_project"  # the template's default package name
 PR_NUMBER = 7
 
 FAULTS: dict[str, dict[str, str]] = {
@@ -41,14 +40,14 @@ FAULTS: dict[str, dict[str, str]] = {
         '    """Half."""\n    return x // 2\n'
     },
     "failing-test": {
-        "tests/test_fail.py": "from {pkg}.stats import mean\n\n\ndef test_wrong() -> None:\n"
-        "    assert mean([1.0, 3.0]) == 3.0\n"
+        "tests/test_fail.py": '"""A wrong expectation."""\n\n\ndef add(a: int, b: int) -> int:\n'
+        "    return a + b\n\n\ndef test_wrong() -> None:\n    assert add(1, 1) == 3\n"
     },
     "coverage": {
         "src/{pkg}/untested.py": '"""Code without tests."""\n\n\n'
         + "\n\n".join(
             f'def f{i}(x: int) -> int:\n    """F{i}."""\n    y = x + {i}\n    return y * 2\n'
-            for i in range(12)
+            for i in range(60)
         )
     },
 }
@@ -96,7 +95,7 @@ def workflow(inputs: dict[str, str]) -> str:
 def push_event() -> dict[str, Any]:
     return {
         "ref": "refs/heads/main",
-        "repository": {"default_branch": "main", "full_name": "acme/sample-project"},
+        "repository": {"default_branch": "main", "full_name": "acme/my-research-project"},
     }
 
 
@@ -108,16 +107,20 @@ def pull_request_event() -> dict[str, Any]:
             "head": {"ref": "feature", "sha": "abc123"},
             "base": {"ref": "main"},
         },
-        "repository": {"default_branch": "main", "full_name": "acme/sample-project"},
+        "repository": {"default_branch": "main", "full_name": "acme/my-research-project"},
     }
 
 
 @pytest.fixture(scope="module")
 def source_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The clean project every test starts from, committed on ``main``."""
-    root = write_project(tmp_path_factory.mktemp("source") / "sample-project")
-    (root / "README.md").write_text("# sample-project\n\nA tiny research package.\n", "utf-8")
-    (root / ".gitignore").write_text(".venv/\n.research-ci/\n__pycache__/\n", "utf-8")
+    """A project baked from the template with `research-ci new --no-input`, committed on main."""
+    out = tmp_path_factory.mktemp("baked")
+    subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "research-ci"), "new", str(out), "--no-input"],
+        check=True,
+        capture_output=True,
+    )
+    root = out / "my-research-project"
     git(root, "init", "--quiet", "--initial-branch", "main")
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "initial commit")
@@ -218,8 +221,8 @@ def test_clean_project_passes_with_its_grade(scenario: Scenario) -> None:
     assert "<!-- research-ci:summary -->" in run.summaries()
     reports = scenario.uploaded_reports()
     assert [path.parent.name for path in reports] == [
-        # python-version defaulted to the lower bound of requires-python (>=3.10).
-        "research-ci-report-quality-format-lint-types-tests-py3.10-Linux"
+        # python-version defaulted to the lower bound of requires-python (>=3.11).
+        "research-ci-report-quality-format-lint-types-tests-py3.11-Linux"
     ]
     assert json.loads(reports[0].read_text("utf-8"))["grade"] == "A"
     # badge defaults to none: nothing was committed anywhere.
@@ -246,16 +249,10 @@ def test_must_fail_cases_fail_with_annotations(scenario: Scenario, fault: str) -
 
 def test_minimum_grade_input_fails_the_step(scenario: Scenario) -> None:
     scenario.write(FAULTS["coverage"])
-    scenario.write({"pyproject.toml": _pyproject_with(scenario, 'minimum-grade = "D"')})
     run = scenario.run("push", {"comment": "false", "minimum-grade": "A"})
     assert run.returncode != 0, explain(run)
     messages = [item["message"] for item in run.annotations("error")]
     assert any("under the minimum-grade A" in message for message in messages), messages
-
-
-def _pyproject_with(scenario: Scenario, line: str) -> str:
-    text = (scenario.project / "pyproject.toml").read_text("utf-8")
-    return text + f"\n[tool.research-ci]\n{line}\n"
 
 
 def test_badge_commit_lands_on_a_push_to_the_default_branch(scenario: Scenario) -> None:
@@ -266,7 +263,7 @@ def test_badge_commit_lands_on_a_push_to_the_default_branch(scenario: Scenario) 
     assert "[skip ci]" in log[0]
     readme = scenario.origin_readme()
     assert "<!-- research-ci:badges:start -->" in readme
-    assert readme.startswith("# sample-project\n")
+    assert readme.startswith("# My Research Project\n")
     # A second run with nothing new changes nothing and pushes nothing.
     git(scenario.project, "pull", "--quiet", "origin", "main")
     again = scenario.run("push", {"comment": "false", "badge": "readme", "commit-badge": "true"})
@@ -310,30 +307,9 @@ def test_read_only_token_degrades_to_a_notice(scenario: Scenario) -> None:
 DATA_PYTHON = REPO_ROOT / ".venv-data" / "bin" / "python"
 
 
-@pytest.fixture(scope="module")
-def baked_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project baked from the template with `research-ci new --no-input`, committed."""
-    if not (REPO_ROOT / "scripts" / "research_ci" / "scaffold.py").exists():
-        pytest.skip("`research-ci new` has not landed yet")
-    out = tmp_path_factory.mktemp("baked")
-    subprocess.run(
-        [str(REPO_ROOT / ".venv" / "bin" / "research-ci"), "new", str(out), "--no-input"],
-        check=True,
-        capture_output=True,
-    )
-    (root,) = [path for path in out.iterdir() if path.is_dir()]
-    git(root, "init", "--quiet", "--initial-branch", "main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "initial commit")
-    return root
-
-
 @pytest.mark.data
 @pytest.mark.skipif(not DATA_PYTHON.exists(), reason="no TFDV environment (.venv-data)")
-def test_data_anomaly_fails_with_an_annotation_on_the_dataset(
-    baked_project: Path, tmp_path: Path, action_source: Path
-) -> None:
-    scenario = Scenario(baked_project, tmp_path, action_source)
+def test_data_anomaly_fails_with_an_annotation_on_the_dataset(scenario: Scenario) -> None:
     evaluation = scenario.project / "data" / "eval.csv"
     header, *rows = evaluation.read_text("utf-8").splitlines()
     rows = [row.replace(",organic,", ",plutonium,") for row in rows]
