@@ -15,6 +15,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,16 @@ from typing import Any
 import pytest
 
 from research_ci.report import validate_report_dict
-from template_helpers import BIN, COMBOS, REPO, BakedProject, bake_combo, research_ci
+from research_ci.scaffold import bake
+from template_helpers import (
+    BIN,
+    COMBOS,
+    REPO,
+    TEMPLATE,
+    BakedProject,
+    bake_combo,
+    research_ci,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -229,3 +239,51 @@ def test_cruft_create_bakes_the_committed_template(tmp_path: Path) -> None:
     state = json.loads((tmp_path / "via-cruft" / ".cruft.json").read_text(encoding="utf-8"))
     assert state["context"]["cookiecutter"]["package_name"] == "via_cruft"
     assert (tmp_path / "via-cruft" / "src" / "via_cruft" / "pipeline.py").is_file()
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
+    """The documented update path, end to end, with a template repository of our own."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(TEMPLATE, upstream / "templates" / "research-project")
+    git(upstream, "init", "--quiet")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "--quiet", "-m", "template v1")
+    project = bake(
+        upstream / "templates" / "research-project", tmp_path / "work", {}, no_input=True
+    )
+    git(project, "init", "--quiet")
+    git(project, "add", "-A")
+    git(project, "commit", "--quiet", "-m", "baked")
+    cruft = str(BIN / "cruft")
+    assert subprocess.run([cruft, "diff", "--exit-code"], cwd=project, check=False).returncode == 0
+
+    gitignore = upstream / "templates/research-project/{{cookiecutter.project_slug}}/.gitignore"
+    gitignore.write_text(gitignore.read_text(encoding="utf-8") + "*.parquet\n", encoding="utf-8")
+    git(upstream, "commit", "--quiet", "-am", "template v2: ignore parquet files")
+    stale = subprocess.run(
+        [cruft, "check"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+
+    update = subprocess.run(
+        [cruft, "update", "--skip-apply-ask", "--allow-untracked-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert (project / ".gitignore").read_text(encoding="utf-8").endswith("*.parquet\n")
+    fresh = subprocess.run(
+        [cruft, "check"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
