@@ -417,10 +417,17 @@ def test_new_reports_hook_refusals_in_one_line(
 
 
 def test_new_bakes_into_output_dir(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["new", str(tmp_path / "projects"), "--no-input", "project_name=Soil"]) == 0
+    url = "https://github.com/ORG/research-ci"
+    args = ["new", str(tmp_path / "projects"), "--no-input", "project_name=Soil", "--origin", url]
+    assert cli_main(args) == 0
     out = capfd.readouterr().out
     assert f"Created {tmp_path / 'projects' / 'soil'}" in out
     assert (tmp_path / "projects/soil/src/soil/py.typed").is_file()
+    state = json.loads((tmp_path / "projects/soil/.cruft.json").read_text(encoding="utf-8"))
+    assert state["template"] == url
+    assert state["context"]["cookiecutter"]["_template"] == url
+    assert state["directory"] == "templates/research-project"
+    assert not {"_output_dir", "_repo_dir"} & set(state["context"]["cookiecutter"])
     assert cli_main(["new", str(tmp_path / "projects"), "--no-input", "project_name=Soil"]) == 2
     assert "already exists" in capfd.readouterr().err
 

@@ -165,15 +165,21 @@ def git_origin(template: Path) -> tuple[Path, str, str] | None:
     return root_path, commit, template.relative_to(root_path).as_posix()
 
 
-def cruft_state(context: dict[str, Any], origin: tuple[Path, str, str]) -> str:
-    """The ``.cruft.json`` text ``cruft create`` would write for this bake."""
+def cruft_state(
+    context: dict[str, Any], origin: tuple[Path, str, str], *, url: str | None = None
+) -> str:
+    """The ``.cruft.json`` text ``cruft create`` would write for this bake.
+
+    ``url`` (the template repository's public address) replaces the local checkout's path.
+    """
     root, commit, directory = origin
+    source = url or str(root)
     baked = context.get("cookiecutter", {})
     answers = {key: value for key, value in baked.items() if key not in MACHINE_KEYS}
-    answers["_template"] = str(root)
+    answers["_template"] = source
     answers["_commit"] = commit
     state = {
-        "template": str(root),
+        "template": source,
         "commit": commit,
         "checkout": None,
         "context": {"cookiecutter": answers},
@@ -188,8 +194,13 @@ def bake(
     answers: dict[str, str],
     *,
     no_input: bool,
+    origin_url: str | None = None,
 ) -> Path:
-    """Bake the template into ``output_dir``; return the new project's directory."""
+    """Bake the template into ``output_dir``; return the new project's directory.
+
+    When the template is in a git repository, the project gets a ``.cruft.json`` that names
+    it (``origin_url`` or the local checkout), the commit and the answers.
+    """
     from cookiecutter.exceptions import (  # noqa: PLC0415 - slow import
         CookiecutterException,
         FailedHookException,
@@ -225,7 +236,8 @@ def bake(
                 "; ".join(refusals) or f"the template refused the answers: {exc}"
             ) from exc
         except OutputDirExistsException as exc:
-            raise UsageError(f"{exc}: choose another OUTPUT_DIR or project_slug") from exc
+            detail = str(exc).removeprefix("Error: ")
+            raise UsageError(f"{detail}: choose another OUTPUT_DIR or project_slug") from exc
         except (CookiecutterException, ValueError, OSError) as exc:
             raise UsageError(f"cannot bake the template: {exc}") from exc
         finally:
@@ -237,7 +249,8 @@ def bake(
         )
     origin = git_origin(template)
     if origin is not None and context:
-        (project / ".cruft.json").write_text(cruft_state(context, origin), encoding="utf-8")
+        state = cruft_state(context, origin, url=origin_url)
+        (project / ".cruft.json").write_text(state, encoding="utf-8")
     return project
 
 
@@ -250,7 +263,19 @@ def bake(
     type=click.Path(file_okay=False, path_type=Path),
     help="Bake another copy of the template. [default: the one next to research-ci]",
 )
-def new(arguments: tuple[str, ...], no_input: bool, template_path: Path | None) -> int:
+@click.option(
+    "--origin",
+    "origin_url",
+    metavar="URL",
+    help="Template repository to record in .cruft.json (e.g. https://github.com/ORG/research-ci)"
+    " instead of the local checkout, so that collaborators can run `cruft update`.",
+)
+def new(
+    arguments: tuple[str, ...],
+    no_input: bool,
+    template_path: Path | None,
+    origin_url: str | None,
+) -> int:
     """Create a new research project from the template, in OUTPUT_DIR (default: here).
 
     KEY=VALUE answers a prompt, e.g. project_name="Soil Study" python_version=3.12
@@ -261,7 +286,7 @@ def new(arguments: tuple[str, ...], no_input: bool, template_path: Path | None) 
     template = find_template(template_path)
     output_dir, assignments = split_arguments(arguments)
     answers = parse_assignments(assignments, template_defaults(template))
-    project = bake(template, output_dir, answers, no_input=no_input)
+    project = bake(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
     click.echo(f"Created {project}")
     click.echo(f"Next: cd {project} && research-ci check")
     return EXIT_OK
