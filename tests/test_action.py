@@ -288,6 +288,8 @@ def test_pull_request_pushes_nothing_and_keeps_one_sticky_comment(
     scenario.write(FAULTS["lint"])
     second = scenario.run("pull_request", inputs, api_url=api.url)
     assert second.returncode != 0, explain(second)
+    # Same runner, same tool cache: the second run reuses the installed research-ci.
+    assert "research-ci is already installed" in second.raw_output()
     assert len(api.comments[PR_NUMBER]) == 1
     assert [r.method for r in api.writes()] == ["POST", "PATCH"]
     assert api.writes()[1].path.endswith(f"/issues/comments/{comments[0]['id']}")
@@ -387,3 +389,40 @@ def test_reusable_workflow_merges_the_partial_reports(scenario: Scenario) -> Non
     }
     assert merged["checks"]["lint"]["status"] == "failed"
     assert merged["gate"]["passed"] is False
+
+
+@pytest.mark.data
+def test_data_check_installs_its_own_tfdv_environment(scenario: Scenario) -> None:
+    """Without a prebuilt environment the action installs TFDV from locks/data (Python 3.11)."""
+    run = scenario.run(
+        "push", {"checks": "data", "comment": "false"}, env={"RESEARCH_CI_DATA_PYTHON": ""}
+    )
+    assert run.returncode == 0, explain(run)
+    paths = {
+        record["name"]: record["arg"]
+        for record in run.commands("set-output")
+        if record.get("stepID") == ["rci", "data-env"]
+    }
+    assert "/data-py3.11" in paths["python"]
+    outputs = run.outputs("rci")
+    assert outputs["grade"] == "A"
+    assert outputs["anomalies"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"badge": "maybe"}, "badge must be readme or none"),
+        ({"comment": "yes"}, "comment must be true or false"),
+        ({"working-directory": "nowhere"}, "working-directory does not exist"),
+        ({"merge-reports": "reports/*.json"}, "merge-reports matched no file"),
+    ],
+    ids=["badge", "comment", "working-directory", "merge-reports"],
+)
+def test_bad_inputs_are_refused_with_an_annotation(
+    scenario: Scenario, inputs: dict[str, str], message: str
+) -> None:
+    run = scenario.run("push", inputs)
+    assert run.returncode != 0
+    messages = [item["message"] for item in run.annotations("error")]
+    assert any(message in text for text in messages), explain(run)
