@@ -276,12 +276,12 @@ def new(
     template_path: Path | None,
     origin_url: str | None,
 ) -> int:
-    """Create a new research project from the template, in OUTPUT_DIR (default: here).
+    """Create a research project from the template, in OUTPUT_DIR/<project_slug>.
 
-    KEY=VALUE answers a prompt, e.g. project_name="Soil Study" python_version=3.12
-    license=BSD-3-Clause include_notebooks=no. With --no-input every other prompt takes its
-    default. The project gets a .cruft.json, so `cruft check` and `cruft update` follow the
-    template later.
+    OUTPUT_DIR defaults to the current directory. KEY=VALUE answers a prompt, e.g.
+    project_name="Soil Study" python_version=3.12 license=BSD-3-Clause include_notebooks=no.
+    With --no-input every other prompt takes its default. The project gets a .cruft.json,
+    so `cruft check` and `cruft update` follow the template later.
     """
     template = find_template(template_path)
     output_dir, assignments = split_arguments(arguments)
