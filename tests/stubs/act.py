@@ -165,8 +165,11 @@ def run_act(
             "NO_COLOR": "1",
         }
     )
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "COVERAGE_PROCESS_START", "GITHUB_WORKSPACE"):
-        run_env.pop(name, None)
+    # The workflow's processes are not this test run's: no coverage measurement leaks into them
+    # (their sources live in act's throwaway copies), and no virtualenv of ours either.
+    for name in list(run_env):
+        if name.startswith(("COVERAGE_", "GITHUB_")) or name in ("VIRTUAL_ENV", "PYTHONPATH"):
+            del run_env[name]
     run_env.update(env or {})
     completed = subprocess.run(
         command,
