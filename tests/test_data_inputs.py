@@ -54,8 +54,9 @@ from research_ci.data.runtime import load_tfdv
 import pandas as pd
 tfdv = load_tfdv()
 source = sources.resolve_source({csv!r}, Dialect())
-small = stats.compute_statistics(source, block_size=16 << 10, progress=False)
-whole = stats.compute_statistics(source, progress=False)
+small = stats.compute_statistics(source, block_size=16 << 10, progress=False, jobs=1)
+whole = stats.compute_statistics(source, progress=False, jobs=1)
+parallel = stats.compute_statistics(source, block_size=64 << 10, progress=False, jobs=2)
 frame = tfdv.generate_statistics_from_dataframe(pd.read_csv({csv!r}))
 def summary(dataset):
     out = {{}}
@@ -70,7 +71,8 @@ def summary(dataset):
 result = {{
     "small": summary(small.dataset), "whole": summary(whole.dataset),
     "pandas": summary(frame.datasets[0]), "batches": small.batches,
-    "rows": [small.rows, whole.rows, frame.datasets[0].num_examples],
+    "parallel": summary(parallel.dataset), "runner": parallel.runner,
+    "rows": [small.rows, whole.rows, frame.datasets[0].num_examples, parallel.rows],
 }}
 """
 
@@ -79,9 +81,12 @@ WIDENING = """
 from research_ci.data import sources, stats
 from research_ci.data.settings import Dialect
 source = sources.resolve_source({csv!r}, Dialect())
-run = stats.compute_statistics(source, block_size=4 << 10, progress=False)
-types = {{f.path.step[0]: f.type for f in run.dataset.features}}
-result = {{"rows": run.rows, "restarts": run.restarts, "types": types}}
+result = {{}}
+for jobs in (1, 2):
+    run = stats.compute_statistics(source, block_size=4 << 10, progress=False, jobs=jobs)
+    types = {{f.path.step[0]: f.type for f in run.dataset.features}}
+    result[jobs] = {{"rows": run.rows, "restarts": run.restarts, "types": types,
+                    "runner": run.runner}}
 """
 
 DOMAIN = """
@@ -340,12 +345,15 @@ def test_chunked_statistics_match_single_block_and_tfdv_dataframe(
 ) -> None:
     _, _, out = inputs
     result = out[24]["result"]
-    assert result["rows"] == [10000, 10000, 10000]
+    assert result["rows"] == [10000, 10000, 10000, 10000]
     assert result["batches"] > 10
+    assert result["runner"] == "in-process, 2 processes"
     small, whole, pandas = result["small"], result["whole"], result["pandas"]
-    assert small.keys() == whole.keys()
+    parallel = result["parallel"]
+    assert small.keys() == whole.keys() == parallel.keys()
     for name, row in whole.items():
         assert small[name] == pytest.approx(row, rel=1e-9), name
+        assert parallel[name] == pytest.approx(row, rel=1e-9), name
         if "mean" in row:  # numeric in both readers
             assert row["present"] == pandas[name]["present"], name
             assert row["mean"] == pytest.approx(pandas[name]["mean"], rel=1e-6), name
@@ -356,7 +364,8 @@ def test_column_types_widen_across_blocks(
     inputs: tuple[Path, dict[str, Path], list[Any]],
 ) -> None:
     _, _, out = inputs
-    result = out[25]["result"]
-    assert result["rows"] == 6003
-    assert result["restarts"] == 2  # int -> float -> string
-    assert result["types"] == {"v": 2}  # schema_pb2.BYTES
+    serial, parallel = out[25]["result"]["1"], out[25]["result"]["2"]
+    assert serial["rows"] == parallel["rows"] == 6003
+    assert serial["restarts"] == 2  # int -> float -> string
+    assert serial["types"] == parallel["types"] == {"v": 2}  # schema_pb2.BYTES
+    assert parallel["runner"] == "in-process, 2 processes"

@@ -23,6 +23,7 @@ import dataclasses
 import glob
 import importlib
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -172,6 +173,69 @@ class _CountingStream(io.RawIOBase):
         super().close()
 
 
+class _RangeStream(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        super().__init__()
+        self._handle = Path(path).open("rb")  # noqa: SIM115 (closed in close())
+        self._handle.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read at most up to the end of the range."""
+        size = min(len(buffer), self._left)
+        data = self._handle.read(size) if size > 0 else b""
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._handle.close()
+        super().close()
+
+
+def split_ranges(path: str, parts: int, *, min_part: int = 8 << 20) -> list[tuple[int, int]]:
+    """Cut a plain CSV file into ``parts`` byte ranges that end after unquoted line breaks.
+
+    A quoted value may hold line breaks: no range may end inside one.
+    A position is outside quotes when an even number of ``"`` precede it (RFC 4180 doubles
+    a quote inside a quoted value), so one ``bytes.count`` pass over the file places every
+    cut. Compressed and small files stay whole.
+    """
+    size = Path(path).stat().st_size
+    if parts < 2 or size < 2 * min_part or path.lower().endswith(_COMPRESSED_SUFFIXES):
+        return [(0, size)]
+    cuts = [0]
+    quotes = 0
+    position = 0
+    with Path(path).open("rb") as handle:
+        for index in range(1, parts):
+            target = max(size * index // parts, position)
+            handle.seek(position)
+            while position < target:
+                chunk = handle.read(min(16 << 20, target - position))
+                if not chunk:
+                    break
+                quotes += chunk.count(b'"')
+                position += len(chunk)
+            while True:  # to the end of a line that is outside quotes
+                line = handle.readline()
+                quotes += line.count(b'"')
+                position += len(line)
+                if not line or quotes % 2 == 0:
+                    break
+            if cuts[-1] < position < size:
+                cuts.append(position)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
 _HINTS: dict[str, _ArrowType] = {
     "int": pa.int64(),
     "float": pa.float64(),
@@ -182,6 +246,14 @@ _CONVERSION = re.compile(
     r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'"
 )
 _COLUMNS = re.compile(r"Expected (\d+) columns, got (\d+)")
+
+_ORDER = ("null", "int", "float", "string")
+
+
+def wider(first: str, second: str) -> str:
+    """The wider of two column kinds (``null`` < ``int`` < ``float`` < ``string``)."""
+    rank = {kind: index for index, kind in enumerate(_ORDER)}
+    return max(first, second, key=lambda kind: rank.get(kind, len(_ORDER)))
 
 
 def _type_name(arrow_type: _ArrowType) -> str:
@@ -217,12 +289,15 @@ class CsvReader:
         type_hints: Mapping[str, str] | None = None,
         block_size: int = DEFAULT_BLOCK_SIZE,
         progress: Progress | None = None,
+        byte_range: tuple[int, int] | None = None,
+        names: list[str] | None = None,
     ) -> None:
         self.source = source
+        self.byte_range = byte_range
         self.block_size = block_size
         self.progress = progress
         self.types: dict[str, str] = dict(type_hints or {})
-        self.names: list[str] | None = None
+        self.names: list[str] | None = names
         self.restarts = 0
         dialect = source.dialect
         self._multichar = len(dialect.delimiter) > 1
@@ -230,7 +305,14 @@ class CsvReader:
 
     def _open(self, path: str) -> Any:
         dialect = self.source.dialect
-        stream: Any = pa.input_stream(path)
+        column_names = list(dialect.column_names) or None
+        if self.byte_range is not None:
+            start, end = self.byte_range
+            stream: Any = _RangeStream(path, start, end)
+            if start > 0:  # a later part of the file: no header row, names known
+                column_names = self.names
+        else:
+            stream = pa.input_stream(path)
         if self._multichar:
             encoded = dialect.delimiter.encode(dialect.encoding)
             stream = _DelimiterTranscoder(stream, encoded, self.progress)
@@ -238,7 +320,7 @@ class CsvReader:
             stream = _CountingStream(stream, self.progress)
         read_options = pa_csv.ReadOptions(
             block_size=self.block_size,
-            column_names=list(dialect.column_names) or None,
+            column_names=column_names,
             encoding=dialect.encoding,
         )
         parse_options = pa_csv.ParseOptions(delimiter=self._delimiter, newlines_in_values=True)

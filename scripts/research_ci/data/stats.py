@@ -15,8 +15,10 @@ the given pipeline options, so the same command scales out on Dataflow, Flink or
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -94,8 +96,9 @@ def compute_statistics(
     beam_options: Sequence[str] = (),
     block_size: int = sources.DEFAULT_BLOCK_SIZE,
     progress: bool | None = None,
+    jobs: int | None = None,
 ) -> StatsRun:
-    """Statistics of ``source``, in this process or on ``runner``."""
+    """Statistics of ``source``, in this process (``jobs`` processes) or on ``runner``."""
     if runner:
         return beam_statistics(source, schema=schema, runner=runner, beam_options=beam_options)
     options = stats_options(schema)
@@ -106,6 +109,21 @@ def compute_statistics(
     started = time.perf_counter()
     generators = stats_impl.get_generators(options, in_memory=True)
     show = _show_progress() if progress is None else progress
+    workers = default_jobs() if jobs is None else jobs
+    if source.format == "csv" and workers > 1 and not show:
+        parallel = _parallel_csv_statistics(source, generators, type_hints, block_size, workers)
+        if parallel is not None:
+            accumulators, rows, batches, restarts = parallel
+            if rows == 0:
+                raise UsageError(f"{source.pattern}: no data rows (only a header?)")
+            return StatsRun(
+                statistics=stats_impl.extract_statistics_output(accumulators, generators),
+                rows=rows,
+                seconds=time.perf_counter() - started,
+                batches=batches,
+                restarts=restarts,
+                runner=f"in-process, {workers} processes",
+            )
     total = source.total_bytes if show else 0
     restarts = 0
     while True:
@@ -141,6 +159,109 @@ def compute_statistics(
         batches=batches,
         restarts=restarts,
     )
+
+
+def default_jobs() -> int:
+    """Worker processes for in-process statistics: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: What forked workers inherit: source, generators, column names and types, block size.
+_WORKER: dict[str, Any] = {}
+
+
+def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, int]:
+    """Partial statistics of one byte range of one file (runs in a forked worker)."""
+    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+    path, byte_range = unit
+    source = dataclasses.replace(_WORKER["source"], files=(path,))
+    generators = _WORKER["generators"]
+    reader = sources.CsvReader(
+        source,
+        type_hints=_WORKER["types"],
+        block_size=_WORKER["block_size"],
+        byte_range=byte_range,
+        names=list(_WORKER["names"]),
+    )
+    accumulators = [generator.create_accumulator() for generator in generators]
+    rows = batches = 0
+    try:
+        for batch in reader.batches():
+            if batch.num_rows == 0:
+                continue
+            canonical = table_util.CanonicalizeRecordBatch(batch)
+            accumulators = [
+                generator.add_input(accumulator, canonical)
+                for generator, accumulator in zip(generators, accumulators, strict=True)
+            ]
+            rows += batch.num_rows
+            batches += 1
+    except sources.TypesChanged:
+        return ("types", dict(reader.types), 0, 0)
+    compacted = [
+        generator.compact(accumulator)
+        for generator, accumulator in zip(generators, accumulators, strict=True)
+    ]
+    return ("ok", compacted, rows, batches)
+
+
+def _parallel_csv_statistics(
+    source: sources.Source,
+    generators: list[Any],
+    type_hints: dict[str, str] | None,
+    block_size: int,
+    workers: int,
+) -> tuple[list[Any], int, int, int] | None:
+    """Statistics of plain CSV files cut into byte ranges, one forked worker per range.
+
+    ``None`` when the files cannot be cut (quotes, compression, small files) or fork is not
+    available: the caller then reads them serially.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return None
+    units = [
+        (path, byte_range)
+        for path in source.files
+        for byte_range in sources.split_ranges(path, workers, min_part=max(block_size // 2, 1))
+    ]
+    if len(units) < 2:
+        return None
+    # Names and first-block types from the start of the first file, as the serial reader.
+    probe = sources.CsvReader(source, type_hints=type_hints, block_size=1 << 20)
+    with contextlib.suppress(sources.TypesChanged):
+        next(iter(probe.batches()), None)
+    if probe.names is None:
+        return None
+    types = dict(probe.types)
+    restarts = 0
+    context = multiprocessing.get_context("fork")
+    while True:
+        _WORKER.update(
+            source=source,
+            generators=generators,
+            names=probe.names,
+            types=types,
+            block_size=block_size,
+        )
+        with context.Pool(min(workers, len(units))) as pool:
+            outcomes = pool.map(_range_partials, units, chunksize=1)
+        widened = [outcome[1] for outcome in outcomes if outcome[0] == "types"]
+        if not widened:
+            break
+        restarts += 1
+        for new_types in widened:
+            for name, kind in new_types.items():
+                types[name] = sources.wider(kind, types.get(name, "null"))
+    merged = [
+        generator.merge_accumulators([outcome[1][index] for outcome in outcomes])
+        for index, generator in enumerate(generators)
+    ]
+    rows = sum(outcome[2] for outcome in outcomes)
+    batches = sum(outcome[3] for outcome in outcomes)
+    return merged, rows, batches, restarts
 
 
 def _beam_output_path(beam_options: Sequence[str], workdir: str) -> str:
