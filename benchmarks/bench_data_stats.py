@@ -43,6 +43,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _children_peak_mb() -> float:
+    """Largest peak of the forked statistics workers (0 when there were none)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def generate(path: Path, rows: int) -> None:
     """A deterministic CSV: 2 int, 2 float and 2 string columns."""
     import numpy as np  # noqa: PLC0415
@@ -95,8 +100,14 @@ def measure(kind: str, path: str) -> dict[str, Any]:
         result = tfdv.generate_statistics_from_csv(path)
         rows = int(result.datasets[0].num_examples)
     seconds = time.perf_counter() - started
-    return {"kind": kind, "seconds": seconds, "rows": rows, "baseline_mb": baseline,
-            "peak_mb": _peak_mb()}
+    return {
+        "kind": kind,
+        "seconds": seconds,
+        "rows": rows,
+        "baseline_mb": baseline,
+        "peak_mb": _peak_mb(),
+        "worker_peak_mb": _children_peak_mb(),
+    }
 
 
 def _child(python: str, kind: str, path: Path) -> dict[str, Any]:
@@ -115,9 +126,13 @@ def _child(python: str, kind: str, path: Path) -> dict[str, Any]:
 
 def _row(label: str, result: dict[str, Any]) -> str:
     rate = result["rows"] / result["seconds"] if result["seconds"] else float("inf")
+    workers = (
+        f", workers <= {result['worker_peak_mb']:.0f} MB each" if result["worker_peak_mb"] else ""
+    )
     return (
-        f"  {label:<38} {result['seconds']:>9.2f} s {rate / 1e6:>9.2f} M rows/s "
-        f"{result['peak_mb']:>8.0f} MB peak ({result['baseline_mb']:.0f} MB after imports)"
+        f"  {label:<38} {result['seconds']:>8.2f} s {rate / 1e6:>7.2f} M rows/s "
+        f"{result['peak_mb']:>6.0f} MB peak ({result['baseline_mb']:.0f} MB after imports"
+        f"{workers})"
     )
 
 
@@ -183,13 +198,16 @@ def main() -> int:
             rows = int(args.size_gb * 1e9 / (small.stat().st_size / args.rows))
             started = time.perf_counter()
             subprocess.run([python, __file__, "--generate", str(large), str(rows)], check=True)
-            print(f"\n(generated {large.stat().st_size / 1e9:.2f} GB in "
-                  f"{time.perf_counter() - started:.0f} s; Beam skipped on it)")
+            seconds = time.perf_counter() - started
+            size_gb = large.stat().st_size / 1e9
+            print(f"\n(generated {size_gb:.2f} GB in {seconds:.0f} s; Beam skipped on it)")
             results = run_size(python, large, beam=False)
-            peak_gb = results["research-ci"]["peak_mb"] / 1024
+            ours = results["research-ci"]
+            peak_gb = max(ours["peak_mb"], ours["worker_peak_mb"]) / 1024
             print(
-                f"  research-ci peak memory: {peak_gb:.2f} GB "
-                f"(target < {TARGET_PEAK_GB:g} GB: {_verdict(peak_gb < TARGET_PEAK_GB)})"
+                f"  research-ci peak memory of one process: {peak_gb:.2f} GB "
+                f"(target < {TARGET_PEAK_GB:g} GB: {_verdict(peak_gb < TARGET_PEAK_GB)}); "
+                f"forked workers share the parent's {ours['baseline_mb']:.0f} MB of imports"
             )
     return 0
 
