@@ -66,3 +66,24 @@ def test_the_action_takes_exactly_the_inputs_and_outputs_of_its_contract() -> No
 def test_every_output_comes_from_the_outputs_step() -> None:
     for name, spec in action()["outputs"].items():
         assert spec["value"] == f"${{{{ steps.outputs.outputs.{name} }}}}"
+
+
+def test_the_reusable_workflow_is_documented() -> None:
+    workflow: dict[Any, Any] = yaml.safe_load(
+        (REPO / ".github" / "workflows" / "research-ci.yml").read_text(encoding="utf-8")
+    )
+    # PyYAML reads the `on:` key as True.
+    call = workflow[True]["workflow_call"]
+    text = (REPO / "docs" / "workflow.md").read_text(encoding="utf-8")
+    inputs = text.split("\n## Inputs\n", 1)[1].split("\n## ", 1)[0]
+    outputs = text.split("\n## Outputs\n", 1)[1].split("\n## ", 1)[0]
+    documented = [match["name"] for match in map(ROW.match, inputs.splitlines()) if match]
+    assert documented == list(call["inputs"])
+    for name, spec in call["inputs"].items():
+        row = next(line for line in inputs.splitlines() if line.startswith(f"| `{name}` |"))
+        default = spec["default"]
+        shown = str(default).lower() if isinstance(default, bool) else (default or '""')
+        assert f"`{shown}`" in row, name
+    documented_outputs = [match["name"] for match in map(ROW.match, outputs.splitlines()) if match]
+    assert documented_outputs == list(call["outputs"])
+    assert set(workflow["jobs"]) == {"lint", "types", "tests", "data", "quality"}
