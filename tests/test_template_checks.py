@@ -148,7 +148,7 @@ def test_default_project_runs_its_own_tests_and_entry_point(default_checked: Che
     run = project.run(default_checked.python, "-m", project.package)
     assert run.returncode == 0, run.stderr
     assert "eval:  RMSE" in run.stdout
-    assert "serving: 80 predictions" in run.stdout
+    assert "serving: 160 predictions" in run.stdout
 
 
 @pytest.mark.xdist_group("template-minimal")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 SEED = 20240611
-SPLITS: dict[str, int] = {"train": 240, "eval": 80, "serving": 80}
+SPLITS: dict[str, int] = {"train": 400, "eval": 160, "serving": 160}
 FERTILIZERS = ("none", "organic", "synthetic")
 FERTILIZER_EFFECT = {"none": 0.0, "organic": 0.6, "synthetic": 1.0}
 FEATURES = ("temperature_c", "rainfall_mm", "soil_ph", "fertilizer")

@@ -13,17 +13,17 @@ from {{ cookiecutter.package_name }}.data import (
 
 
 def test_train_split_has_features_and_label(train: Dataset) -> None:
-    assert len(train) == 240
+    assert len(train) == 400
     assert set(train.numeric) == set(NUMERIC_COLUMNS)
     assert train.label is not None
-    assert train.label.shape == (240,)
+    assert train.label.shape == (400,)
     assert set(train.categorical["fertilizer"]) == {"none", "organic", "synthetic"}
 
 
 def test_serving_split_has_no_label(data_dir: Path) -> None:
     serving = load_csv(data_dir / "serving.csv")
     assert serving.label is None
-    assert len(serving) == 80
+    assert len(serving) == 160
 
 
 def test_missing_column_is_refused(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ def test_model_beats_the_mean_on_held_out_data(data_dir: Path) -> None:
     result = run_pipeline(data_dir)
     assert result.eval.r2 > 0.7
     assert result.eval.rmse < 0.6
-    assert result.serving_predictions.shape == (80,)
+    assert result.serving_predictions.shape == (160,)
     assert result.weights["fertilizer=synthetic"] > result.weights["fertilizer=none"]
     assert result.weights["soil_ph_distance"] < 0
 
@@ -56,7 +56,7 @@ def test_python_dash_m_runs(data_dir: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "serving: 80 predictions" in completed.stdout
+    assert "serving: 160 predictions" in completed.stdout
 
 
 def test_sample_data_matches_its_seed() -> None:
