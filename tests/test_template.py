@@ -384,6 +384,7 @@ def test_bad_input_is_refused_with_a_message(case: str, tmp_path: Path) -> None:
         (["include_notebooks=maybe"], "is not one of the choices"),
         (["colour=blue"], "unknown template variable 'colour'"),
         (["=x"], "expected key=value"),
+        (["project_name={{ 7 * 7 }}"], "template markup"),
         (["one", "two"], "one OUTPUT_DIR at most"),
     ],
 )

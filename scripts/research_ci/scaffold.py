@@ -33,6 +33,8 @@ TEMPLATE_NAME = "research-project"
 HOOK_PREFIX = "research-project template: error: "
 #: Context keys cookiecutter adds that describe one machine, not the project.
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+#: cookiecutter renders answers as Jinja templates; markup in an answer is refused up front.
+JINJA_MARKERS = ("{{", "{%", "{#")
 
 
 def template_dir() -> Path:
@@ -72,6 +74,8 @@ def parse_assignments(items: Sequence[str], defaults: dict[str, Any]) -> dict[st
             raise UsageError(f"expected key=value, got {item!r}")
         if key not in defaults:
             raise UsageError(f"unknown template variable {key!r}; known: {', '.join(defaults)}")
+        if any(marker in value for marker in JINJA_MARKERS):
+            raise UsageError(f"{key}: template markup ({{{{, {{% or {{#) is not allowed in answers")
         choices = defaults[key]
         if isinstance(choices, list) and value not in choices:
             raise UsageError(
@@ -207,6 +211,7 @@ def bake(
         OutputDirExistsException,
     )
     from cookiecutter.main import cookiecutter  # noqa: PLC0415
+    from jinja2 import TemplateError  # noqa: PLC0415
 
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"OUTPUT_DIR {output_dir} is not a directory")
@@ -238,8 +243,12 @@ def bake(
         except OutputDirExistsException as exc:
             detail = str(exc).removeprefix("Error: ")
             raise UsageError(f"{detail}: choose another OUTPUT_DIR or project_slug") from exc
+        except TemplateError as exc:
+            raise UsageError(f"an answer is not valid template text: {exc.message}") from exc
         except (CookiecutterException, ValueError, OSError) as exc:
-            raise UsageError(f"cannot bake the template: {exc}") from exc
+            # cookiecutter appends the whole context to some messages: keep the first part.
+            detail = str(exc).split(" Context: ")[0]
+            raise UsageError(f"cannot bake the template: {detail}") from exc
         finally:
             if created_output and output_dir.is_dir() and not any(output_dir.iterdir()):
                 output_dir.rmdir()
