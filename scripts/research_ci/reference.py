@@ -25,7 +25,7 @@ class Entry:
 
 
 def _entries(command: click.Command, path: list[str], parent: click.Context | None) -> list[Entry]:
-    ctx = click.Context(command, info_name=path[-1], parent=parent)
+    ctx = click.Context(command, info_name=path[-1], parent=parent, **command.context_settings)
     params: list[tuple[str, str]] = []
     for param in command.get_params(ctx):
         record = param.get_help_record(ctx)

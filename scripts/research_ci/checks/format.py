@@ -18,7 +18,12 @@ from research_ci.report import CheckResult, Finding
 
 _HEADER = re.compile(r"^--- (?P<path>.+?)\t")
 _HUNK = re.compile(r"^@@ -(?P<line>\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
+# black < 25: "error: cannot format PATH: MESSAGE"; newer: "error: cannot parse[ for target
+# version Python X.Y]: PATH:LINE:COL".
 _CANNOT = re.compile(r"^error: cannot format (?P<path>.+?): (?P<message>.*)$")
+_CANNOT_PARSE = re.compile(
+    r"^error: cannot parse(?: for target version [^:]*)?: (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$"
+)
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
@@ -42,6 +47,17 @@ def parse_black_diff(diff: str) -> dict[str, int]:
         elif line.startswith(" "):
             old_line += 1
     return first_lines
+
+
+def _summary(findings: list[Finding]) -> str:
+    unparsable = sum(1 for finding in findings if finding.code == "black-parse")
+    to_reformat = len(findings) - unparsable
+    parts = []
+    if to_reformat:
+        parts.append(f"{plural(to_reformat, 'file')} to reformat")
+    if unparsable:
+        parts.append(f"{plural(unparsable, 'file')} black cannot parse")
+    return ", ".join(parts) or "all files formatted"
 
 
 def run(settings: Settings) -> CheckResult:
@@ -72,6 +88,19 @@ def run(settings: Settings) -> CheckResult:
         for path, line in parse_black_diff(completed.stdout).items()
     ]
     for line in completed.stderr.splitlines():
+        unparsable = _CANNOT_PARSE.match(line.strip())
+        if unparsable:
+            findings.append(
+                Finding(
+                    check="format",
+                    file=relative_path(unparsable.group("path"), settings.root),
+                    line=int(unparsable.group("line")),
+                    col=int(unparsable.group("col")) + 1,
+                    code="black-parse",
+                    message="black cannot parse this file (syntax error)",
+                )
+            )
+            continue
         cannot = _CANNOT.match(line.strip())
         if cannot:
             findings.append(
@@ -89,7 +118,7 @@ def run(settings: Settings) -> CheckResult:
     return CheckResult(
         name="format",
         status="failed" if count else "passed",
-        summary=f"{plural(count, 'file')} to reformat" if count else "all files formatted",
+        summary=_summary(findings),
         duration_s=time.perf_counter() - started,
         metrics={"files_to_reformat": count},
         findings=findings,

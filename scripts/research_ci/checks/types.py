@@ -76,7 +76,8 @@ def run(settings: Settings, python: Path) -> CheckResult:
         findings = parse_mypy_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError) as exc:
         return error_result("types", f"cannot read mypy's JSON output: {exc}", started)
-    if completed.returncode not in (0, 1) or (completed.returncode == 1 and not findings):
+    # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
+    if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
         return error_result("types", f"mypy failed: {completed.tail(3)}", started)
     errors = sum(1 for finding in findings if finding.severity == "error")
     return CheckResult(
