@@ -101,6 +101,25 @@ ALWAYS = {
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 
+#: Set by this test run's own coverage measurement (pytest --cov with ``patch = subprocess``);
+#: a baked project's pytest must not inherit them, or it measures research_ci, not itself.
+COVERAGE_VARIABLES = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START", "COVERAGE_RCFILE")
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without our virtualenv and coverage settings, plus ``extra``."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "VIRTUAL_ENV"
+        and key not in COVERAGE_VARIABLES
+        and not key.startswith("COV_CORE_")
+    }
+    environment["NO_COLOR"] = "1"
+    environment.update(extra)
+    return environment
+
+
 def defaults() -> dict[str, Any]:
     """The template's prompts with their defaults (a list means a choice; first is default)."""
     raw: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -160,10 +179,6 @@ class BakedProject:
         self, *args: str | Path, env: dict[str, str] | None = None, timeout: float = 600
     ) -> subprocess.CompletedProcess[str]:
         """Run a command in the project; never raises on a non-zero exit."""
-        environment = {
-            key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV"}
-        }
-        environment.update({"NO_COLOR": "1", **(env or {})})
         return subprocess.run(
             [str(arg) for arg in args],
             cwd=self.path,
@@ -171,7 +186,7 @@ class BakedProject:
             text=True,
             check=False,
             timeout=timeout,
-            env=environment,
+            env=clean_environment(**(env or {})),
         )
 
 
@@ -194,14 +209,12 @@ def bake_combo(output_dir: Path, answers: dict[str, str]) -> BakedProject:
 
 
 def research_ci(*args: str | Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """Run this environment's ``research-ci`` command."""
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    environment["NO_COLOR"] = "1"
+    """Run this environment's ``research-ci`` command (outside this run's coverage)."""
     return subprocess.run(
         [str(BIN / "research-ci"), *(str(arg) for arg in args)],
         capture_output=True,
         text=True,
         check=False,
         timeout=timeout,
-        env=environment,
+        env=clean_environment(),
     )

@@ -32,6 +32,7 @@ from template_helpers import (
     TEMPLATE,
     BakedProject,
     bake_combo,
+    clean_environment,
     research_ci,
 )
 
@@ -234,6 +235,7 @@ def test_cruft_create_bakes_the_committed_template(tmp_path: Path) -> None:
         text=True,
         check=False,
         timeout=300,
+        env=clean_environment(),
     )
     assert created.returncode == 0, created.stdout + created.stderr
     state = json.loads((tmp_path / "via-cruft" / ".cruft.json").read_text(encoding="utf-8"))
@@ -264,13 +266,23 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
     git(project, "add", "-A")
     git(project, "commit", "--quiet", "-m", "baked")
     cruft = str(BIN / "cruft")
-    assert subprocess.run([cruft, "diff", "--exit-code"], cwd=project, check=False).returncode == 0
+    assert (
+        subprocess.run(
+            [cruft, "diff", "--exit-code"], cwd=project, check=False, env=clean_environment()
+        ).returncode
+        == 0
+    )
 
     gitignore = upstream / "templates/research-project/{{cookiecutter.project_slug}}/.gitignore"
     gitignore.write_text(gitignore.read_text(encoding="utf-8") + "*.parquet\n", encoding="utf-8")
     git(upstream, "commit", "--quiet", "-am", "template v2: ignore parquet files")
     stale = subprocess.run(
-        [cruft, "check"], cwd=project, capture_output=True, text=True, check=False
+        [cruft, "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_environment(),
     )
     assert stale.returncode == 1, stale.stdout + stale.stderr
 
@@ -280,10 +292,16 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=clean_environment(),
     )
     assert update.returncode == 0, update.stdout + update.stderr
     assert (project / ".gitignore").read_text(encoding="utf-8").endswith("*.parquet\n")
     fresh = subprocess.run(
-        [cruft, "check"], cwd=project, capture_output=True, text=True, check=False
+        [cruft, "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_environment(),
     )
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
