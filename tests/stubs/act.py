@@ -168,7 +168,10 @@ def run_act(
     # The workflow's processes are not this test run's: no coverage measurement leaks into them
     # (their sources live in act's throwaway copies), and no virtualenv of ours either.
     for name in list(run_env):
-        if name.startswith(("COVERAGE_", "GITHUB_")) or name in ("VIRTUAL_ENV", "PYTHONPATH"):
+        if name.startswith(("COVERAGE_", "GITHUB_", "RUNNER_", "ACTIONS_")) or name in (
+            "VIRTUAL_ENV",
+            "PYTHONPATH",
+        ):
             del run_env[name]
     run_env.update(env or {})
     completed = subprocess.run(
