@@ -120,6 +120,11 @@ def clean_environment(**extra: str) -> dict[str, str]:
     return environment
 
 
+def load_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, parsed."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def defaults() -> dict[str, Any]:
     """The template's prompts with their defaults (a list means a choice; first is default)."""
     raw: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))

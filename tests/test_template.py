@@ -37,6 +37,7 @@ from template_helpers import (
     bake_combo,
     defaults,
     expected_files,
+    load_toml,
     research_ci,
 )
 
@@ -505,3 +506,26 @@ def test_new_refuses_an_output_dir_that_is_a_file(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     with pytest.raises(UsageError, match="not a directory"):
         bake(TEMPLATE, target, {}, no_input=True)
+
+
+def test_pre_commit_pins_the_tool_versions_research_ci_locks(baked: BakedProject) -> None:
+    """Hooks and CI format alike only when they run the same black, ruff and mypy."""
+    locked = {
+        package["name"]: package["version"] for package in load_toml(REPO / "uv.lock")["package"]
+    }
+    revs = {
+        repo["repo"].rsplit("/", 1)[-1]: str(repo["rev"])
+        for repo in baked.yaml(".pre-commit-config.yaml")["repos"]
+    }
+    assert revs["black-pre-commit-mirror"] == locked["black"]
+    assert revs["ruff-pre-commit"] == f"v{locked['ruff']}"
+    assert revs["mirrors-mypy"] == f"v{locked['mypy']}"
+
+
+def test_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
+    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
+    prompts = defaults()
+    for constant, key in (("SUPPORTED_PYTHONS", "python_version"), ("LICENSES", "license")):
+        match = re.search(rf"^{constant} = \((.*)\)$", hook, flags=re.MULTILINE)
+        assert match, constant
+        assert sorted(re.findall(r'"([^"]+)"', match.group(1))) == sorted(prompts[key])
