@@ -416,8 +416,9 @@ def test_data_check_installs_its_own_tfdv_environment(scenario: Scenario) -> Non
         ({"comment": "yes"}, "comment must be true or false"),
         ({"working-directory": "nowhere"}, "working-directory does not exist"),
         ({"merge-reports": "reports/*.json"}, "merge-reports matched no file"),
+        ({"python-version": "3.9"}, "Python 3.10 or newer, not 3.9"),
     ],
-    ids=["badge", "comment", "working-directory", "merge-reports"],
+    ids=["badge", "comment", "working-directory", "merge-reports", "python-version"],
 )
 def test_bad_inputs_are_refused_with_an_annotation(
     scenario: Scenario, inputs: dict[str, str], message: str
