@@ -120,6 +120,11 @@ def test_the_action_bootstraps_the_same_uv_as_the_makefile() -> None:
         step for step in _steps(load(REPO / "action.yml")) if step.get("id") == "install"
     )
     assert install["env"]["UV_VERSION"] == wanted.group(1)
+    fork = load(REPO / ".github" / "workflows" / "comment-fork-pr.yml")
+    pins = [
+        step["env"]["UV_VERSION"] for step in _steps(fork) if "UV_VERSION" in step.get("env", {})
+    ]
+    assert pins == [wanted.group(1)]
 
 
 def test_every_remote_action_has_a_stand_in_for_act() -> None:
