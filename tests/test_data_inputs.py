@@ -112,6 +112,31 @@ def _write_fixtures(work: Path) -> dict[str, Path]:
         suffix = ".pbtxt" if name.endswith("schema") else ".csv"
         paths[name] = work / f"{name}{suffix}"
         paths[name].write_bytes(text.encode(encoding))
+    paths["not_parquet"] = work / "not.parquet"
+    paths["not_parquet"].write_text("a,b\n1,2\n", encoding="utf-8")
+    paths["not_tfrecord"] = work / "not.tfrecord"
+    paths["not_tfrecord"].write_text("definitely not a record\n", encoding="utf-8")
+    paths["training_only"] = work / "training_only.pbtxt"
+    paths["training_only"].write_text(
+        'default_environment: "TRAINING"\nfeature {\n  name: "species"\n  type: INT\n}\n',
+        encoding="utf-8",
+    )
+    paths["pyproject"] = work / "thresholds.toml"
+    paths["pyproject"].write_text(
+        "[tool.research-ci.data.thresholds]\nnot_a_feature = 0.2\n", encoding="utf-8"
+    )
+    paths["bad_measure"] = work / "bad_measure.toml"
+    paths["bad_measure"].write_text(
+        '[tool.research-ci.data.thresholds]\nbody_mass_g = { measure = "infinity_norm" }\n',
+        encoding="utf-8",
+    )
+    shards = work / "shards"
+    shards.mkdir()
+    source_lines = (PENGUIN / "labelled_penguins_processed.csv").read_text().splitlines()
+    for index in range(2):
+        part = [source_lines[0], *source_lines[1 + index :: 2]]
+        (shards / f"part-{index}.csv").write_text("\n".join(part) + "\n", encoding="utf-8")
+    paths["shards"] = shards
     paths["empty"] = work / "empty.csv"
     paths["empty"].write_bytes(b"")
     paths["binary_schema"] = work / "binary.pbtxt"
@@ -252,6 +277,43 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
         {"exec": WIDENING.format(csv=str(f["widening"]))},
         cli("infer", "--data", f["quoted"], "--schema", work / "quoted.pbtxt"),
         cli("infer", "--data", f["tabs"], "--delimiter", "\\t", "--schema", work / "tabs.pbtxt"),
+        # 28-35: more bad input
+        cli("validate", "--schema", schema, "--data", f["not_parquet"]),
+        cli("validate", "--schema", schema, "--data", f["not_tfrecord"]),
+        cli(
+            "infer",
+            "--data",
+            penguins,
+            "--na-value",
+            "?",
+            "--runner",
+            "DirectRunner",
+            "--schema",
+            work / "s9.pbtxt",
+        ),
+        cli("infer", "--data", "gs://bucket/data.csv", "--schema", work / "s10.pbtxt"),
+        cli(
+            "validate",
+            "--schema",
+            f["training_only"],
+            "--data",
+            penguins,
+            "--environment",
+            "SERVING",
+        ),
+        cli("validate", "--schema", schema, "--data", penguins, "--config", f["pyproject"]),
+        cli(
+            "infer",
+            "--data",
+            penguins,
+            "--config",
+            f["bad_measure"],
+            "--schema",
+            work / "s11.pbtxt",
+        ),
+        cli(
+            "validate", "--schema", schema, "--data", f["shards"], "--report", work / "shards.json"
+        ),
     ]
     return work, f, run_steps(steps, work)
 
@@ -275,7 +337,20 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
     assert_usage_error(out[7], "header_only.csv: no data rows")
     assert_usage_error(out[8], "no file matches")
     assert_usage_error(out[9], "schema not found", "absent.pbtxt")
-    assert not list(work.glob("s[0-9].pbtxt")), "no schema may be written on bad input"
+    assert_usage_error(out[28], "not.parquet: not a readable Parquet file")
+    assert_usage_error(out[29], "not.tfrecord: not a readable TFRecord file")
+    assert_usage_error(out[30], "--runner reads CSV with TFDV's own decoder")
+    assert_usage_error(out[31], "remote paths need --runner")
+    assert_usage_error(out[32], "environment SERVING is not declared in the schema")
+    assert_usage_error(out[33], "not_a_feature not in the schema")
+    assert_usage_error(out[34], "infinity_norm works on categorical features only")
+    assert not list(work.glob("s[0-9]*.pbtxt")), "no schema may be written on bad input"
+
+
+def test_a_directory_of_shards(inputs: tuple[Path, dict[str, Path], list[Any]]) -> None:
+    work, _, out = inputs
+    assert out[35]["code"] == 0, out[35]
+    assert _json(work / "shards.json")["examples"] == {"data": 334}
 
 
 def test_penguins_domain_anomaly_and_serving_without_label(
