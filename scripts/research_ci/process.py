@@ -36,13 +36,23 @@ def run_tool(
     cwd: Path,
     timeout_s: float,
     env: Mapping[str, str] | None = None,
+    own_code: bool = False,
 ) -> Completed:
-    """Run ``args`` in ``cwd``; raise :class:`ToolError` when it cannot start or times out."""
+    """Run ``args`` in ``cwd``; raise :class:`ToolError` when it cannot start or times out.
+
+    ``own_code`` marks a subprocess that runs research-ci itself (the data check in its TFDV
+    environment): it keeps the caller's coverage measurement, which a project's tools drop.
+    """
     argv = tuple(str(arg) for arg in args)
     environment = dict(os.environ)
     # The project's own tools must not inherit research-ci's virtual environment.
-    environment.pop("VIRTUAL_ENV", None)
-    environment.pop("PYTHONPATH", None)
+    # Nor the coverage measurement of whoever runs research-ci (its own test suite, say):
+    # a checked project's pytest must measure the project, against its own threshold.
+    for name in list(environment):
+        if name in ("VIRTUAL_ENV", "PYTHONPATH") or (
+            not own_code and name.startswith(("COVERAGE_PROCESS_", "COVERAGE_RCFILE", "COV_CORE_"))
+        ):
+            del environment[name]
     environment.setdefault("NO_COLOR", "1")
     if env:
         environment.update(env)

@@ -38,7 +38,10 @@ JINJA_MARKERS = ("{{", "{%", "{#")
 
 
 def template_dir() -> Path:
-    """The template directory of the research-ci checkout this package is installed from."""
+    """The template: inside the installed wheel, else in the checkout it is installed from."""
+    packaged = Path(research_ci.__file__).resolve().parent / "project_template" / TEMPLATE_NAME
+    if (packaged / "cookiecutter.json").is_file():
+        return packaged
     return Path(research_ci.__file__).resolve().parents[2] / "templates" / TEMPLATE_NAME
 
 

@@ -163,7 +163,9 @@ def run(settings: Settings) -> CheckResult:
             *parsed.beam_args(),
         ]
         try:
-            completed = run_tool(args, cwd=settings.root, timeout_s=settings.timeout_s)
+            completed = run_tool(
+                args, cwd=settings.root, timeout_s=settings.timeout_s, own_code=True
+            )
         except ToolError as exc:
             return error_result(NAME, f"could not run the data validation: {exc}", started)
         if completed.returncode == EXIT_USAGE:
