@@ -73,6 +73,7 @@ def test_full_table_parses() -> None:
             ],
             "runner": "DirectRunner",
             "beam-options": ["direct_num_workers=2"],
+            "jobs": 1,
             "html": False,
         }
     )
@@ -97,6 +98,8 @@ def test_full_table_parses() -> None:
         "DirectRunner",
         "--beam-option",
         "direct_num_workers=2",
+        "--jobs",
+        "1",
     ]
     assert not settings.html
 
@@ -141,6 +144,7 @@ def test_train_alone_validates_train_in_training() -> None:
         ({"format": "xls"}, "format: expected one of"),
         ({"html": "yes"}, "html: expected true or false"),
         ({"beam-options": ["nokey"]}, "expected KEY=VALUE"),
+        ({"jobs": 0}, "jobs: expected a positive integer"),
     ],
 )
 def test_bad_tables_are_one_line_errors(table: dict[str, Any], message: str) -> None:

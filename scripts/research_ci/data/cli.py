@@ -78,6 +78,14 @@ def dialect_options(function: F) -> F:
 def beam_options(function: F) -> F:
     """``--runner`` and ``--beam-option``: run TFDV's Beam pipeline instead of in-process."""
     function = click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        help=(
+            "Processes for in-process statistics of plain CSV files (default: the CPUs). "
+            "Each holds its own copy of TFDV in memory: use 1 on a small machine."
+        ),
+    )(function)
+    function = click.option(
         "--beam-option",
         "beam_option",
         multiple=True,
@@ -137,7 +145,8 @@ def _beam(settings: DataSettings, options: dict[str, Any]) -> Any:
     raw = tuple(options.get("beam_option") or ()) or settings.beam_options
     for item in raw:
         parse_beam_option(item, source="--beam-option")
-    return _commands().Beam(runner=runner, options=raw)
+    jobs = options.get("jobs") or settings.jobs
+    return _commands().Beam(runner=runner, options=raw, jobs=jobs)
 
 
 @click.group(name="data", context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,6 +26,7 @@ class Beam:
 
     runner: str | None = None
     options: tuple[str, ...] = ()
+    jobs: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -89,7 +90,9 @@ def run_infer(
             )
     from research_ci.data import schemas, stats  # noqa: PLC0415
 
-    run = stats.compute_statistics(source, runner=beam.runner, beam_options=beam.options)
+    run = stats.compute_statistics(
+        source, runner=beam.runner, beam_options=beam.options, jobs=beam.jobs
+    )
     schema = schemas.infer_schema(run.statistics, label=label, thresholds=thresholds)
     schemas.write_schema(schema, schema_path)
     return InferOutcome(
@@ -117,6 +120,7 @@ class StatsCache:
                 type_hints=schemas.type_hints(self.schema),
                 runner=self.beam.runner,
                 beam_options=self.beam.options,
+                jobs=self.beam.jobs,
             )
         return self._runs[key]
 

@@ -21,6 +21,8 @@ Example::
     trip_miles = { drift = 0.2, skew = 0.05, measure = "jensen_shannon_divergence" }
     company = { drift = false }             # no drift comparison for this feature
 
+    jobs = 2                         # processes for in-process statistics (default: CPUs)
+
     [[tool.research-ci.data.validate]]
     path = "data/eval.csv"           # file or glob of shards
     environment = "TRAINING"         # TRAINING (default) or SERVING
@@ -76,6 +78,7 @@ _TOP_KEYS = frozenset(
         "html",
         "runner",
         "beam-options",
+        "jobs",
     }
     | _DIALECT_KEYS
 )
@@ -176,6 +179,7 @@ class DataSettings:
     html: bool = True
     runner: str | None = None
     beam_options: tuple[str, ...] = ()
+    jobs: int | None = None
 
     def resolve(self, path: str) -> Path:
         """``path`` relative to the project root (globs are kept as text)."""
@@ -187,6 +191,8 @@ class DataSettings:
         args = ["--runner", self.runner] if self.runner else []
         for option in self.beam_options:
             args += ["--beam-option", option]
+        if self.jobs is not None:
+            args += ["--jobs", str(self.jobs)]
         return args
 
 
@@ -392,6 +398,9 @@ def parse_data_settings(table: object, *, root: Path, source: str) -> DataSettin
     beam_options = _strings(table.get("beam-options", []), source=f"{source} beam-options")
     for option in beam_options:
         parse_beam_option(option, source=f"{source} beam-options")
+    jobs = table.get("jobs")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise UsageError(f"{source} jobs: expected a positive integer")
     return DataSettings(
         root=root,
         schema=schema,
@@ -404,6 +413,7 @@ def parse_data_settings(table: object, *, root: Path, source: str) -> DataSettin
         html=html,
         runner=runner,
         beam_options=beam_options,
+        jobs=jobs,
     )
 
 

@@ -144,6 +144,8 @@ def compute_statistics(
                     ]
                     rows += batch.num_rows
                     batches += 1
+                    if batches % COMPACT_EVERY == 0:
+                        accumulators = _compact(generators, accumulators)
             except sources.TypesChanged:
                 restarts += 1
                 type_hints = dict(getattr(reader, "types", {}))
@@ -159,6 +161,18 @@ def compute_statistics(
         batches=batches,
         restarts=restarts,
     )
+
+
+#: Compact the accumulators every this many batches: the quantile sketches buffer the values
+#: they are given until compacted, so without it memory grows with the number of rows.
+COMPACT_EVERY = 4
+
+
+def _compact(generators: list[Any], accumulators: list[Any]) -> list[Any]:
+    return [
+        generator.compact(accumulator)
+        for generator, accumulator in zip(generators, accumulators, strict=True)
+    ]
 
 
 def default_jobs() -> int:
@@ -199,6 +213,8 @@ def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, i
             ]
             rows += batch.num_rows
             batches += 1
+            if batches % COMPACT_EVERY == 0:
+                accumulators = _compact(generators, accumulators)
     except sources.TypesChanged:
         return ("types", dict(reader.types), 0, 0)
     compacted = [
