@@ -110,8 +110,11 @@ def compute_statistics(
     generators = stats_impl.get_generators(options, in_memory=True)
     show = _show_progress() if progress is None else progress
     workers = default_jobs() if jobs is None else jobs
-    if source.format == "csv" and workers > 1 and not show:
-        parallel = _parallel_csv_statistics(source, generators, type_hints, block_size, workers)
+    if source.format == "csv" and workers > 1:
+        with _progress_bar(Path(source.files[0]).name, source.total_bytes, show) as advance:
+            parallel = _parallel_csv_statistics(
+                source, generators, type_hints, block_size, workers, advance
+            )
         if parallel is not None:
             accumulators, rows, batches, restarts = parallel
             if rows == 0:
@@ -187,7 +190,7 @@ def default_jobs() -> int:
 _WORKER: dict[str, Any] = {}
 
 
-def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, int]:
+def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, int, int]:
     """Partial statistics of one byte range of one file (runs in a forked worker)."""
     table_util = importlib.import_module("tfx_bsl.arrow.table_util")
     path, byte_range = unit
@@ -216,12 +219,9 @@ def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, i
             if batches % COMPACT_EVERY == 0:
                 accumulators = _compact(generators, accumulators)
     except sources.TypesChanged:
-        return ("types", dict(reader.types), 0, 0)
-    compacted = [
-        generator.compact(accumulator)
-        for generator, accumulator in zip(generators, accumulators, strict=True)
-    ]
-    return ("ok", compacted, rows, batches)
+        return ("types", dict(reader.types), 0, 0, 0)
+    compacted = _compact(generators, accumulators)
+    return ("ok", compacted, rows, batches, byte_range[1] - byte_range[0])
 
 
 def _parallel_csv_statistics(
@@ -230,6 +230,7 @@ def _parallel_csv_statistics(
     type_hints: dict[str, str] | None,
     block_size: int,
     workers: int,
+    advance: sources.Progress | None = None,
 ) -> tuple[list[Any], int, int, int] | None:
     """Statistics of plain CSV files cut into byte ranges, one forked worker per range.
 
@@ -238,10 +239,11 @@ def _parallel_csv_statistics(
     """
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return None
+    # More ranges than workers: the load evens out, and the progress bar moves.
     units = [
         (path, byte_range)
         for path in source.files
-        for byte_range in sources.split_ranges(path, workers, min_part=max(block_size // 2, 1))
+        for byte_range in sources.split_ranges(path, workers * 4, min_part=max(block_size // 2, 1))
     ]
     if len(units) < 2:
         return None
@@ -262,8 +264,12 @@ def _parallel_csv_statistics(
             types=types,
             block_size=block_size,
         )
+        outcomes = []
         with context.Pool(min(workers, len(units))) as pool:
-            outcomes = pool.map(_range_partials, units, chunksize=1)
+            for outcome in pool.imap_unordered(_range_partials, units, chunksize=1):
+                outcomes.append(outcome[:4])
+                if advance is not None:
+                    advance(outcome[4])
         widened = [outcome[1] for outcome in outcomes if outcome[0] == "types"]
         if not widened:
             break
