@@ -31,7 +31,15 @@ STAND_INS: dict[str, Path] = {
 }
 USES = re.compile(r"uses:\s*['\"]?([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([\w.-]+)")
 #: What the action needs from this repository (no .git, no environments).
-ACTION_FILES = ("action.yml", "pyproject.toml", "uv.lock", "README.md", "locks", "scripts")
+ACTION_FILES = (
+    "action.yml",
+    "pyproject.toml",
+    "uv.lock",
+    "README.md",
+    "locks",
+    "scripts",
+    "templates",
+)
 
 
 @dataclasses.dataclass
@@ -126,6 +134,7 @@ def run_act(
     token: str | None = "test-token",  # noqa: S107  (a fake token for the API stand-in)
     env: dict[str, str] | None = None,
     extra_workflows: list[Path] | None = None,
+    job: str | None = None,
     timeout_s: float = 300,
 ) -> ActRun:
     """Run ``act EVENT -W workflow`` in ``project`` and parse its ``--json`` log."""
@@ -135,8 +144,9 @@ def run_act(
     texts = [(project / workflow).read_text(encoding="utf-8")]
     texts += [path.read_text(encoding="utf-8") for path in extra_workflows or []]
     texts += [path.read_text(encoding="utf-8") for path in STUBS.glob("*/action.yml")]
-    if action_source is not None:
-        texts.append((action_source / "action.yml").read_text(encoding="utf-8"))
+    for source in (action_source, project):  # the action (uses: ORG/research-ci@v1 or ./)
+        if source is not None and (source / "action.yml").exists():
+            texts.append((source / "action.yml").read_text(encoding="utf-8"))
     command = [
         str(ACT),
         event,
@@ -151,6 +161,8 @@ def run_act(
         *stand_in_args(texts, action_source),
     ]
     command += ["--env", f"GITHUB_REPOSITORY={repository}"]
+    if job:
+        command += ["-j", job]
     if api_url:
         command += ["--env", f"GITHUB_API_URL={api_url}"]
     if token:
