@@ -417,13 +417,26 @@ def test_data_check_installs_its_own_tfdv_environment(scenario: Scenario) -> Non
         ({"working-directory": "nowhere"}, "working-directory does not exist"),
         ({"merge-reports": "reports/*.json"}, "merge-reports matched no file"),
         ({"python-version": "3.9"}, "Python 3.10 or newer, not 3.9"),
+        ({"report": "r.json\n::warning::injected"}, "are one line"),
+        ({"merge-reports": "none/*.json\n::warning::injected"}, "matched no file"),
     ],
-    ids=["badge", "comment", "working-directory", "merge-reports", "python-version"],
+    ids=[
+        "badge",
+        "comment",
+        "working-directory",
+        "merge-reports",
+        "python-version",
+        "newline",
+        "newline-in-message",
+    ],
 )
 def test_bad_inputs_are_refused_with_an_annotation(
     scenario: Scenario, inputs: dict[str, str], message: str
 ) -> None:
     run = scenario.run("push", inputs)
     assert run.returncode != 0
-    messages = [item["message"] for item in run.annotations("error")]
+    # (act splits a command at its last `::`, GitHub at the first: look at both parts.)
+    messages = [f"{item.get('title', '')}::{item['message']}" for item in run.annotations("error")]
     assert any(message in text for text in messages), explain(run)
+    # An input never becomes a workflow command of its own.
+    assert run.annotations("warning") == []
