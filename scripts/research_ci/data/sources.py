@@ -37,7 +37,7 @@ from research_ci.data.settings import Dialect
 from research_ci.errors import UsageError
 
 #: Bytes of CSV parsed per block: bounds memory (a block and its batch are alive at once).
-DEFAULT_BLOCK_SIZE = 16 << 20
+DEFAULT_BLOCK_SIZE = 1 << 20
 #: Rows per batch for Parquet and TFRecord.
 DEFAULT_BATCH_ROWS = 65_536
 #: A byte that cannot appear in text, used in place of a multi-character delimiter.
