@@ -53,6 +53,35 @@ def _histogram(feature: Any) -> tuple[list[float], list[float]] | None:
     return None
 
 
+def _quantiles(feature: Any) -> list[float] | None:
+    for histogram in feature.num_stats.histograms:
+        if histogram.type == histogram.QUANTILES and histogram.buckets:
+            points = [histogram.buckets[0].low_value]
+            points += [bucket.high_value for bucket in histogram.buckets]
+            if all(math.isfinite(point) for point in points):
+                return points
+    return None
+
+
+def _plot_quantiles(axes: Any, left: Any, right: Any, labels: tuple[str, str], name: str) -> None:
+    """Cumulative distributions from the deciles (robust to outliers, unlike the histogram)."""
+    inner: list[float] = []
+    for stats, label, color in ((left, labels[0], "#4c72b0"), (right, labels[1], "#dd8452")):
+        points = _quantiles(stats) if stats is not None else None
+        if points is None:
+            continue
+        fractions = [index / (len(points) - 1) for index in range(len(points))]
+        axes.plot(points, fractions, marker="o", markersize=3, label=label, color=color)
+        inner += points[1:-1]
+    if inner:
+        low, high = min(inner), max(inner)
+        margin = (high - low) * 0.15 or 1.0
+        axes.set_xlim(low - margin, high + margin)
+    axes.set_ylabel("cumulative fraction")
+    axes.set_xlabel(f"{name} (deciles, tails clipped)")
+    axes.legend(fontsize=8)
+
+
 def plot_svg(name: str, left: Any, right: Any, labels: tuple[str, str], title: str) -> str:
     """One SVG comparing the feature's distribution in two datasets."""
     mpl = importlib.import_module("matplotlib")
@@ -61,11 +90,16 @@ def plot_svg(name: str, left: Any, right: Any, labels: tuple[str, str], title: s
     mpl.rcParams["svg.hashsalt"] = "research-ci"
     plt = importlib.import_module("matplotlib.pyplot")
 
-    figure, axes = plt.subplots(figsize=(7.0, 3.2), dpi=96)
     kind = left.WhichOneof("stats") if left is not None else None
-    if kind in ("string_stats", "bytes_stats") or (
+    categorical = kind in ("string_stats", "bytes_stats") or (
         right is not None and right.WhichOneof("stats") == "string_stats"
-    ):
+    )
+    if categorical:
+        figure, axes = plt.subplots(figsize=(7.0, 3.2), dpi=96)
+    else:
+        figure, (axes, cdf_axes) = plt.subplots(1, 2, figsize=(9.0, 3.2), dpi=96)
+        _plot_quantiles(cdf_axes, left, right, labels, name)
+    if categorical:
         first = _categories(left) if left is not None else {}
         second = _categories(right) if right is not None else {}
         order = sorted(
@@ -96,8 +130,8 @@ def plot_svg(name: str, left: Any, right: Any, labels: tuple[str, str], title: s
                 edges, values = histogram
                 axes.stairs(values, edges, label=label, color=color, fill=True, alpha=0.45)
         axes.set_ylabel("fraction of values")
-        axes.set_xlabel(name)
-    axes.set_title(title, fontsize=10)
+        axes.set_xlabel(f"{name} (histogram compared by TFDV)")
+    figure.suptitle(title, fontsize=10)
     axes.legend(fontsize=8)
     figure.tight_layout()
     buffer = io.StringIO()
