@@ -56,7 +56,9 @@ tfdv = load_tfdv()
 source = sources.resolve_source({csv!r}, Dialect())
 small = stats.compute_statistics(source, block_size=16 << 10, progress=False, jobs=1)
 whole = stats.compute_statistics(source, progress=False, jobs=1)
-parallel = stats.compute_statistics(source, block_size=64 << 10, progress=False, jobs=2)
+parallel = stats.compute_statistics(
+    source, block_size=64 << 10, progress=False, jobs=2, min_range_bytes=64 << 10
+)
 frame = tfdv.generate_statistics_from_dataframe(pd.read_csv({csv!r}))
 def summary(dataset):
     out = {{}}
@@ -83,7 +85,9 @@ from research_ci.data.settings import Dialect
 source = sources.resolve_source({csv!r}, Dialect())
 result = {{}}
 for jobs in (1, 2):
-    run = stats.compute_statistics(source, block_size=4 << 10, progress=False, jobs=jobs)
+    run = stats.compute_statistics(
+        source, block_size=4 << 10, progress=False, jobs=jobs, min_range_bytes=4 << 10
+    )
     types = {{f.path.step[0]: f.type for f in run.dataset.features}}
     result[jobs] = {{"rows": run.rows, "restarts": run.restarts, "types": types,
                     "runner": run.runner}}

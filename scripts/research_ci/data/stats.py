@@ -97,6 +97,7 @@ def compute_statistics(
     block_size: int = sources.DEFAULT_BLOCK_SIZE,
     progress: bool | None = None,
     jobs: int | None = None,
+    min_range_bytes: int = 32 << 20,
 ) -> StatsRun:
     """Statistics of ``source``, in this process (``jobs`` processes) or on ``runner``."""
     if runner:
@@ -113,7 +114,7 @@ def compute_statistics(
     if source.format == "csv" and workers > 1:
         with _progress_bar(Path(source.files[0]).name, source.total_bytes, show) as advance:
             parallel = _parallel_csv_statistics(
-                source, generators, type_hints, block_size, workers, advance
+                source, generators, type_hints, block_size, workers, advance, min_range_bytes
             )
         if parallel is not None:
             accumulators, rows, batches, restarts = parallel
@@ -231,6 +232,7 @@ def _parallel_csv_statistics(
     block_size: int,
     workers: int,
     advance: sources.Progress | None = None,
+    min_range: int = 32 << 20,
 ) -> tuple[list[Any], int, int, int] | None:
     """Statistics of plain CSV files cut into byte ranges, one forked worker per range.
 
@@ -243,7 +245,7 @@ def _parallel_csv_statistics(
     units = [
         (path, byte_range)
         for path in source.files
-        for byte_range in sources.split_ranges(path, workers * 4, min_part=max(block_size // 2, 1))
+        for byte_range in sources.split_ranges(path, workers * 4, min_part=min_range)
     ]
     if len(units) < 2:
         return None
