@@ -97,7 +97,7 @@ def compute_statistics(
     block_size: int = sources.DEFAULT_BLOCK_SIZE,
     progress: bool | None = None,
     jobs: int | None = None,
-    min_range_bytes: int = 32 << 20,
+    min_range_bytes: int = 4 << 20,
 ) -> StatsRun:
     """Statistics of ``source``, in this process (``jobs`` processes) or on ``runner``."""
     if runner:
@@ -232,7 +232,7 @@ def _parallel_csv_statistics(
     block_size: int,
     workers: int,
     advance: sources.Progress | None = None,
-    min_range: int = 32 << 20,
+    min_range: int = 4 << 20,
 ) -> tuple[list[Any], int, int, int] | None:
     """Statistics of plain CSV files cut into byte ranges, one forked worker per range.
 
