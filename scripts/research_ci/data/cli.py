@@ -151,15 +151,13 @@ def _beam(settings: DataSettings, options: dict[str, Any]) -> Any:
 
 @click.group(name="data", context_settings={"help_option_names": ["-h", "--help"]})
 def data() -> None:
-    r"""Data validation with TensorFlow Data Validation (TFDV).
+    """Data validation with TensorFlow Data Validation (TFDV).
 
-    \b
-    infer     statistics of training data -> schema.pbtxt (environments, comparators)
-    validate  data against the schema: anomalies, drift (--previous), skew (--training)
-    skew      feature skew: training and serving examples joined on key columns
-    check     every validation configured in [tool.research-ci.data]
-
-    Exit codes: 0 clean, 1 anomalies, 2 bad input.
+    Infer a schema from training data (environments, drift and skew comparators), validate
+    data against it (anomalies, drift against --previous, distribution skew against
+    --training), detect feature skew between examples joined on key columns, or run every
+    validation configured in [tool.research-ci.data]. Exit codes: 0 clean, 1 anomalies,
+    2 bad input.
     """
 
 
