@@ -83,7 +83,7 @@ demo: install install-data ## Bake a project from the template, check it (code +
 benchmark: install install-data ## Print the speed figures (check parallelism, data statistics).
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_check.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_template.py
-	$(DATA_VENV)/bin/python benchmarks/bench_data_stats.py
+	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_stats.py
 
 clean: ## Remove build output (keeps the environments).
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

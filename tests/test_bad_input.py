@@ -141,3 +141,19 @@ def test_report_json_roundtrip_is_stable(tmp_path: Path) -> None:
     result = run_cli("check", str(project), "--only", "lint", "--format", "json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["checks"]["lint"]["violations"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ("[tool.research-ci.data]\nlabel = 3\n", "[tool.research-ci.data]"),
+        ('[tool.research-ci.data]\nschema = "data/schema.pbtxt"\n', "nothing to check"),
+    ],
+)
+def test_bad_data_table_is_refused_before_any_check_runs(
+    tmp_path: Path, table: str, fragment: str
+) -> None:
+    project = write_project(tmp_path / "p", extra_pyproject=f"\n{table}")
+    before = snapshot(project)
+    assert_usage_error(run_cli("check", str(project), "--only", "lint,data"), fragment)
+    assert snapshot(project) == before

@@ -96,6 +96,11 @@ def check(
     selected = parse_checks(only, source="--only") if only is not None else settings.checks
     target = report_path or settings.root / ".research-ci" / "report.json"
     ensure_writable(target)
+    if "data" in selected:
+        # A bad [tool.research-ci.data] table is a usage error before anything runs.
+        from research_ci.checks.data import data_settings  # noqa: PLC0415
+
+        data_settings(settings)
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     status, listen = _listener(interactive)
