@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.errors import EXIT_FAILED, EXIT_OK
 from research_ci.report import CHECK_NAMES, CheckResult, Report
 
 FORMATS = ("text", "json", "github")
@@ -151,7 +151,7 @@ def _emit(report: Report, output_format: str, root: Path) -> None:
 def rubric(markdown: bool, output_path: Path | None, check_only: bool) -> int:
     """Print the grading rubric, generated from the table the grader uses."""
     del markdown
-    from research_ci.fsutil import atomic_write_text  # noqa: PLC0415
+    from research_ci.fsutil import write_generated  # noqa: PLC0415
     from research_ci.grade import rubric_markdown  # noqa: PLC0415
     from research_ci.templating import render  # noqa: PLC0415
 
@@ -159,17 +159,9 @@ def rubric(markdown: bool, output_path: Path | None, check_only: bool) -> int:
     if output_path is None:
         click.echo(text, nl=False)
         return EXIT_OK
-    current = output_path.read_text(encoding="utf-8") if output_path.exists() else None
-    if current == text:
-        return EXIT_OK
-    if check_only:
-        click.echo(
-            f"{output_path} is out of date: run `research-ci rubric --output {output_path}`",
-            err=True,
-        )
-        return EXIT_FAILED
-    atomic_write_text(output_path, text)
-    return EXIT_OK
+    regenerate = f"research-ci rubric --output {output_path}"
+    fresh = write_generated(output_path, text, check=check_only, regenerate=regenerate)
+    return EXIT_OK if fresh else EXIT_FAILED
 
 
-__all__ = ["UsageError", "check", "rubric"]
+__all__ = ["check", "rubric"]

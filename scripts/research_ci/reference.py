@@ -67,21 +67,12 @@ def reference_markdown() -> str:
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date.")
 def cli_reference(output_path: Path | None, check_only: bool) -> int:
     """Print (or write) the Markdown CLI reference."""
-    from research_ci.fsutil import atomic_write_text  # noqa: PLC0415
+    from research_ci.fsutil import write_generated  # noqa: PLC0415
 
     text = reference_markdown()
     if output_path is None:
         click.echo(text, nl=False)
         return EXIT_OK
-    current = output_path.read_text(encoding="utf-8") if output_path.exists() else None
-    if current == text:
-        return EXIT_OK
-    if check_only:
-        click.echo(
-            f"{output_path} is out of date: run `research-ci cli-reference --output "
-            f"{output_path}`",
-            err=True,
-        )
-        return EXIT_FAILED
-    atomic_write_text(output_path, text)
-    return EXIT_OK
+    regenerate = f"research-ci cli-reference --output {output_path}"
+    fresh = write_generated(output_path, text, check=check_only, regenerate=regenerate)
+    return EXIT_OK if fresh else EXIT_FAILED

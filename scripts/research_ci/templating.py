@@ -12,10 +12,10 @@ import jinja2
 
 
 @cache
-def environment() -> jinja2.Environment:
-    """One shared environment; templates ship inside the package."""
+def environment(package: str = "research_ci") -> jinja2.Environment:
+    """The shared environment for ``package``'s ``templates`` folder (one per package)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("research_ci", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import jinja2
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.templating import markdown_cell
+from research_ci.templating import environment
 
 #: Version of the data-report JSON written by ``research-ci data``.
 DATA_REPORT_VERSION = 1
@@ -182,18 +181,9 @@ def load_results(path: Path) -> list[DataResult]:
         raise UsageError(f"{path}: malformed data report: {exc}") from exc
 
 
-@cache
 def template_environment() -> jinja2.Environment:
     """Templates of the data reports (Markdown and HTML), shipped in this package."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("research_ci.data", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["md_cell"] = markdown_cell
+    env = environment("research_ci.data")
     env.filters["num"] = format_number
     return env
 

@@ -105,8 +105,6 @@ def compute_statistics(
     options = stats_options(schema)
     from tensorflow_data_validation.statistics import stats_impl  # noqa: PLC0415
 
-    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
-
     started = time.perf_counter()
     generators = stats_impl.get_generators(options, in_memory=True)
     show = _show_progress() if progress is None else progress
@@ -135,21 +133,8 @@ def compute_statistics(
             reader = sources.open_reader(
                 source, type_hints=type_hints, block_size=block_size, progress=advance
             )
-            accumulators = [generator.create_accumulator() for generator in generators]
-            rows = batches = 0
             try:
-                for batch in reader.batches():
-                    if batch.num_rows == 0:
-                        continue
-                    canonical = table_util.CanonicalizeRecordBatch(batch)
-                    accumulators = [
-                        generator.add_input(accumulator, canonical)
-                        for generator, accumulator in zip(generators, accumulators, strict=True)
-                    ]
-                    rows += batch.num_rows
-                    batches += 1
-                    if batches % COMPACT_EVERY == 0:
-                        accumulators = _compact(generators, accumulators)
+                accumulators, rows, batches = accumulate(reader, generators)
             except sources.TypesChanged:
                 restarts += 1
                 type_hints = dict(getattr(reader, "types", {}))
@@ -170,6 +155,30 @@ def compute_statistics(
 #: Compact the accumulators every this many batches: the quantile sketches buffer the values
 #: they are given until compacted, so without it memory grows with the number of rows.
 COMPACT_EVERY = 4
+
+
+def accumulate(reader: Any, generators: list[Any]) -> tuple[list[Any], int, int]:
+    """Feed every record batch of ``reader`` to the generators: (accumulators, rows, batches).
+
+    Raises :class:`sources.TypesChanged` when a column's type widens mid-file (the caller
+    restarts with the wider types).
+    """
+    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+    accumulators = [generator.create_accumulator() for generator in generators]
+    rows = batches = 0
+    for batch in reader.batches():
+        if batch.num_rows == 0:
+            continue
+        canonical = table_util.CanonicalizeRecordBatch(batch)
+        accumulators = [
+            generator.add_input(accumulator, canonical)
+            for generator, accumulator in zip(generators, accumulators, strict=True)
+        ]
+        rows += batch.num_rows
+        batches += 1
+        if batches % COMPACT_EVERY == 0:
+            accumulators = _compact(generators, accumulators)
+    return accumulators, rows, batches
 
 
 def _compact(generators: list[Any], accumulators: list[Any]) -> list[Any]:
@@ -193,7 +202,6 @@ _WORKER: dict[str, Any] = {}
 
 def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, int, int]:
     """Partial statistics of one byte range of one file (runs in a forked worker)."""
-    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
     path, byte_range = unit
     source = dataclasses.replace(_WORKER["source"], files=(path,))
     generators = _WORKER["generators"]
@@ -204,21 +212,8 @@ def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, i
         byte_range=byte_range,
         names=list(_WORKER["names"]),
     )
-    accumulators = [generator.create_accumulator() for generator in generators]
-    rows = batches = 0
     try:
-        for batch in reader.batches():
-            if batch.num_rows == 0:
-                continue
-            canonical = table_util.CanonicalizeRecordBatch(batch)
-            accumulators = [
-                generator.add_input(accumulator, canonical)
-                for generator, accumulator in zip(generators, accumulators, strict=True)
-            ]
-            rows += batch.num_rows
-            batches += 1
-            if batches % COMPACT_EVERY == 0:
-                accumulators = _compact(generators, accumulators)
+        accumulators, rows, batches = accumulate(reader, generators)
     except sources.TypesChanged:
         return ("types", dict(reader.types), 0, 0, 0)
     compacted = _compact(generators, accumulators)
