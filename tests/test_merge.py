@@ -110,6 +110,15 @@ def test_skipped_and_passed_is_passed_and_error_wins() -> None:
     assert merge_check([errored("lint"), lint_check(0)]).status == "error"
 
 
+def test_skipped_partials_add_nothing_to_the_merged_check() -> None:
+    ran = lint_check(2)
+    merged = merge_check([skipped("lint"), ran, skipped("lint")])
+    assert merged == ran
+    assert "not selected" not in merged.summary
+    only_skipped = merge_check([skipped("lint"), skipped("lint")])
+    assert only_skipped.status == "skipped"
+
+
 def test_data_lists_are_concatenated_without_repeats() -> None:
     anomaly = {"feature": "a", "kind": "K", "severity": "ERROR", "description": "d"}
     other = {**anomaly, "feature": "b"}

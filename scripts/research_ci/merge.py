@@ -67,6 +67,9 @@ def _merge_metric(check: str, name: str, values: list[Any]) -> Any:
 
 def merge_check(results: Sequence[CheckResult]) -> CheckResult:
     """One check's results from several reports combined into one (see the module doc)."""
+    ran = [result for result in results if result.status != "skipped"]
+    # A job that skipped a check says nothing about it: merge only the runs that happened.
+    results = ran or list(results[:1])
     if len(results) == 1:
         return results[0]
     name = results[0].name
@@ -85,7 +88,11 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
     return CheckResult(
         name=name,
         status=worst_status(result.status for result in results),
-        summary=f"{len(results)} reports: " + "; ".join(summaries),
+        summary=(
+            summaries[0]
+            if len(summaries) == 1
+            else f"{len(results)} reports: " + "; ".join(summaries)
+        ),
         duration_s=max(result.duration_s for result in results),
         metrics=metrics,
         findings=findings,
