@@ -3,15 +3,18 @@
 TFDV's own ``get_statistics_html`` loads Facets from a CDN at view time, so it shows nothing
 in a locked-down artifact viewer. This report has no external resource: CSS inline, one SVG
 plot (matplotlib) per drifted or skewed feature comparing the two distributions (category
-frequencies for categorical features, the standard histogram for numeric ones), the anomaly
-table, every drift and skew measure against its threshold, and a per-feature summary.
+frequencies for categorical features; for numeric ones the standard histogram as densities
+beside the cumulative distribution of the deciles), the anomaly table, every drift and skew
+measure against its threshold, and a per-feature summary. The tables fit a phone's width.
 """
 
 from __future__ import annotations
 
+import html
 import importlib
 import io
 import math
+import re
 from typing import Any
 
 from research_ci.data.results import DataResult, Measurement, template_environment
@@ -19,6 +22,13 @@ from research_ci.data.results import DataResult, Measurement, template_environme
 #: Most plots in one report (the most over-threshold features first).
 MAX_PLOTS = 40
 _TOP_CATEGORIES = 15
+#: Share of the values in each tail a histogram may leave out of view (far outliers).
+_TAIL_SHARE = 0.005
+#: Longer category names are cut to this many characters, ending in an ellipsis.
+_LABEL_CHARS = 32
+#: The colors of the two datasets (the reference one first) in every plot.
+LEFT_COLOR = "#4c72b0"
+RIGHT_COLOR = "#dd8452"
 
 
 def _feature(dataset: Any | None, name: str) -> Any | None:
@@ -63,10 +73,43 @@ def _quantiles(feature: Any) -> list[float] | None:
     return None
 
 
-def _plot_quantiles(axes: Any, left: Any, right: Any, labels: tuple[str, str], name: str) -> None:
+_OFFSET = re.compile(r"(?P<scale>1e[-\u2212]?\d+)?(?P<shift>[-+\u2212].+)?")
+
+
+def _offset_words(offset: str) -> str:
+    """Matplotlib's axis offset (``1e6+1.703e10``) as words: ``value = tick x 1e6 + 1.703e10``."""
+    match = _OFFSET.fullmatch(offset)
+    if match is None:
+        return offset
+    words = ["value = tick"]
+    if match["scale"]:
+        words.append(f"\u00d7 {match['scale']}")
+    if match["shift"]:
+        words.append(f"{match['shift'][0]} {match['shift'][1:]}")
+    return " ".join(words)
+
+
+def _tidy_numeric_axes(figure: Any, ticker: Any, axes_labels: list[tuple[Any, str]]) -> None:
+    """At most a handful of x ticks, and any offset (``1e6+1.703e10``) moved into the label.
+
+    Matplotlib draws the offset under the right end of the axis, where it collides with a
+    long axis label; census tracts and timestamps always have one.
+    """
+    for axes, label in axes_labels:
+        axes.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        axes.set_xlabel(label)
+    figure.canvas.draw()
+    for axes, label in axes_labels:
+        offset = axes.xaxis.get_major_formatter().get_offset()
+        if offset:
+            axes.xaxis.get_offset_text().set_visible(False)
+            axes.set_xlabel(f"{label}\n({_offset_words(offset)})")
+
+
+def _plot_quantiles(axes: Any, left: Any, right: Any, labels: tuple[str, str]) -> None:
     """Cumulative distributions from the deciles (robust to outliers, unlike the histogram)."""
     inner: list[float] = []
-    for stats, label, color in ((left, labels[0], "#4c72b0"), (right, labels[1], "#dd8452")):
+    for stats, label, color in ((left, labels[0], LEFT_COLOR), (right, labels[1], RIGHT_COLOR)):
         points = _quantiles(stats) if stats is not None else None
         if points is None:
             continue
@@ -77,68 +120,129 @@ def _plot_quantiles(axes: Any, left: Any, right: Any, labels: tuple[str, str], n
         low, high = min(inner), max(inner)
         margin = (high - low) * 0.15 or 1.0
         axes.set_xlim(low - margin, high + margin)
+    axes.set_ylim(-0.03, 1.03)
     axes.set_ylabel("cumulative fraction")
-    axes.set_xlabel(f"{name} (deciles, tails clipped)")
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="lower right")
+
+
+def _bulk(edges: list[float], values: list[float]) -> tuple[float, float]:
+    """The range of the buckets holding all but :data:`_TAIL_SHARE` of the values each side."""
+    cumulative, low, high = 0.0, edges[0], edges[-1]
+    for index, value in enumerate(values):
+        if cumulative <= _TAIL_SHARE < cumulative + value:
+            low = edges[index]
+        cumulative += value
+        if cumulative >= 1 - _TAIL_SHARE:
+            high = edges[index + 1]
+            break
+    return low, high
+
+
+def _plot_histograms(axes: Any, left: Any, right: Any, labels: tuple[str, str]) -> bool:
+    """The standard histograms as densities (the datasets' buckets differ in width).
+
+    A few far outliers stretch the equal-width buckets over a huge range; the view is then
+    narrowed to the buckets that hold the bulk of both datasets. Returns whether it was.
+    """
+    full: list[float] = []
+    bulk: list[float] = []
+    for stats, label, color in ((left, labels[0], LEFT_COLOR), (right, labels[1], RIGHT_COLOR)):
+        histogram = _histogram(stats) if stats is not None else None
+        if histogram is None:
+            continue
+        edges, values = histogram
+        densities = [
+            value / (high - low) if high > low else 0.0
+            for value, low, high in zip(values, edges, edges[1:], strict=False)
+        ]
+        axes.stairs(densities, edges, label=label, color=color, fill=True, alpha=0.45)
+        full += [edges[0], edges[-1]]
+        bulk += _bulk(edges, values)
+    axes.set_ylabel("density (fraction per unit)")
+    axes.legend(fontsize=8, loc="upper right")
+    if not bulk or max(full) - min(full) <= 2 * (max(bulk) - min(bulk)):
+        return False
+    margin = (max(bulk) - min(bulk)) * 0.03
+    axes.set_xlim(min(bulk) - margin, max(bulk) + margin)
+    return True
+
+
+def _category_label(value: str) -> str:
+    return value if len(value) <= _LABEL_CHARS else value[: _LABEL_CHARS - 1] + "\u2026"
+
+
+def _plot_categories(axes: Any, left: Any, right: Any, labels: tuple[str, str]) -> None:
+    """Side-by-side horizontal bars of the most frequent categories, most frequent on top."""
+    first = _categories(left) if left is not None else {}
+    second = _categories(right) if right is not None else {}
+    order = _top_categories(first, second)
+    positions = range(len(order))
+    for shift, shares, label, color in (
+        (-0.2, first, labels[0], LEFT_COLOR),
+        (0.2, second, labels[1], RIGHT_COLOR),
+    ):
+        bars = [shares.get(key, 0) for key in order]
+        axes.barh([p + shift for p in positions], bars, 0.4, label=label, color=color)
+    axes.set_yticks(list(positions), [_category_label(key) for key in order], fontsize=8)
+    axes.set_ylim(max(len(order), 1) - 0.5, -0.5)
+    axes.set_xlabel("fraction of non-missing values")
+    # The bars shrink downwards, so the lower right corner is where nothing is drawn.
+    axes.legend(fontsize=8, loc="lower right")
+
+
+def _top_categories(first: dict[str, float], second: dict[str, float]) -> list[str]:
+    keys = set(first) | set(second)
+    return sorted(keys, key=lambda key: (-(first.get(key, 0) + second.get(key, 0)), key))[
+        :_TOP_CATEGORIES
+    ]
+
+
+def _is_categorical(left: Any, right: Any) -> bool:
+    return any(
+        stats is not None and stats.WhichOneof("stats") in ("string_stats", "bytes_stats")
+        for stats in (left, right)
+    )
 
 
 def plot_svg(name: str, left: Any, right: Any, labels: tuple[str, str], title: str) -> str:
-    """One SVG comparing the feature's distribution in two datasets."""
+    """One SVG comparing the feature's distribution in two datasets.
+
+    ``title`` is the SVG's accessible name; the page shows it as the figure's caption, so it
+    is not drawn a second time inside the plot.
+    """
     mpl = importlib.import_module("matplotlib")
     mpl.use("Agg")
     mpl.rcParams["svg.fonttype"] = "none"
     mpl.rcParams["svg.hashsalt"] = "research-ci"
     plt = importlib.import_module("matplotlib.pyplot")
+    ticker = importlib.import_module("matplotlib.ticker")
 
-    kind = left.WhichOneof("stats") if left is not None else None
-    categorical = kind in ("string_stats", "bytes_stats") or (
-        right is not None and right.WhichOneof("stats") == "string_stats"
-    )
-    if categorical:
-        figure, axes = plt.subplots(figsize=(7.0, 3.2), dpi=96)
-    else:
-        figure, (axes, cdf_axes) = plt.subplots(1, 2, figsize=(9.0, 3.2), dpi=96)
-        _plot_quantiles(cdf_axes, left, right, labels, name)
-    if categorical:
+    if _is_categorical(left, right):
         first = _categories(left) if left is not None else {}
         second = _categories(right) if right is not None else {}
-        order = sorted(
-            set(first) | set(second), key=lambda key: -(first.get(key, 0) + second.get(key, 0))
-        )[:_TOP_CATEGORIES]
-        positions = range(len(order))
-        axes.barh(
-            [p - 0.2 for p in positions],
-            [first.get(k, 0) for k in order],
-            0.4,
-            label=labels[0],
-            color="#4c72b0",
-        )
-        axes.barh(
-            [p + 0.2 for p in positions],
-            [second.get(k, 0) for k in order],
-            0.4,
-            label=labels[1],
-            color="#dd8452",
-        )
-        axes.set_yticks(list(positions), [k[:30] for k in order], fontsize=8)
-        axes.invert_yaxis()
-        axes.set_xlabel("fraction of non-missing values")
+        rows = len(_top_categories(first, second))
+        figure, axes = plt.subplots(figsize=(7.0, max(2.4, 0.9 + 0.3 * rows)), dpi=96)
+        _plot_categories(axes, left, right, labels)
     else:
-        for stats, label, color in ((left, labels[0], "#4c72b0"), (right, labels[1], "#dd8452")):
-            histogram = _histogram(stats) if stats is not None else None
-            if histogram is not None:
-                edges, values = histogram
-                axes.stairs(values, edges, label=label, color=color, fill=True, alpha=0.45)
-        axes.set_ylabel("fraction of values")
-        axes.set_xlabel(f"{name} (histogram compared by TFDV)")
-    figure.suptitle(title, fontsize=10)
-    axes.legend(fontsize=8)
+        figure, (axes, cdf_axes) = plt.subplots(1, 2, figsize=(9.0, 3.4), dpi=96)
+        clipped = _plot_histograms(axes, left, right, labels)
+        _plot_quantiles(cdf_axes, left, right, labels)
+        compared = "histogram compared by TFDV" + (", outliers clipped" if clipped else "")
+        _tidy_numeric_axes(
+            figure,
+            ticker,
+            [
+                (axes, f"{name} ({compared})"),
+                (cdf_axes, f"{name} (deciles, tails clipped)"),
+            ],
+        )
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    svg = text[text.index("<svg") :]
+    return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(title)}"', 1)
 
 
 def _plots(
