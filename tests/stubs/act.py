@@ -67,8 +67,11 @@ class ActRun:
         seen: set[str] = set()
         found: list[dict[str, str]] = []
         for record in self.commands(level):
-            raw = str(record.get("raw", record.get("arg", "")))
-            if raw in seen:  # act repeats a composite's commands for the outer step
+            # act repeats a composite's commands for the outer step (same job); two jobs may
+            # well say the same thing, and both count.
+            job = str(record.get("jobID", record.get("job", "")))
+            raw = job + "\0" + str(record.get("raw", record.get("arg", "")))
+            if raw in seen:
                 continue
             seen.add(raw)
             found.append({"message": str(record.get("arg", "")), **record.get("kvPairs", {})})
