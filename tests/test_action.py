@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from stubs.act import ACT, ActRun, copy_action_source, run_act
+from stubs.act import ACT, ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.act import REPO as REPO_ROOT
 from stubs.github_api import GitHubApiStandIn
 
@@ -58,16 +58,6 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "failing-test": ("tests", "tests/test_fail.py"),
     "coverage": ("coverage", None),
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def workflow(inputs: dict[str, str]) -> str:
@@ -137,15 +127,7 @@ class Scenario:
     """A copy of the source project with its own workflow, bare origin and act home."""
 
     def __init__(self, source: Path, tmp_path: Path, action_source: Path) -> None:
-        self.project = tmp_path / "project"
-        shutil.copytree(source, self.project)
-        self.origin = tmp_path / "origin.git"
-        subprocess.run(
-            ["git", "init", "--quiet", "--bare", "--initial-branch", "main", str(self.origin)],
-            check=True,
-        )
-        git(self.project, "remote", "add", "origin", str(self.origin))
-        git(self.project, "push", "--quiet", "origin", "main")
+        self.project, self.origin = copy_with_bare_origin(source, tmp_path)
         self.home = tmp_path / "home"
         self.action_source = action_source
 

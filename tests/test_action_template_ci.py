@@ -25,7 +25,6 @@ Host mode runs the steps on this machine, so two things differ from a GitHub run
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 import pytest
 
 from stubs.act import REPO as REPO_ROOT
-from stubs.act import ActRun, copy_action_source, run_act
+from stubs.act import ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.github_api import GitHubApiStandIn
 
 # (xdist 3.8 cannot apply xdist_group under pytest 9.2 yet: the tests also run side by side.)
@@ -51,16 +50,6 @@ LEAN_JOBS = {"lint", "types", *(f"tests[{version}]" for version in MATRIX), "qua
 EVERY_JOB = LEAN_JOBS | {"data", "notebooks", "badge"}
 LEAN = ("include_data_validation=no", "include_notebooks=no")
 DATA_PYTHON = REPO_ROOT / ".venv-data" / "bin" / "python"
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def push_event() -> dict[str, Any]:
@@ -170,15 +159,7 @@ class Project:
     """A copy of the baked project with a local bare ``origin`` and its own act ``$HOME``."""
 
     def __init__(self, source: Path, tmp_path: Path, action_source: Path) -> None:
-        self.root = tmp_path / "project"
-        shutil.copytree(source, self.root)
-        self.origin = tmp_path / "origin.git"
-        subprocess.run(
-            ["git", "init", "--quiet", "--bare", "--initial-branch", "main", str(self.origin)],
-            check=True,
-        )
-        git(self.root, "remote", "add", "origin", str(self.origin))
-        git(self.root, "push", "--quiet", "origin", "main")
+        self.root, self.origin = copy_with_bare_origin(source, tmp_path)
         self.home = tmp_path / "home"
         self.action_source = action_source
 

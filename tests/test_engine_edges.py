@@ -9,7 +9,7 @@ import pytest
 
 from conftest import read_valid_report
 from projects import write_project
-from research_ci.check_cli import _listener
+from research_ci.check_cli import _progress
 from research_ci.checks.format import parse_black_diff
 from research_ci.cli import main
 from research_ci.process import ToolError, run_tool
@@ -46,14 +46,14 @@ def test_black_diff_points_at_first_changed_line() -> None:
     assert parse_black_diff(diff) == {"a.py": 6, "b.py": 1}
 
 
-def test_listener_reports_progress(capsys: pytest.CaptureFixture[str]) -> None:
-    status, listen = _listener(enabled=True)
-    assert status is not None
-    assert callable(listen)
-    listen("lint", None)
-    listen("lint", CheckResult(name="lint", status="failed", summary="2 violations"))
+def test_progress_reports_each_finished_check(capsys: pytest.CaptureFixture[str]) -> None:
+    with _progress(enabled=True) as listen:
+        assert listen is not None
+        listen("lint", None)
+        listen("lint", CheckResult(name="lint", status="failed", summary="2 violations"))
     assert "lint: 2 violations" in capsys.readouterr().err
-    assert _listener(enabled=False) == (None, None)
+    with _progress(enabled=False) as listen:
+        assert listen is None
 
 
 @pytest.mark.slow

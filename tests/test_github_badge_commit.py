@@ -18,17 +18,9 @@ from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.github.badge_commit import COMMIT_MESSAGE, PushError, auth_env, commit_badge
 from research_ci.github.context import ActionsContext
+from stubs.act import git
 
 BADGE = "<!-- research-ci:badges:start -->\nquality: A\n<!-- research-ci:badges:end -->\n"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 @pytest.fixture

@@ -16,14 +16,10 @@ from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.github.api import GitHubApiError, GitHubClient
 from research_ci.github.comment import MARKER, comment_body, find_sticky, upsert_sticky
-from research_ci.github.context import (
-    ActionsContext,
-    append_summary,
-    command,
-    escape_property,
-    read_event,
-)
+from research_ci.github.context import ActionsContext, append_summary, read_event
 from research_ci.report import save_report
+from research_ci.workflow_commands import escape_property
+from research_ci.workflow_commands import workflow_command as command
 from stubs.github_api import GitHubApiStandIn
 
 REPOSITORY = "acme/project"

@@ -8,15 +8,9 @@ import pytest
 from rich.console import Console
 
 from report_builders import clean_report, finding, lint_check, make_report, pytest_check
-from research_ci.output import (
-    annotation_path,
-    escape_data,
-    escape_property,
-    github_commands,
-    print_text,
-    workflow_command,
-)
+from research_ci.output import annotation_path, github_commands, print_text
 from research_ci.report import CheckResult, Finding, Report
+from research_ci.workflow_commands import escape_data, escape_property, workflow_command
 
 
 def report_with(*findings: Finding) -> Report:

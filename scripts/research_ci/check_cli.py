@@ -2,41 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from research_ci.errors import EXIT_FAILED, EXIT_OK
 from research_ci.report import CHECK_NAMES, CheckResult, Report
+from research_ci.runner import Listener
 
 FORMATS = ("text", "json", "github")
 
 
-def _listener(enabled: bool) -> tuple[object, object]:
+@contextlib.contextmanager
+def _progress(*, enabled: bool) -> Iterator[Listener | None]:
     """A rich status line on stderr for interactive terminals; nothing in CI or pipes."""
     if not enabled:
-        return None, None
+        yield None
+        return
     from rich.console import Console  # noqa: PLC0415
 
     console = Console(stderr=True)
-    status = console.status("research-ci: starting checks")
     running: set[str] = set()
+    with console.status("research-ci: starting checks") as status:
 
-    def listen(name: str, result: CheckResult | None) -> None:
-        if result is None:
-            running.add(name)
-        else:
-            running.discard(name)
-            mark = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}.get(
-                result.status, "-"
-            )
-            console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
-        if running:
-            status.update(f"research-ci: running {', '.join(sorted(running))}")
+        def listen(name: str, result: CheckResult | None) -> None:
+            if result is None:
+                running.add(name)
+            else:
+                running.discard(name)
+                mark = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}.get(
+                    result.status, "-"
+                )
+                console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
+            if running:
+                status.update(f"research-ci: running {', '.join(sorted(running))}")
 
-    return status, listen
+        yield listen
 
 
 @click.command()
@@ -103,12 +108,8 @@ def check(
         data_settings(settings)
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
-    status, listen = _listener(interactive)
-    if status is not None:
-        with status:  # type: ignore[attr-defined]
-            results = run_checks(settings, selected, install=not no_install, listener=listen)  # type: ignore[arg-type]
-    else:
-        results = run_checks(settings, selected, install=not no_install)
+    with _progress(enabled=interactive) as listen:
+        results = run_checks(settings, selected, install=not no_install, listener=listen)
     report = build_report(
         project_name=settings.project_name,
         checks=results,

@@ -56,6 +56,15 @@ class Settings:
     data: dict[str, Any]
 
     @property
+    def file_tool_paths(self) -> tuple[str, ...]:
+        """What black and ruff are given: the configured paths, else ``.``.
+
+        With ``.`` their own include/exclude settings decide, as when a developer runs them.
+        """
+        configured = "paths" in self.pyproject.get("tool", {}).get("research-ci", {})
+        return self.paths if configured else (".",)
+
+    @property
     def has_project_table(self) -> bool:
         """True when the project is installable (PEP 621 ``[project]`` and a build system)."""
         return "project" in self.pyproject

@@ -27,6 +27,7 @@ from rich.text import Text
 from research_ci.figures import check_figures
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
+from research_ci.workflow_commands import workflow_command
 
 #: Findings listed by :func:`print_text` at most.
 TEXT_MAX_FINDINGS = 20
@@ -99,26 +100,6 @@ def print_text(report: Report, *, console: Console | None = None) -> None:
 
 
 # --- GitHub workflow commands ----------------------------------------------------------------
-
-
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message (``%``, CR, LF)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command property value (the data escapes plus ``:`` and ``,``)."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def workflow_command(command: str, message: str, **properties: str | int | None) -> str:
-    """``::command key=value,...::message`` with GitHub's escaping; ``None`` values left out."""
-    rendered = ",".join(
-        f"{key}={escape_property(str(value))}"
-        for key, value in properties.items()
-        if value is not None
-    )
-    return f"::{command}{' ' + rendered if rendered else ''}::{escape_data(message)}"
 
 
 def annotation_path(file: str, *, root: Path, workspace: Path | None) -> str:

@@ -207,3 +207,28 @@ def run_act(
             except json.JSONDecodeError:
                 continue
     return ActRun(completed.returncode, records, completed.stdout + completed.stderr)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a throwaway identity; its stdout."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def copy_with_bare_origin(source: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Copy the git project ``source`` to ``tmp_path/project`` and push it to a local bare
+    ``tmp_path/origin.git`` (its ``origin``): (project, origin)."""
+    project = tmp_path / "project"
+    shutil.copytree(source, project)
+    origin = tmp_path / "origin.git"
+    subprocess.run(
+        ["git", "init", "--quiet", "--bare", "--initial-branch", "main", str(origin)], check=True
+    )
+    git(project, "remote", "add", "origin", str(origin))
+    git(project, "push", "--quiet", "origin", "main")
+    return project, origin

@@ -63,14 +63,17 @@ def _summary(findings: list[Finding]) -> str:
 def run(settings: Settings) -> CheckResult:
     """Run black in check mode over the project's paths."""
     started = time.perf_counter()
-    paths = (
-        list(settings.paths)
-        if "paths" in settings.pyproject.get("tool", {}).get("research-ci", {})
-        else ["."]
-    )
     try:
         completed = run_tool(
-            [sys.executable, "-m", "black", "--check", "--diff", "--quiet", *paths],
+            [
+                sys.executable,
+                "-m",
+                "black",
+                "--check",
+                "--diff",
+                "--quiet",
+                *settings.file_tool_paths,
+            ],
             cwd=settings.root,
             timeout_s=settings.timeout_s,
         )

@@ -38,8 +38,6 @@ def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
 def run(settings: Settings) -> CheckResult:
     """Run ruff over the project's paths."""
     started = time.perf_counter()
-    configured = "paths" in settings.pyproject.get("tool", {}).get("research-ci", {})
-    paths = list(settings.paths) if configured else ["."]
     try:
         completed = run_tool(
             [
@@ -51,7 +49,7 @@ def run(settings: Settings) -> CheckResult:
                 "json",
                 "--no-fix",
                 "--quiet",
-                *paths,
+                *settings.file_tool_paths,
             ],
             cwd=settings.root,
             timeout_s=settings.timeout_s,

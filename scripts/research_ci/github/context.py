@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from research_ci.errors import UsageError
+from research_ci.workflow_commands import workflow_command
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
@@ -106,29 +107,9 @@ def read_event(path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def escape_data(value: str) -> str:
-    """Escape a workflow command's message (GitHub's ``escapeData``)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Escape a workflow command's property value (GitHub's ``escapeProperty``)."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def command(name: str, message: str, **properties: str | int | None) -> str:
-    """Format one workflow command, e.g. ``::notice title=research-ci::text``."""
-    props = ",".join(
-        f"{key}={escape_property(str(value))}"
-        for key, value in properties.items()
-        if value is not None
-    )
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
-
-
 def emit(name: str, message: str, **properties: str | int | None) -> None:
     """Print a workflow command on stdout, where the runner reads it."""
-    click.echo(command(name, message, **properties))
+    click.echo(workflow_command(name, message, **properties))
 
 
 def _append(path: Path, text: str) -> None:
