@@ -1,0 +1,183 @@
+"""Which finding is which across two versions of a project, even when code has moved.
+
+A finding's fingerprint hashes its check, its rule and the normalised code of its line and of
+the nearest non-blank line on each side. Line numbers and the file are not part of it, so a
+finding whose code moved (lines added above it, or the whole function moved to another file)
+keeps its fingerprint. Findings without a line of code (a coverage shortfall) hash their
+message with the numbers taken out.
+
+:func:`match` pairs the findings of a base and a head version: first on file and fingerprint,
+then on fingerprint alone (code moved to another file), counting repeats, so a finding the
+change introduced is "new", one it removed is "fixed", and moved code introduces nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from research_ci.codeunits import notebook_cells
+
+#: Non-blank lines taken on each side of a finding's line.
+RADIUS = 1
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+T = TypeVar("T")
+
+
+def normalise(line: str) -> str:
+    """The line without indentation, trailing blanks or repeated inner blanks."""
+    return " ".join(line.split())
+
+
+def context(lines: Sequence[str], line: int, radius: int = RADIUS) -> list[str]:
+    """Normalised code of ``line`` (1-based) and of up to ``radius`` non-blank lines around it."""
+    index = line - 1
+    if not 0 <= index < len(lines):
+        return []
+    before: list[str] = []
+    cursor = index - 1
+    while cursor >= 0 and len(before) < radius:
+        if lines[cursor].strip():
+            before.insert(0, normalise(lines[cursor]))
+        cursor -= 1
+    after: list[str] = []
+    cursor = index + 1
+    while cursor < len(lines) and len(after) < radius:
+        if lines[cursor].strip():
+            after.append(normalise(lines[cursor]))
+        cursor += 1
+    return [*before, normalise(lines[index]), *after]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def code_fingerprint(check: str, code: str | None, lines: Sequence[str], line: int) -> str | None:
+    """Fingerprint from the code around ``line``; ``None`` when the line is not in ``lines``."""
+    around = context(lines, line)
+    if not around:
+        return None
+    return _digest(check, code or "", *around)
+
+
+def message_fingerprint(check: str, code: str | None, message: str) -> str:
+    """Fingerprint of a finding that has no line of code: its message without the numbers."""
+    return _digest(check, code or "", "message", _NUMBER.sub("#", normalise(message)))
+
+
+class SourceLines:
+    """Lines of the project's files, read once each; never outside the project."""
+
+    def __init__(self, root: Path) -> None:
+        """Read files under ``root`` on demand."""
+        self.root = root.resolve()
+        self._cache: dict[tuple[str, int | None], list[str] | None] = {}
+
+    def get(self, path: str, cell: int | None = None) -> list[str] | None:
+        """The lines of ``path`` (of its code cell ``cell`` for a notebook), or ``None``."""
+        key = (path, cell)
+        if key not in self._cache:
+            self._cache[key] = self._read(path, cell)
+        return self._cache[key]
+
+    def _read(self, path: str, cell: int | None) -> list[str] | None:
+        candidate = self.root / path
+        try:
+            if candidate.is_symlink() or not candidate.resolve().is_relative_to(self.root):
+                return None
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+        if path.endswith(".ipynb"):
+            if cell is None:
+                return None
+            units = [unit for unit in notebook_cells(path, text) if unit.cell == cell]
+            return units[0].lines if units else None
+        return text.splitlines()
+
+
+def fingerprint_of(
+    *,
+    check: str,
+    code: str | None,
+    file: str | None,
+    line: int | None,
+    message: str,
+    sources: SourceLines,
+    cell: int | None = None,
+) -> str:
+    """A finding's fingerprint: from its code when it has a readable line, else its message."""
+    if file and line:
+        lines = sources.get(file, cell)
+        if lines is not None:
+            found = code_fingerprint(check, code, lines, line)
+            if found is not None:
+                return found
+    return message_fingerprint(check, code, message)
+
+
+@dataclasses.dataclass(frozen=True)
+class Matched(Generic[T]):
+    """The outcome of :func:`match`: what the head added, what it removed, what both have."""
+
+    new: list[T]
+    fixed: list[T]
+    unchanged: list[tuple[T, T]]
+    moved: list[tuple[T, T]]
+
+
+def match(
+    base: Sequence[T],
+    head: Sequence[T],
+    *,
+    identity: Callable[[T], Hashable],
+    place: Callable[[T], Hashable],
+) -> Matched[T]:
+    """Pair base and head findings: same ``identity`` in the same ``place``, then anywhere.
+
+    ``identity`` is what a finding is (check, rule, fingerprint); ``place`` where it is (its
+    file). Repeats are paired one to one, in order.
+    """
+    pending: dict[Hashable, list[int]] = defaultdict(list)
+    for index, item in enumerate(base):
+        pending[(identity(item), place(item))].append(index)
+    unchanged: list[tuple[T, T]] = []
+    unmatched_head: list[T] = []
+    used: set[int] = set()
+    for item in head:
+        queue = pending.get((identity(item), place(item)))
+        if queue:
+            index = queue.pop(0)
+            used.add(index)
+            unchanged.append((base[index], item))
+        else:
+            unmatched_head.append(item)
+    # Second pass: code that moved to another file keeps its identity.
+    elsewhere: dict[Hashable, list[int]] = defaultdict(list)
+    for index, item in enumerate(base):
+        if index not in used:
+            elsewhere[identity(item)].append(index)
+    moved: list[tuple[T, T]] = []
+    new: list[T] = []
+    for item in unmatched_head:
+        queue = elsewhere.get(identity(item))
+        if queue:
+            index = queue.pop(0)
+            used.add(index)
+            moved.append((base[index], item))
+        else:
+            new.append(item)
+    fixed = [item for index, item in enumerate(base) if index not in used]
+    return Matched(new=new, fixed=fixed, unchanged=unchanged, moved=moved)
+
+
+def counts(fingerprints: Sequence[str]) -> Counter[str]:
+    """How many times each fingerprint occurs (a baseline is a multiset)."""
+    return Counter(fingerprints)
