@@ -103,6 +103,8 @@ def _walk(root: Path, start: Path) -> Iterator[Path]:
     if start.is_file():
         yield start
         return
+    if (start / "pyvenv.cfg").exists():
+        return
     for directory, dirnames, filenames in os.walk(start, followlinks=False):
         base = Path(directory)
         dirnames[:] = sorted(

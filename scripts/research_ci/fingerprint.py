@@ -17,11 +17,12 @@ import dataclasses
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from research_ci.codeunits import notebook_cells
+from research_ci.report import Finding
 
 #: Non-blank lines taken on each side of a finding's line.
 RADIUS = 1
@@ -181,3 +182,40 @@ def match(
 def counts(fingerprints: Sequence[str]) -> Counter[str]:
     """How many times each fingerprint occurs (a baseline is a multiset)."""
     return Counter(fingerprints)
+
+
+def with_fingerprints(findings: Iterable[Finding], sources: SourceLines) -> list[Finding]:
+    """The findings, each with its fingerprint (one it already has is kept)."""
+    return [
+        (
+            finding
+            if finding.fingerprint
+            else dataclasses.replace(
+                finding,
+                fingerprint=fingerprint_of(
+                    check=finding.check,
+                    code=finding.code,
+                    file=finding.file,
+                    line=finding.line,
+                    message=finding.message,
+                    sources=sources,
+                ),
+            )
+        )
+        for finding in findings
+    ]
+
+
+def finding_identity(finding: Finding) -> Hashable:
+    """What a finding is, for :func:`match`: its check, rule and fingerprint."""
+    return (finding.check, finding.code, finding.fingerprint)
+
+
+def finding_place(finding: Finding) -> Hashable:
+    """Where a finding is, for :func:`match`: its file."""
+    return finding.file
+
+
+def match_findings(base: Sequence[Finding], head: Sequence[Finding]) -> Matched[Finding]:
+    """:func:`match` for report findings (which must carry fingerprints)."""
+    return match(base, head, identity=finding_identity, place=finding_place)

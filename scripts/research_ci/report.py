@@ -39,10 +39,15 @@ class Finding:
     code: str | None = None
     message: str
     severity: Severity = "error"
+    #: Identity across versions (see :mod:`research_ci.fingerprint`); absent in old reports.
+    fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, with ``None`` fields kept so the schema stays simple."""
-        return dataclasses.asdict(self)
+        """JSON form, with ``None`` fields kept so the schema stays simple (but no fingerprint)."""
+        data = dataclasses.asdict(self)
+        if self.fingerprint is None:
+            del data["fingerprint"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -56,6 +61,7 @@ class Finding:
             code=data.get("code"),
             message=str(data["message"]),
             severity=cast("Severity", data.get("severity", "error")),
+            fingerprint=data.get("fingerprint"),
         )
 
 
