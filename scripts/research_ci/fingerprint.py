@@ -57,20 +57,26 @@ def context(lines: Sequence[str], line: int, radius: int = RADIUS) -> list[str]:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def code_fingerprint(check: str, code: str | None, lines: Sequence[str], line: int) -> str | None:
-    """Fingerprint from the code around ``line``; ``None`` when the line is not in ``lines``."""
+    """Fingerprint from the code around ``line``; ``None`` when the line is not in ``lines``.
+
+    Two parts joined by ``-``: the hash of the line with its neighbours, then of the line
+    alone (matched when a neighbour was edited).
+    """
     around = context(lines, line)
     if not around:
         return None
-    return _digest(check, code or "", *around)
+    rule = code or ""
+    return f"{_digest(check, rule, *around)}-{_digest(check, rule, normalise(lines[line - 1]))}"
 
 
 def message_fingerprint(check: str, code: str | None, message: str) -> str:
     """Fingerprint of a finding that has no line of code: its message without the numbers."""
-    return _digest(check, code or "", "message", _NUMBER.sub("#", normalise(message)))
+    digest = _digest(check, code or "", "message", _NUMBER.sub("#", normalise(message)))
+    return f"{digest}-{digest}"
 
 
 class SourceLines:
@@ -134,49 +140,53 @@ class Matched(Generic[T]):
     moved: list[tuple[T, T]]
 
 
+Key = Callable[[T], Hashable]
+
+
 def match(
     base: Sequence[T],
     head: Sequence[T],
     *,
-    identity: Callable[[T], Hashable],
-    place: Callable[[T], Hashable],
+    identities: Sequence[Key[T]],
+    place: Key[T],
 ) -> Matched[T]:
-    """Pair base and head findings: same ``identity`` in the same ``place``, then anywhere.
+    """Pair base and head findings, strictest identity first, each in place then anywhere.
 
-    ``identity`` is what a finding is (check, rule, fingerprint); ``place`` where it is (its
-    file). Repeats are paired one to one, in order.
+    ``identities`` are what a finding is, from the strictest (rule and the code around it) to
+    the loosest (rule and its own line); ``place`` is where it is (its file). A pair found
+    away from its place is "moved". Repeats are paired one to one, in order.
     """
-    pending: dict[Hashable, list[int]] = defaultdict(list)
-    for index, item in enumerate(base):
-        pending[(identity(item), place(item))].append(index)
+    used_base: set[int] = set()
+    used_head: set[int] = set()
     unchanged: list[tuple[T, T]] = []
-    unmatched_head: list[T] = []
-    used: set[int] = set()
-    for item in head:
-        queue = pending.get((identity(item), place(item)))
-        if queue:
-            index = queue.pop(0)
-            used.add(index)
-            unchanged.append((base[index], item))
-        else:
-            unmatched_head.append(item)
-    # Second pass: code that moved to another file keeps its identity.
-    elsewhere: dict[Hashable, list[int]] = defaultdict(list)
-    for index, item in enumerate(base):
-        if index not in used:
-            elsewhere[identity(item)].append(index)
     moved: list[tuple[T, T]] = []
-    new: list[T] = []
-    for item in unmatched_head:
-        queue = elsewhere.get(identity(item))
-        if queue:
-            index = queue.pop(0)
-            used.add(index)
-            moved.append((base[index], item))
-        else:
-            new.append(item)
-    fixed = [item for index, item in enumerate(base) if index not in used]
-    return Matched(new=new, fixed=fixed, unchanged=unchanged, moved=moved)
+    for identity in identities:
+        for anywhere in (False, True):
+            pending: dict[Hashable, list[int]] = defaultdict(list)
+            for index, item in enumerate(base):
+                if index not in used_base:
+                    key = identity(item) if anywhere else (identity(item), place(item))
+                    pending[key].append(index)
+            for index, item in enumerate(head):
+                if index in used_head:
+                    continue
+                key = identity(item) if anywhere else (identity(item), place(item))
+                queue = pending.get(key)
+                if queue:
+                    partner = queue.pop(0)
+                    used_base.add(partner)
+                    used_head.add(index)
+                    pair = (base[partner], item)
+                    if place(base[partner]) == place(item):
+                        unchanged.append(pair)
+                    else:
+                        moved.append(pair)
+    return Matched(
+        new=[item for index, item in enumerate(head) if index not in used_head],
+        fixed=[item for index, item in enumerate(base) if index not in used_base],
+        unchanged=unchanged,
+        moved=moved,
+    )
 
 
 def counts(fingerprints: Sequence[str]) -> Counter[str]:
@@ -207,8 +217,16 @@ def with_fingerprints(findings: Iterable[Finding], sources: SourceLines) -> list
 
 
 def finding_identity(finding: Finding) -> Hashable:
-    """What a finding is, for :func:`match`: its check, rule and fingerprint."""
+    """What a finding is, strictly: its check, rule and whole fingerprint."""
     return (finding.check, finding.code, finding.fingerprint)
+
+
+def finding_line_identity(finding: Finding) -> Hashable:
+    """What a finding is, loosely: its check, rule and the part of its fingerprint for its line.
+
+    Editing a neighbouring line changes the strict identity, not this one.
+    """
+    return (finding.check, finding.code, (finding.fingerprint or "").rsplit("-", 1)[-1])
 
 
 def finding_place(finding: Finding) -> Hashable:
@@ -218,4 +236,6 @@ def finding_place(finding: Finding) -> Hashable:
 
 def match_findings(base: Sequence[Finding], head: Sequence[Finding]) -> Matched[Finding]:
     """:func:`match` for report findings (which must carry fingerprints)."""
-    return match(base, head, identity=finding_identity, place=finding_place)
+    return match(
+        base, head, identities=(finding_identity, finding_line_identity), place=finding_place
+    )

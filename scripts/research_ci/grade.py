@@ -123,7 +123,7 @@ REMEDIATION: tuple[Remediation, ...] = (
 )
 #: Estimated minutes to write one line of code: a file's technical-debt ratio is its
 #: remediation minutes against (lines of code x this).
-IMPLEMENTATION_MINUTES_PER_LINE = 5.0
+IMPLEMENTATION_MINUTES_PER_LINE = 10.0
 #: Highest technical-debt ratio (percent) of each maintainability rating; above the last, F.
 RATING_CEILINGS: tuple[tuple[str, float], ...] = (("A", 5.0), ("B", 10.0), ("C", 20.0), ("D", 50.0))
 
