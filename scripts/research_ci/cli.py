@@ -28,6 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "report": ("research_ci.merge:report", "Work with reports: merge partial reports into one."),
     "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
+    "baseline": (
+        "research_ci.baseline_cli:baseline",
+        "Accept today's findings: write the baseline file that gate = \"new\" checks against.",
+    ),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
     "new": ("research_ci.scaffold:new", "Create a new research project from the template."),
     "github": ("research_ci.github.cli:github", "GitHub glue: sticky PR comment, badge commit."),

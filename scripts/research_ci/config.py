@@ -34,6 +34,10 @@ KNOWN_KEYS = frozenset(
         "report-url",
         "timeout",
         "data",
+        "maintainability",
+        "gate",
+        "baseline",
+        "diff-coverage-threshold",
     }
 )
 
@@ -53,6 +57,12 @@ class Settings:
     report_url: str | None
     timeout_s: float
     data: dict[str, Any]
+    #: ``all``: gate on everything; ``new``: only on what a change makes worse (ratchet).
+    gate: str = "all"
+    #: The committed baseline of accepted findings, when ``baseline`` is set or the file exists.
+    baseline: Path | None = None
+    #: Coverage required of the changed lines (``gate = "new"``); default: the coverage threshold.
+    diff_coverage_threshold: float = DEFAULT_COVERAGE_THRESHOLD
 
     @property
     def file_tool_paths(self) -> tuple[str, ...]:
@@ -192,6 +202,20 @@ def load_settings(root: Path) -> Settings:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise UsageError(f"{where}: timeout must be a positive number of seconds")
 
+    gate = table.get("gate", "all")
+    if gate not in ("all", "new"):
+        raise UsageError(f'{where}: gate must be "all" or "new"')
+    baseline_name = table.get("baseline", "research-ci-baseline.json")
+    if not isinstance(baseline_name, str) or not baseline_name:
+        raise UsageError(f"{where}: baseline must be a file name")
+    baseline = root / baseline_name
+    if not baseline.resolve().is_relative_to(root):
+        raise UsageError(f"{where}: baseline must be inside the project")
+    diff_threshold = _threshold(
+        table.get("diff-coverage-threshold", threshold),
+        source=f"{where} diff-coverage-threshold",
+    )
+
     name = pyproject.get("project", {}).get("name") or root.name
     return Settings(
         root=root,
@@ -205,4 +229,7 @@ def load_settings(root: Path) -> Settings:
         report_url=report_url or None,
         timeout_s=float(timeout),
         data=data,
+        gate=gate,
+        baseline=baseline if ("baseline" in table or baseline.is_file()) else None,
+        diff_coverage_threshold=diff_threshold,
     )

@@ -61,6 +61,8 @@ class BaseCommit:
 
 def resolve_base(root: Path, ref: str) -> BaseCommit:
     """The merge base of ``ref`` and HEAD (``ref`` itself when history is too shallow)."""
+    if not ref or ref.startswith("-"):
+        raise UsageError(f"--base {ref!r}: not a commit")
     repository_root(root)
     try:
         commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()

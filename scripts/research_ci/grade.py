@@ -178,10 +178,15 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
 
 def rubric_markdown() -> str:
     """The rubric as Markdown, for docs/rubric.md (rendered from a Jinja template)."""
+    from research_ci.maintainability import DEFAULT_THRESHOLDS  # noqa: PLC0415
     from research_ci.templating import render  # noqa: PLC0415
 
     return render(
         "rubric.md.j2",
+        ratings=RATING_CEILINGS,
+        remediation=REMEDIATION,
+        thresholds=DEFAULT_THRESHOLDS,
+        minutes_per_line=IMPLEMENTATION_MINUTES_PER_LINE,
         floors=GRADE_FLOORS,
         penalties=PENALTIES,
         caps=CAPS,
