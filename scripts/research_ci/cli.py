@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
     "baseline": (
         "research_ci.baseline_cli:baseline",
-        "Accept today's findings: write the baseline file that gate = \"new\" checks against.",
+        'Accept today\'s findings: write the baseline file that gate = "new" checks against.',
     ),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
     "new": ("research_ci.scaffold:new", "Create a new research project from the template."),

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -661,11 +662,18 @@ def analyze(
     """Measure ``files`` (relative to ``root``); raise :class:`ToolError` when a tool fails."""
     started = time.perf_counter()
     root = root.resolve()
-    units: dict[tuple[str, int | None], _Unit] = {}
-    file_units: dict[str, list[_Unit]] = defaultdict(list)
-    skipped: list[str] = []
-    for relative in files:
-        for unit in read_units(root, relative):
+    read = [(relative, unit) for relative in files for unit in read_units(root, relative)]
+    readable = sorted({unit.path for _relative, unit in read})
+    # ruff and jscpd are subprocesses: they run while complexipy measures in this thread.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ruff_future = pool.submit(_ruff_records, root, readable, timeout_s) if readable else None
+        jscpd_future = pool.submit(
+            _jscpd_clones, root, [unit for _relative, unit in read], settings, timeout_s
+        )
+        units: dict[tuple[str, int | None], _Unit] = {}
+        file_units: dict[str, list[_Unit]] = defaultdict(list)
+        skipped: list[str] = []
+        for relative, unit in read:
             lines = unit.lines
             functions = _functions(unit, lines)
             if functions is None:
@@ -674,13 +682,13 @@ def analyze(
             item = _Unit(unit, lines, functions)
             units[(unit.path, unit.cell)] = item
             file_units[relative].append(item)
+        records = ruff_future.result() if ruff_future is not None else []
+        clones = jscpd_future.result()
     builder = _Builder(settings, units)
-    python_files = sorted({path for path, _cell in units})
-    if python_files:
-        _apply_ruff(_ruff_records(root, python_files, timeout_s), root, units, builder)
+    _apply_ruff(records, root, units, builder)
     _apply_counts(units, builder)
     duplicated: dict[str, set[tuple[int | None, int]]] = defaultdict(set)
-    for clone in _jscpd_clones(root, [item.unit for item in units.values()], settings, timeout_s):
+    for clone in clones:
         duplicated[clone.path].update(
             (clone.cell, n) for n in range(clone.line, clone.end_line + 1)
         )
