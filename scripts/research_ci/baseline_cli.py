@@ -40,9 +40,9 @@ def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> 
     Commit the file. With [tool.research-ci] gate = "new" and no --base, `research-ci check`
     then fails only on findings that are not in it.
     """
-    from research_ci.config import load_settings  # noqa: PLC0415
+    from research_ci.config import DEFAULT_BASELINE, load_settings  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
-    from research_ci.ratchet import DEFAULT_BASELINE, write_baseline  # noqa: PLC0415
+    from research_ci.ratchet import write_baseline  # noqa: PLC0415
     from research_ci.report import load_report  # noqa: PLC0415
 
     settings = load_settings(path)

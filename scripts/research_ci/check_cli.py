@@ -111,7 +111,7 @@ def check(
     from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
 
     from research_ci import comparison  # noqa: PLC0415
-    from research_ci.config import load_settings, parse_checks  # noqa: PLC0415
+    from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
     from research_ci.environment import ProjectPython  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
@@ -119,7 +119,7 @@ def check(
     from research_ci.runner import run_checks  # noqa: PLC0415
 
     settings = load_settings(path)
-    selected = parse_checks(only, source="--only") if only is not None else settings.checks
+    selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
     target = report_path or settings.root / ".research-ci" / "report.json"
     ensure_writable(target)
     commit = comparison.resolve(settings, base_ref)

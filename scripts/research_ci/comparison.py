@@ -150,7 +150,7 @@ def finish(
     head.delta = delta.to_dict()
     if settings.gate == "new":
         reasons = new_gate_reasons(
-            head, delta, diff_coverage_threshold=settings.diff_coverage_threshold
+            head, delta, diff_coverage_threshold=settings.diff_coverage_floor
         )
         head.gate_passed = not reasons
         head.gate_reasons = reasons

@@ -30,8 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import complexipy
-
 from research_ci.codeunits import CodeUnit, code_lines, read_units
 from research_ci.errors import UsageError
 from research_ci.fingerprint import code_fingerprint, message_fingerprint
@@ -301,6 +299,8 @@ class _Unit:
 
 def _functions(unit: CodeUnit, lines: list[str]) -> list[FunctionMetrics] | None:
     """The functions complexipy finds in one unit; ``None`` when it does not parse."""
+    import complexipy  # noqa: PLC0415  (not in the data environment, which reads settings)
+
     try:
         result = complexipy.code_complexity(unit.text, with_plans=False)
     except (ValueError, RuntimeError):

@@ -23,7 +23,6 @@ from research_ci.report import Finding, Report
 
 GATES: tuple[str, ...] = ("all", "new")
 DEFAULT_GATE = "all"
-DEFAULT_BASELINE = "research-ci-baseline.json"
 BASELINE_FORMAT = "research-ci-baseline"
 BASELINE_VERSION = 1
 #: Findings of these severities never gate (they are hints).

@@ -29,7 +29,7 @@ from research_ci.words import plural, shorten
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
-    from research_ci.maintainability import Analysis, Issue, MaintainabilitySettings
+    from research_ci.maintainability import Analysis, Issue
 
 NAME = "maintainability"
 RATINGS = ("A", "B", "C", "D", "F")
@@ -115,20 +115,6 @@ def figures(metrics: MaintainabilityMetrics) -> str:
     )
 
 
-def maintainability_settings(settings: Settings) -> MaintainabilitySettings:
-    """``[tool.research-ci.maintainability]`` of the project, validated."""
-    from research_ci.maintainability import parse_settings  # noqa: PLC0415
-
-    table = settings.pyproject.get("tool", {}).get("research-ci", {}).get(NAME)
-    where = f"{settings.root / 'pyproject.toml'} [tool.research-ci.{NAME}]"
-    return parse_settings(table, source=where)
-
-
-def preflight(settings: Settings) -> None:
-    """Refuse a bad ``[tool.research-ci.maintainability]`` table before any check starts."""
-    maintainability_settings(settings)
-
-
 def issue_finding(issue: Issue) -> Finding:
     """One issue as a report finding."""
     if issue.cell is None:
@@ -183,7 +169,7 @@ def run(settings: Settings) -> CheckResult:
     from research_ci.process import ToolError  # noqa: PLC0415
 
     started = time.perf_counter()
-    chosen = maintainability_settings(settings)
+    chosen = settings.maintainability
     files = source_files(settings.root, settings.file_tool_paths, chosen.exclude)
     try:
         analysis = analyze(settings.root, files, chosen, timeout_s=settings.timeout_s)
@@ -238,5 +224,4 @@ CHECK: CheckSpec[MaintainabilityMetrics] = CheckSpec(
         ),
     ),
     summary=summary_section,
-    preflight=preflight,
 )
