@@ -174,3 +174,14 @@ def test_bad_settings_are_usage_errors(tmp_path: Path) -> None:
     missing = run_cli("baseline", ".", cwd=root)
     assert missing.returncode == 2
     assert "report not found" in missing.stderr or "method-complexity" in missing.stderr
+
+
+def test_a_base_that_cannot_be_checked_leaves_a_note_and_no_delta(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, "bogus-key = 1")
+    write(root, {"pyproject.toml": PYPROJECT.format(extra=""), "src/pkg/core.py": CORE})
+    commit(root, "fix the settings and the finding")
+    done = run_cli("check", ".", "--no-install", "--base", "main", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the base could not be checked" in done.stderr
+    assert "unknown key bogus-key" in done.stderr
+    assert "delta" not in report(root)
