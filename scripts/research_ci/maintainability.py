@@ -3,7 +3,8 @@
 Three well-kept, fast tools do the measuring (chosen on
 ``benchmarks/compare_maintainability_tools.py``; nothing is computed here that they compute):
 
-- complexipy: cognitive complexity and the span of every function and method;
+- complexipy: cognitive complexity and the span of every function and method (in a process
+  of its own, :mod:`research_ci.cognitive`);
 - ruff (``--isolated``, every threshold at 0 so each function reports its value): cyclomatic
   complexity (C901), arguments (PLR0913), return statements (PLR0911), nested blocks (PLR1702)
   and boolean expressions in one condition (PLR0916);
@@ -297,26 +298,39 @@ class _Unit:
     functions: list[FunctionMetrics]
 
 
-def _functions(unit: CodeUnit, lines: list[str]) -> list[FunctionMetrics] | None:
-    """The functions complexipy finds in one unit; ``None`` when it does not parse."""
-    import complexipy  # noqa: PLC0415  (not in the data environment, which reads settings)
-
-    try:
-        result = complexipy.code_complexity(unit.text, with_plans=False)
-    except (ValueError, RuntimeError):
-        return None
+def _function_metrics(
+    unit: CodeUnit, lines: list[str], found: Sequence[Sequence[Any]]
+) -> list[FunctionMetrics]:
     return [
         FunctionMetrics(
             path=unit.path,
             cell=unit.cell,
-            name=function.name.replace("::", "."),
-            line=function.line_start,
-            end_line=function.line_end,
-            lines=code_lines(lines[function.line_start - 1 : function.line_end]),
-            cognitive=function.complexity,
+            name=str(name).replace("::", "."),
+            line=int(first),
+            end_line=int(last),
+            lines=code_lines(lines[int(first) - 1 : int(last)]),
+            cognitive=int(complexity),
         )
-        for function in result.functions
+        for name, complexity, first, last in found
     ]
+
+
+def _complexipy(units: Sequence[CodeUnit], timeout_s: float) -> list[Any]:
+    """The functions complexipy finds in every unit (``python -m research_ci.cognitive``)."""
+    with tempfile.TemporaryDirectory(prefix="research-ci-cognitive-") as tmp:
+        texts = Path(tmp) / "units.json"
+        texts.write_text(json.dumps([unit.text for unit in units]), encoding="utf-8")
+        # Run from the temporary directory: a project's own enum.py must not shadow Python's.
+        completed = run_tool(
+            [sys.executable, "-m", "research_ci.cognitive", texts],
+            cwd=Path(tmp),
+            timeout_s=timeout_s,
+            own_code=True,
+        )
+    if completed.returncode != 0:
+        raise ToolError(f"complexipy failed: {completed.tail(3)}")
+    results: list[Any] = json.loads(completed.stdout)
+    return results
 
 
 def _scripts_dir() -> Path:
@@ -664,26 +678,26 @@ def analyze(
     root = root.resolve()
     read = [(relative, unit) for relative in files for unit in read_units(root, relative)]
     readable = sorted({unit.path for _relative, unit in read})
-    # ruff and jscpd are subprocesses: they run while complexipy measures in this thread.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # complexipy, ruff and jscpd run side by side, each in a process of its own.
+    with ThreadPoolExecutor(max_workers=3) as pool:
         ruff_future = pool.submit(_ruff_records, root, readable, timeout_s) if readable else None
         jscpd_future = pool.submit(
             _jscpd_clones, root, [unit for _relative, unit in read], settings, timeout_s
         )
-        units: dict[tuple[str, int | None], _Unit] = {}
-        file_units: dict[str, list[_Unit]] = defaultdict(list)
-        skipped: list[str] = []
-        for relative, unit in read:
-            lines = unit.lines
-            functions = _functions(unit, lines)
-            if functions is None:
-                skipped.append(unit.where)
-                continue
-            item = _Unit(unit, lines, functions)
-            units[(unit.path, unit.cell)] = item
-            file_units[relative].append(item)
+        measured = _complexipy([unit for _relative, unit in read], timeout_s) if read else []
         records = ruff_future.result() if ruff_future is not None else []
         clones = jscpd_future.result()
+    units: dict[tuple[str, int | None], _Unit] = {}
+    file_units: dict[str, list[_Unit]] = defaultdict(list)
+    skipped: list[str] = []
+    for (relative, unit), found in zip(read, measured, strict=True):
+        if found is None:
+            skipped.append(unit.where)
+            continue
+        lines = unit.lines
+        item = _Unit(unit, lines, _function_metrics(unit, lines, found))
+        units[(unit.path, unit.cell)] = item
+        file_units[relative].append(item)
     builder = _Builder(settings, units)
     _apply_ruff(records, root, units, builder)
     _apply_counts(units, builder)
