@@ -54,12 +54,17 @@ class Anomaly:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Measurement:
-    """A drift or skew measure of one feature, against its threshold."""
+    """A drift or skew measure of one feature, against its threshold.
+
+    ``note`` says how the threshold came about when it is not the configured one (the
+    Kolmogorov-Smirnov threshold raised to the noise floor of small samples).
+    """
 
     feature: str
     measure: str
     value: float
     threshold: float
+    note: str = ""
 
     @property
     def exceeded(self) -> bool:
@@ -68,7 +73,10 @@ class Measurement:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (with ``exceeded`` for readers that do not recompute it)."""
-        return {**dataclasses.asdict(self), "exceeded": self.exceeded}
+        data = {**dataclasses.asdict(self), "exceeded": self.exceeded}
+        if not self.note:
+            del data["note"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
@@ -78,6 +86,7 @@ class Measurement:
             measure=str(data["measure"]),
             value=float(data["value"]),
             threshold=float(data["threshold"]),
+            note=str(data.get("note", "")),
         )
 
 
