@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import threading
 from pathlib import Path
 
 from research_ci.config import Settings
+from research_ci.errors import ResearchCIError
 from research_ci.process import ToolError, run_tool
 
 TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
 ENV_TIMEOUT_S = 900.0
 
 
-class EnvironmentSetupError(Exception):
+class EnvironmentSetupError(ResearchCIError):
     """The project's environment could not be made; the message says why, in one line."""
 
 
@@ -78,11 +80,11 @@ def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
         created = True
 
     installed: list[str] = []
-    if created and settings.has_project_table:
-        extras = settings.optional_dependency_groups()
+    if created and settings.project.installable:
+        extras = settings.project.extras
         target = f"{settings.root}[{','.join(extras)}]" if extras else str(settings.root)
         args: list[str | Path] = ["pip", "install", "--quiet", "--python", python, "-e", target]
-        for group in settings.dependency_groups():
+        for group in settings.project.dependency_groups:
             args += ["--group", f"{settings.root / 'pyproject.toml'}:{group}"]
         _uv(args, settings)
         installed.append(settings.project_name)
@@ -90,3 +92,31 @@ def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
         _uv(["pip", "install", "--quiet", "--python", python, *TEST_TOOLS], settings)
         installed.extend(TEST_TOOLS)
     return ProjectEnv(python=python, created=created, installed=tuple(installed))
+
+
+class ProjectPython:
+    """The project's Python, made on first request and shared by every check that asks.
+
+    Thread-safe: the first caller prepares the environment while the others wait; a failure
+    is raised again (as :class:`EnvironmentSetupError`) to every caller.
+    """
+
+    def __init__(self, settings: Settings, *, install: bool) -> None:
+        self._settings = settings
+        self._install = install
+        self._lock = threading.Lock()
+        self._python: Path | None = None
+        self._failure: str | None = None
+
+    def get(self) -> Path:
+        """The interpreter; blocks while another thread prepares it."""
+        with self._lock:
+            if self._python is None and self._failure is None:
+                try:
+                    self._python = prepare_environment(self._settings, install=self._install).python
+                except EnvironmentSetupError as exc:
+                    self._failure = str(exc)
+        if self._failure is not None:
+            raise EnvironmentSetupError(self._failure)
+        assert self._python is not None  # noqa: S101  (set above when there is no failure)
+        return self._python
