@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -223,6 +224,6 @@ def attach_quantiles(
         custom = feature.custom_stats.add(name=QUANTILES_STAT)
         histogram = custom.histogram
         histogram.type = histogram.QUANTILES
-        for (low, before), (high, weight) in zip(pairs, pairs[1:], strict=False):
+        for (low, before), (high, weight) in itertools.pairwise(pairs):
             count = weight if not histogram.buckets else weight - before
             histogram.buckets.add(low_value=low, high_value=high, sample_count=max(count, 0.0))

@@ -177,7 +177,10 @@ def load_tfdv() -> Any:
             if module is not None and getattr(module, _BARE, False):
                 # The package module exists without its __init__ (load_core): run it now.
                 delattr(module, _BARE)
-                module.__spec__.loader.exec_module(module)
+                spec = module.__spec__
+                if spec is None or spec.loader is None:  # pragma: no cover - never for TFDV
+                    raise ImportError(f"{_TFDV} has no loader")
+                spec.loader.exec_module(module)
             else:
                 module = importlib.import_module(_TFDV)
         except ImportError as exc:

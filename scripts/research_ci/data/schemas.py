@@ -147,9 +147,7 @@ def apply_thresholds(schema: Any, thresholds: Thresholds, *, defaults: bool) -> 
         if defaults:
             measure = _default_measure(feature, thresholds)
             value = (
-                thresholds.categorical
-                if is_categorical(feature)
-                else thresholds.numeric_threshold
+                thresholds.categorical if is_categorical(feature) else thresholds.numeric_threshold
             )
             for field in COMPARATORS:
                 set_comparator(feature, field, measure, value)
@@ -207,7 +205,7 @@ def tfdv_infer_schema(statistics: Any) -> Any:
     del dataset.features[:]
     dataset.features.extend(kept)
     serialized = load_core().validation.InferSchema(
-        dataset.SerializeToString(), MAX_STRING_DOMAIN_SIZE, True
+        dataset.SerializeToString(), MAX_STRING_DOMAIN_SIZE, True  # noqa: FBT003 (C++, positional)
     )
     schema = schema_pb2.Schema.FromString(serialized)
     if hasattr(schema, "generate_legacy_feature_spec"):
@@ -223,9 +221,7 @@ def infer_schema(statistics: Any, *, label: str | None, thresholds: Thresholds) 
     if label is not None:
         by_name = {feature.name: feature for feature in schema.feature}
         if label not in by_name:
-            raise UsageError(
-                f"label {label!r} is not a column; columns: {', '.join(by_name)}"
-            )
+            raise UsageError(f"label {label!r} is not a column; columns: {', '.join(by_name)}")
         by_name[label].not_in_environment.append("SERVING")
     apply_thresholds(schema, thresholds, defaults=True)
     for feature in schema.feature:
@@ -308,7 +304,7 @@ def type_hints(schema: Any) -> dict[str, str]:
 
 
 def absent_in(feature: Any, environment: str | None) -> bool:
-    """True when the schema does not expect ``feature`` in ``environment`` (the label in SERVING)."""
+    """True when the schema does not expect ``feature`` in ``environment`` (label, SERVING)."""
     if environment is None:
         return False
     return environment in feature.not_in_environment or (

@@ -151,7 +151,9 @@ class Thresholds:
     @property
     def numeric_threshold(self) -> float:
         """The threshold of numeric features' comparators."""
-        return self.numeric if self.numeric is not None else DEFAULT_THRESHOLDS[self.numeric_measure]
+        return (
+            self.numeric if self.numeric is not None else DEFAULT_THRESHOLDS[self.numeric_measure]
+        )
 
     def default_for(self, measure: str) -> float:
         """The configured (or default) threshold of ``measure``."""

@@ -617,7 +617,7 @@ def read_widening(
     while True:
         try:
             return job(dict(types)), restarts
-        except TypesChanged as changed:
+        except TypesChanged as changed:  # noqa: PERF203 (a restart, not a per-row cost)
             restarts += 1
             for name, kind in changed.types.items():
                 types[name] = wider(kind, types.get(name, "null"))
@@ -625,7 +625,9 @@ def read_widening(
                 raise UsageError(f"column types keep changing: {changed}") from changed
 
 
-def probe_csv(source: Source, type_hints: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+def probe_csv(
+    source: Source, type_hints: Mapping[str, str] | None
+) -> tuple[list[str], dict[str, str]]:
     """Column names and the types of the first block of a CSV source (widened as needed)."""
 
     def first_block(types: dict[str, str]) -> tuple[list[str], dict[str, str]]:

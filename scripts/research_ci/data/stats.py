@@ -24,9 +24,7 @@ reachable and the extraction runs once per (large) job.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import importlib
 import multiprocessing
 import os
 import sys
@@ -145,9 +143,7 @@ def compute_statistics(
         raise UsageError(f"{source.pattern}: no data rows (only a header?)")
     statistics = core.stats_impl.extract_statistics_output(accumulators, generators)
     # After TFDV's extraction, which compacts and then finalizes the sketches.
-    drift.attach_quantiles(
-        statistics.datasets[0], drift.sketch_quantiles(generators, accumulators)
-    )
+    drift.attach_quantiles(statistics.datasets[0], drift.sketch_quantiles(generators, accumulators))
     return StatsRun(
         statistics=statistics,
         rows=rows,
@@ -260,12 +256,14 @@ def _parallel_csv_statistics(
         _WORKER.update(
             source=source, generators=generators, names=names, types=types, block_size=block_size
         )
-        outcomes = []
+        outcomes: list[tuple[str, Any, int, int]] = []
         with context.Pool(min(workers, len(units))) as pool:
-            for outcome in pool.imap_unordered(_range_partials, units, chunksize=1):
-                outcomes.append(outcome[:4])
+            for kind, partial, rows, batches, size in pool.imap_unordered(
+                _range_partials, units, chunksize=1
+            ):
+                outcomes.append((kind, partial, rows, batches))
                 if advance is not None:
-                    advance(outcome[4])
+                    advance(size)
         widened: dict[str, str] = {}
         for outcome in outcomes:
             if outcome[0] == "types":

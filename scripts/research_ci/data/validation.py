@@ -164,7 +164,7 @@ def tfdv_validate(
         b"",  # previous version statistics
         b"",  # features needed
         b"",  # validation config
-        False,  # enable_diff_regions
+        False,  # noqa: FBT003 (C++, positional): enable_diff_regions
     )
     return _anomalies_pb2().Anomalies.FromString(payload)
 
@@ -425,7 +425,7 @@ def feature_skew(
         results = _read_protos(f"{prefix}/results", feature_skew_results_pb2.FeatureSkew)
         match = _read_protos(f"{prefix}/match", feature_skew_results_pb2.MatchStats)
     outcome = _skew_outcome(results, match, max_fraction)
-    outcome.not_compared = {name: reasons for name, reasons in sorted(not_compared.items())}
+    outcome.not_compared = dict(sorted(not_compared.items()))
     return outcome
 
 
