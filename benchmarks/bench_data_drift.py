@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import drift_cases  # noqa: E402  (the cases live beside the tests that use them)
+import drift_cases  # the cases live beside the tests that use them
 
 JSD = "jensen_shannon_divergence"
 SIZES = (500, 5_000, 50_000, 500_000, 5_000_000)
@@ -87,8 +87,10 @@ def _cell(items: Sequence[Any]) -> tuple[str, str, str]:
 def cases_table(workdir: Path) -> list[str]:
     """The Markdown table of every case, both measures side by side."""
     lines = [
-        "| case | feature | research-ci default | value | threshold | drift? "
-        "| TFDV JSD | threshold | drift? |",
+        (
+            "| case | feature | research-ci default | value | threshold | drift? "
+            "| TFDV JSD | threshold | drift? |"
+        ),
         "|---|---|---|---:|---:|---|---:|---:|---|",
     ]
     for case in drift_cases.build(workdir):

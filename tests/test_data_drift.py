@@ -123,16 +123,16 @@ def test_measure_value_and_threshold_in_json_markdown_and_html(
 ) -> None:
     work, cases, _ = drift
     number = next(n for n, case in enumerate(cases) if case.name == "adult: age mean + 1/3 sd")
-    age = next(item for item in _report(work, f"{number}.json")["drift"] if item["feature"] == "age")
+    drifts = _report(work, f"{number}.json")["drift"]
+    age = next(item for item in drifts if item["feature"] == "age")
     assert age["measure"] == "kolmogorov_smirnov"
     assert 0.11 < age["value"] < 0.16  # a normal shifted by 1/3 sd: 0.13
     assert age["threshold"] == pytest.approx(0.0552, abs=1e-3)  # noise floor of 2,500 and 2,500
     assert "noise floor of 2,500 and 2,500 values" in age["note"]
     assert age["exceeded"] is True
     markdown = (work / f"{number}.md").read_text(encoding="utf-8")
-    assert f"| `age` | kolmogorov_smirnov | {age['value']:.4g} | {age['threshold']:.4g} | over |" in (
-        markdown
-    )
+    row = f"| `age` | kolmogorov_smirnov | {age['value']:.4g} | {age['threshold']:.4g} | over |"
+    assert row in markdown
     html = (work / f"{number}.html").read_text(encoding="utf-8")
     assert f"drift: kolmogorov_smirnov {age['value']:.4g} &gt; {age['threshold']:.4g}" in html
     assert html.count('<section class="feature') == 15  # every column of Adult

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -43,7 +44,8 @@ def _cdf(sample: list[float]) -> drift.Cdf:
     return cdf
 
 
-SAMPLES = {
+Draw = Callable[[random.Random], float]
+SAMPLES: dict[str, tuple[Draw, Draw]] = {
     "normal, shifted by 1/3 sd": (
         lambda r: r.gauss(0, 1),
         lambda r: r.gauss(1 / 3, 1),
@@ -67,7 +69,7 @@ SAMPLES = {
 @pytest.mark.parametrize("size", [300, 4000])
 def test_ks_from_quantiles_matches_the_exact_distance(name: str, size: int) -> None:
     draw_first, draw_second = SAMPLES[name]
-    rng = random.Random(f"{name}:{size}")
+    rng = random.Random(f"{name}:{size}")  # noqa: S311 (a reproducible sample)
     first = [draw_first(rng) for _ in range(size)]
     second = [draw_second(rng) for _ in range(size + 100)]
     distance = drift.ks_distance(_cdf(first), _cdf(second))
@@ -82,7 +84,7 @@ def test_identical_samples_have_distance_zero_even_with_ties() -> None:
 
 
 def test_outliers_move_the_distance_by_their_share_only() -> None:
-    rng = random.Random("outliers")
+    rng = random.Random("outliers")  # noqa: S311 (a reproducible sample)
     base = [rng.gauss(0, 1) for _ in range(5000)]
     stretched = [*base[:-10], *[1e9] * 10]  # 0.2 % far outliers
     assert drift.ks_distance(_cdf(base), _cdf(stretched)).value <= 0.002 + 1.5 / POINTS
@@ -109,11 +111,12 @@ def test_degenerate_quantiles_give_no_distribution() -> None:
     assert drift.Cdf.from_quantiles([(float("nan"), 0.0), (1.0, 0.0)]) is None
     constant = drift.Cdf.from_quantiles([(4.0, 10.0), (4.0, 10.0), (4.0, 10.0)])
     assert constant is not None
-    assert constant.share_below(4.0) == 0.0 and constant.share_at(4.0) == 1.0
+    assert constant.share_below(4.0) == 0.0
+    assert constant.share_at(4.0) == 1.0
 
 
 def test_noise_floor_is_the_ks_critical_value_at_one_in_a_thousand() -> None:
-    assert drift.NOISE_FACTOR == pytest.approx(1.949, abs=0.001)
+    assert pytest.approx(1.949, abs=0.001) == drift.NOISE_FACTOR
     assert drift.noise_floor(500, 500) == pytest.approx(0.1233, abs=1e-4)
     assert drift.noise_floor(3000, 3000) == pytest.approx(0.0503, abs=1e-4)
     assert drift.noise_floor(5_000_000, 5_000_000) < 0.002

@@ -82,9 +82,7 @@ def test_the_label_absent_in_serving_is_not_skew(skew: tuple[Path, list[Any]]) -
     fare = next(item for item in report["skew"] if item["feature"] == "fare")
     assert fare["value"] == pytest.approx(len(CHANGED) / 3000)
     assert "tips" not in {item["feature"] for item in report["skew"]}
-    assert report["details"]["not_compared"] == {
-        "tips": "not in the schema's SERVING environment"
-    }
+    assert report["details"]["not_compared"] == {"tips": "not in the schema's SERVING environment"}
     assert "tips: not compared (not in the schema's SERVING environment)" in outcomes[1]["stdout"]
 
 
@@ -105,8 +103,7 @@ def test_the_configured_schema_is_used_by_default(skew: tuple[Path, list[Any]]) 
     work, outcomes = skew
     assert outcomes[3]["code"] == 1, outcomes[3]
     report = _report(work / "configured.json")
-    assert report["schema"] is not None and report["schema"].endswith("schema.pbtxt")
+    assert report["schema"] is not None
+    assert report["schema"].endswith("schema.pbtxt")
     assert _skewed(report) == [("fare", "FEATURE_SKEW")]
-    assert report["details"]["not_compared"] == {
-        "tips": "not in the schema's SERVING environment"
-    }
+    assert report["details"]["not_compared"] == {"tips": "not in the schema's SERVING environment"}

@@ -169,7 +169,8 @@ def test_eval_has_prcard_anomaly_and_drift_for_every_feature(
         if item["measure"] == "infinity_norm":
             assert item["threshold"] == 0.1
         else:  # at least the configured 0.05, more when the noise floor of the sizes is higher
-            assert item["measure"] == "kolmogorov_smirnov" and item["threshold"] >= 0.05
+            assert item["measure"] == "kolmogorov_smirnov"
+            assert item["threshold"] >= 0.05
     assert any(not item["exceeded"] for item in report["drift"])  # under-threshold ones too
     drifted = {item["feature"] for item in report["drift"] if item["exceeded"]}
     drift_anomalies = {
