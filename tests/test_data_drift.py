@@ -131,8 +131,9 @@ def test_measure_value_and_threshold_in_json_markdown_and_html(
     assert "noise floor of 2,500 and 2,500 values" in age["note"]
     assert age["exceeded"] is True
     markdown = (work / f"{number}.md").read_text(encoding="utf-8")
-    row = f"| `age` | kolmogorov_smirnov | {age['value']:.4g} | {age['threshold']:.4g} | over |"
+    row = f"| `age` | kolmogorov_smirnov | {age['value']:.4g} | {age['threshold']:.4g}* | over |"
     assert row in markdown
+    assert "\\* raised to the noise floor" in markdown
     html = (work / f"{number}.html").read_text(encoding="utf-8")
     assert f"drift: kolmogorov_smirnov {age['value']:.4g} &gt; {age['threshold']:.4g}" in html
     assert html.count('<section class="feature') == 15  # every column of Adult
