@@ -16,7 +16,9 @@ TensorFlow nor Beam's runners, so :func:`load_core` imports only TFDV's submodul
   only happens later, or never.
 
 Apache Beam is still imported: TFDV's ``types`` and ``stats_generator`` modules define Beam
-classes at import time. Installed files are never changed. ``research-ci --help`` and
+classes at import time. Its ``__init__`` imports the Google Cloud connectors, whose client
+libraries (BigQuery, Pub/Sub: 3-6 s on a busy machine) are deferred the same way - Beam only
+names them at import. Installed files are never changed. ``research-ci --help`` and
 ``research-ci data --help`` import none of this.
 """
 
@@ -45,6 +47,14 @@ INSTALL_HINT = (
 )
 _TFDV = "tensorflow_data_validation"
 _TENSORFLOW = "tensorflow"
+#: Imported by the in-process path's imports but not used by it: imported on first use.
+_DEFERRED = (
+    _TENSORFLOW,
+    "google.cloud.bigquery",
+    "google.cloud.bigquery_storage_v1",
+    "google.cloud.pubsub",
+    "google.cloud.pubsub_v1",
+)
 #: Set on the TFDV package module while its ``__init__`` has not run.
 _BARE = "__research_ci_bare__"
 
@@ -103,15 +113,21 @@ def _imported(name: str) -> Any:
 
 
 def _defer(name: str) -> None:
-    """Register ``name`` as a :class:`_Deferred` module unless it is already imported."""
+    """Register ``name`` as a :class:`_Deferred` module unless it is imported or absent."""
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    try:
+        spec = importlib.util.find_spec(name)  # imports the parent package of a submodule
+    except ModuleNotFoundError:
+        spec = None
     if spec is None:
-        raise ImportError(f"No module named {name!r}")
+        return  # not installed: its importers handle that themselves
     module = _Deferred(name)
     module.__spec__ = spec
     sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)  # as an import would
 
 
 def _bare_package(name: str) -> None:
@@ -142,7 +158,8 @@ def load_core() -> Core:
     """TFDV's statistics and validation without TensorFlow (see the module docstring)."""
     with quiet():
         try:
-            _defer(_TENSORFLOW)
+            for name in _DEFERRED:
+                _defer(name)
             _bare_package(_TFDV)
             stats_impl = importlib.import_module(f"{_TFDV}.statistics.stats_impl")
             stats_options = importlib.import_module(f"{_TFDV}.statistics.stats_options")
