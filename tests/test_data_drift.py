@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,22 @@ pytestmark = [pytest.mark.data, pytest.mark.slow]
 
 #: Rows of the taxi eval split whose trip_seconds become "unknown".
 UNKNOWN_ROWS = range(0, 3000, 250)
+#: Column names and values from a project are text, never markup.
+HOSTILE_NAME = '<img src=x onerror="alert(1)">'
+HOSTILE_VALUE = "<script>alert(2)</script>"
+
+
+def _hostile(work: Path) -> tuple[Path, Path]:
+    paths = []
+    for name, shift in (("hostile-a.csv", 0), ("hostile-b.csv", 50)):
+        rows = [
+            [str(number % 7 + shift), HOSTILE_VALUE if number % 3 else "x"] for number in range(300)
+        ]
+        path = work / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([[HOSTILE_NAME, "label"], *rows])
+        paths.append(path)
+    return paths[0], paths[1]
 
 
 def _type_change(work: Path) -> Path:
@@ -63,6 +80,21 @@ def drift(
                 *outputs,
             )
         )
+    hostile_a, hostile_b = _hostile(work)
+    steps += [
+        cli("infer", "--data", hostile_a, "--schema", work / "hostile.pbtxt"),
+        cli(
+            "validate",
+            "--schema",
+            work / "hostile.pbtxt",
+            "--data",
+            hostile_b,
+            "--previous",
+            hostile_a,
+            "--html",
+            work / "hostile.html",
+        ),
+    ]
     taxi_schema = work / "taxi.pbtxt"
     steps += [
         cli("infer", "--data", TAXI / "train.csv", "--label", "tips", "--schema", taxi_schema),
@@ -138,6 +170,21 @@ def test_measure_value_and_threshold_in_json_markdown_and_html(
     assert f"drift: kolmogorov_smirnov {age['value']:.4g} &gt; {age['threshold']:.4g}" in html
     assert html.count('<section class="feature') == 15  # every column of Adult
     assert html.index(">age</code>") < html.index(">workclass</code>")  # drifted first
+    assert len(html.encode()) < 100_000
+    assert not re.search(r'(src|href)="(https?:)?//', html), "the HTML must render offline"
+
+
+def test_html_shows_names_and_values_as_text(
+    drift: tuple[Path, list[drift_cases.Case], list[Any]],
+) -> None:
+    work, _, outcomes = drift
+    assert outcomes[-3]["code"] == 1, outcomes[-3]  # the column moved by 50: drift
+    html = (work / "hostile.html").read_text(encoding="utf-8")
+    assert HOSTILE_NAME not in html
+    assert HOSTILE_VALUE not in html
+    assert html.count("<script>") == 1  # the page's own
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
 
 
 def test_a_type_change_is_an_anomaly_beside_the_others(

@@ -120,16 +120,14 @@ def compute_statistics(
     generators = core.stats_impl.get_generators(options, in_memory=True)
     show = _show_progress() if progress is None else progress
     workers = default_jobs() if jobs is None else jobs
-    runner_name = "in-process"
     with _progress_bar(Path(source.files[0]).name, source.total_bytes, show) as advance:
         outcome = None
         if source.format == "csv" and workers > 1:
             outcome = _parallel_csv_statistics(
                 source, generators, type_hints, block_size, workers, advance, min_range_bytes
             )
-            runner_name = f"in-process, {workers} processes"
+        runner_name = f"in-process, {workers} processes" if outcome else "in-process"
         if outcome is None:
-            runner_name = "in-process"
 
             def serial(types: dict[str, str]) -> tuple[list[Any], int, int]:
                 reader = sources.open_reader(
