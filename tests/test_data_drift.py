@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import drift_cases
-from data_helpers import TAXI, cli, run_steps
+from data_helpers import TAXI, assert_usage_error, cli, run_steps
 
 pytestmark = [pytest.mark.data, pytest.mark.slow]
 
@@ -28,6 +28,17 @@ UNKNOWN_ROWS = range(0, 3000, 250)
 #: Column names and values from a project are text, never markup.
 HOSTILE_NAME = '<img src=x onerror="alert(1)">'
 HOSTILE_VALUE = "<script>alert(2)</script>"
+
+
+#: A schema whose research-ci comparator tag was mistyped by hand.
+BAD_TAG = """
+from pathlib import Path
+text = Path({source!r}).read_text()
+marker = 'name: "fare"'
+tag = "research-ci drift_comparator {{ kolmogorov_smirnov {{ threshold: lots }} }}"
+tag = '  annotation {{ tag: "' + tag + '" }}'
+Path({target!r}).write_text(text.replace(marker, marker + "\\n" + tag, 1))
+"""
 
 
 def _hostile(work: Path) -> tuple[Path, Path]:
@@ -94,6 +105,39 @@ def drift(
             "--html",
             work / "hostile.html",
         ),
+    ]
+    jsd_config = work / "jsd.toml"
+    jsd_config.write_text(
+        '[tool.research-ci.data]\nnumeric-measure = "jensen_shannon_divergence"\n',
+        encoding="utf-8",
+    )
+    migrate = work / "migrate.toml"
+    migrate.write_text(
+        '[tool.research-ci.data.thresholds]\nfare = { measure = "kolmogorov_smirnov" }\n',
+        encoding="utf-8",
+    )
+    jsd_schema, bad_tag = work / "taxi-jsd.pbtxt", work / "bad-tag.pbtxt"
+    steps += [
+        cli("infer", "--data", TAXI / "train.csv", "--schema", jsd_schema, "--config", jsd_config),
+        cli(
+            "validate",
+            "--schema",
+            jsd_schema,
+            "--data",
+            TAXI / "eval.csv",
+            "--previous",
+            TAXI / "train.csv",
+            "--training",
+            TAXI / "train.csv",
+            "--config",
+            migrate,
+            "--report",
+            work / "migrated.json",
+            "--html",
+            work / "three.html",
+        ),
+        {"exec": BAD_TAG.format(source=str(jsd_schema), target=str(bad_tag))},
+        cli("validate", "--schema", bad_tag, "--data", TAXI / "eval.csv", "--config", migrate),
     ]
     taxi_schema = work / "taxi.pbtxt"
     steps += [
@@ -178,13 +222,33 @@ def test_html_shows_names_and_values_as_text(
     drift: tuple[Path, list[drift_cases.Case], list[Any]],
 ) -> None:
     work, _, outcomes = drift
-    assert outcomes[-3]["code"] == 1, outcomes[-3]  # the column moved by 50: drift
+    assert outcomes[-7]["code"] == 1, outcomes[-7]  # the column moved by 50: drift
     html = (work / "hostile.html").read_text(encoding="utf-8")
     assert HOSTILE_NAME not in html
     assert HOSTILE_VALUE not in html
     assert html.count("<script>") == 1  # the page's own
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_numeric_measure_configured_and_switched_per_feature(
+    drift: tuple[Path, list[drift_cases.Case], list[Any]],
+) -> None:
+    work, _, outcomes = drift
+    schema = (work / "taxi-jsd.pbtxt").read_text(encoding="utf-8")
+    assert 'tag: "research-ci' not in schema  # numeric-measure: TFDV's JSD everywhere
+    assert schema.count("jensen_shannon_divergence") == 2 * 15
+    report = _report(work, "migrated.json")
+    measures = {item["feature"]: item["measure"] for item in report["drift"]}
+    assert measures["fare"] == "kolmogorov_smirnov"  # the per-feature override, at validate
+    assert measures["trip_miles"] == "jensen_shannon_divergence"
+    assert measures["payment_type"] == "infinity_norm"
+    assert {item["feature"]: item["measure"] for item in report["skew"]} == measures
+    html = (work / "three.html").read_text(encoding="utf-8")
+    legend = html.split('class="legend"')[1].split("</p>")[0]
+    assert [label in legend for label in ("previous", "training", "current")] == [True] * 3
+    assert outcomes[-5]["code"] in (0, 1), outcomes[-5]
+    assert_usage_error(outcomes[-3], "bad-tag.pbtxt", "threshold: lots", "from 0 to 1")
 
 
 def test_a_type_change_is_an_anomaly_beside_the_others(

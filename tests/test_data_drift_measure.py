@@ -11,10 +11,13 @@ import bisect
 import math
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from research_ci.data import drift
+from research_ci.data.settings import Thresholds, parse_data_settings
+from research_ci.errors import UsageError
 
 POINTS = 200
 
@@ -122,3 +125,22 @@ def test_noise_floor_is_the_ks_critical_value_at_one_in_a_thousand() -> None:
     assert drift.noise_floor(5_000_000, 5_000_000) < 0.002
     assert drift.noise_floor(0, 10) == 1.0
     assert drift.noise_floor(1, 1) == 1.0  # capped: a distance is at most 1
+
+
+def test_numeric_measure_and_its_default_threshold_in_the_configuration() -> None:
+    def thresholds(table: dict[str, object]) -> Thresholds:
+        return parse_data_settings(table, root=Path(), source="t").thresholds
+
+    default = thresholds({})
+    assert (default.numeric_measure, default.numeric_threshold) == ("kolmogorov_smirnov", 0.05)
+    assert default.default_for("infinity_norm") == 0.1
+    assert default.default_for("jensen_shannon_divergence") == 0.1
+    jsd = thresholds({"numeric-measure": "jensen_shannon_divergence"})
+    assert jsd.numeric_threshold == 0.1
+    assert jsd.default_for("kolmogorov_smirnov") == 0.05
+    tuned = thresholds({"numeric-threshold": 0.08})
+    assert tuned.default_for("kolmogorov_smirnov") == 0.08
+    feature = thresholds({"thresholds": {"fare": {"measure": "kolmogorov_smirnov"}}})
+    assert feature.features["fare"].measure == "kolmogorov_smirnov"
+    with pytest.raises(UsageError, match="numeric-measure: expected one of kolmogorov_smirnov"):
+        thresholds({"numeric-measure": "infinity_norm"})

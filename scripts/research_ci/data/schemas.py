@@ -89,27 +89,36 @@ def _tags(feature: Any, field: str) -> list[str]:
 def comparator(feature: Any, field: str) -> tuple[str, float] | None:
     """The measure and threshold of a feature's drift or skew comparator (None: none)."""
     message = getattr(feature, field)
-    for measure in _TFDV_MEASURES:
-        if message.HasField(measure):
-            return measure, float(getattr(message, measure).threshold)
-    for tag in _tags(feature, field):
-        match = _TAG.match(tag)
-        if match is None:
-            raise UsageError(
-                f"feature {feature.name}: unreadable annotation tag {tag!r}; expected "
-                f'"research-ci {field} {{ {KOLMOGOROV_SMIRNOV} {{ threshold: 0.05 }} }}"'
-            )
-        try:
-            threshold = float(match["threshold"])
-        except ValueError:
-            threshold = -1.0
-        if match["measure"] != KOLMOGOROV_SMIRNOV or not 0 <= threshold <= 1:
-            raise UsageError(
-                f"feature {feature.name}: annotation tag {tag!r}: expected the measure "
-                f"{KOLMOGOROV_SMIRNOV} and a threshold from 0 to 1"
-            )
-        return KOLMOGOROV_SMIRNOV, threshold
-    return None
+    found = [
+        (measure, float(getattr(message, measure).threshold))
+        for measure in _TFDV_MEASURES
+        if message.HasField(measure)
+    ]
+    found += [_read_tag(feature, field, tag) for tag in _tags(feature, field)]
+    if len(found) > 1:
+        measures = " and ".join(measure for measure, _ in found)
+        raise UsageError(f"feature {feature.name} has two {field}s ({measures}); keep one")
+    return found[0] if found else None
+
+
+def _read_tag(feature: Any, field: str, tag: str) -> tuple[str, float]:
+    """``(kolmogorov_smirnov, threshold)`` from a tag; a one-line error when unreadable."""
+    match = _TAG.match(tag)
+    if match is None:
+        raise UsageError(
+            f"feature {feature.name}: unreadable annotation tag {tag!r}; expected "
+            f'"research-ci {field} {{ {KOLMOGOROV_SMIRNOV} {{ threshold: 0.05 }} }}"'
+        )
+    try:
+        threshold = float(match["threshold"])
+    except ValueError:
+        threshold = -1.0
+    if match["measure"] != KOLMOGOROV_SMIRNOV or not 0 <= threshold <= 1:
+        raise UsageError(
+            f"feature {feature.name}: annotation tag {tag!r}: expected the measure "
+            f"{KOLMOGOROV_SMIRNOV} and a threshold from 0 to 1"
+        )
+    return KOLMOGOROV_SMIRNOV, threshold
 
 
 def set_comparator(feature: Any, field: str, measure: str | None, threshold: float) -> None:
@@ -291,6 +300,12 @@ def load_schema(path: Path) -> Any:
         raise UsageError(f"{where}: invalid schema: {detail}") from exc
     if not schema.feature:
         raise UsageError(f"{path}: invalid schema: it has no features")
+    try:
+        for feature in schema.feature:
+            for field in COMPARATORS:
+                comparator(feature, field)  # research-ci's tags are readable
+    except UsageError as exc:
+        raise UsageError(f"{path}: invalid schema: {exc}") from exc
     return schema
 
 
