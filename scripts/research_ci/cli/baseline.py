@@ -43,10 +43,10 @@ def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> 
     from research_ci.config import DEFAULT_BASELINE, load_settings  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.ratchet import write_baseline  # noqa: PLC0415
-    from research_ci.report import load_report  # noqa: PLC0415
+    from research_ci.report import load_report, report_path_in  # noqa: PLC0415
 
     settings = load_settings(path)
-    report = load_report(report_path or settings.root / ".research-ci" / "report.json")
+    report = load_report(report_path or report_path_in(settings.root))
     missing = sum(1 for finding in report.findings() if not finding.fingerprint)
     if missing:
         raise UsageError(
