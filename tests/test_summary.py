@@ -101,7 +101,7 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
     assert "gate **failed**" in text
     assert "- tests: failed:" in text
     assert "| tests | 5 | 1 x failing or erroring test |" in text
-    assert "- Cap: tests: a test fails or errors -> at most D" in text
+    assert "- Cap: tests: a test fails or errors -&gt; at most D" in text
     # Most important first: failing tests, then types, then lint, then formatting.
     order = [text.index(f"**{name}** (") for name in ("tests", "types", "lint", "format")]
     assert order == sorted(order)
@@ -133,7 +133,7 @@ def test_pipes_and_newlines_in_cells_are_escaped() -> None:
     report = make_report(lint, data_check([anomaly], drift=drift), project="p|q")
     text = render_summary(report)
     assert "src/we\\|rd.py:1" in text
-    assert "⚠️ a \\| b c ' d" in text
+    assert "⚠️ a \\| b c \\` d" in text
     assert "ℹ️ fyi" in text  # noqa: RUF001
     assert_tables_well_formed(text)
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from research_ci.checks.registry import CHECKS
 from research_ci.checks.spec import Badge, badge
+from research_ci.errors import UsageError
 from research_ci.grade import GRADES
+from research_ci.mdescape import http_url
 from research_ci.report import CheckResult, Report
 
 #: shields.io's named colors and the hex values its flat style uses for them.
@@ -156,6 +158,8 @@ def badge_svg(badge: Badge, *, link: str | None = None) -> str:
     """A self-contained flat SVG of ``badge`` (no fonts or images fetched), linking to ``link``."""
     from research_ci.templating import render  # noqa: PLC0415  (jinja only when drawing)
 
+    if link is not None and http_url(link) is None:
+        raise UsageError(f"the badges' link must be an http(s) URL, got {link!r}")
     label = xml_text(badge.label)
     message = xml_text(badge.message)
     return render(

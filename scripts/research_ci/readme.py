@@ -18,10 +18,12 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from markupsafe import Markup
+
 from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_bytes
-from research_ci.shields import markdown_url
+from research_ci.mdescape import link_target
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"
@@ -196,14 +198,17 @@ def update_readme_bytes(data: bytes, block: str, *, source: str) -> bytes:
 
 def render_block(badges: Sequence[Badge], *, link: str | None = None) -> str:
     r"""The badge block, markers included, ``\n`` line breaks, no trailing newline."""
-    from research_ci.templating import render  # noqa: PLC0415  (jinja only when rendering)
+    from research_ci.templating import render_markdown  # noqa: PLC0415  (jinja when rendering)
 
-    text = render(
+    target = link_target(link) if link else None
+    if link and target is None:
+        raise UsageError(f"the badges' link must be an http(s) URL, got {link!r}")
+    text = render_markdown(
         "readme_badges.md.j2",
-        start_marker=START_MARKER,
-        end_marker=END_MARKER,
+        start_marker=Markup(START_MARKER),  # noqa: S704  (research-ci's own constants)
+        end_marker=Markup(END_MARKER),  # noqa: S704
         badges=badges,
-        link=markdown_url(link) if link else None,
+        link=target,
     )
     return text.rstrip("\n")
 

@@ -12,13 +12,15 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from markupsafe import Markup
+
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import SummarySection
 from research_ci.figures import check_figures
 from research_ci.findings import location, prioritized
+from research_ci.mdescape import link_target
 from research_ci.report import Finding, Report
-from research_ci.shields import markdown_url
-from research_ci.templating import render
+from research_ci.templating import render_markdown
 from research_ci.words import shorten
 
 #: First line of every summary: lets a bot find (and update) its own PR comment.
@@ -193,9 +195,9 @@ def _render(
         }
         for name, result in report.checks.items()
     ]
-    return render(
+    return render_markdown(
         "summary.md.j2",
-        marker=SUMMARY_MARKER,
+        marker=Markup(SUMMARY_MARKER),  # noqa: S704  (research-ci's own constant)
         report=report,
         gate_emoji="✅" if report.gate_passed else "❌",
         coverage_threshold=f"{report.coverage_threshold:g}%",
@@ -203,7 +205,7 @@ def _render(
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,
         sections=_section_views(sections, shown_rows),
-        link=markdown_url(report.report_url) if report.report_url else None,
+        link=link_target(report.report_url) if report.report_url else None,
         delta=_delta_view(report),
     )
 
