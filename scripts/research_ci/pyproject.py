@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from research_ci.errors import UsageError
+from research_ci.fsutil import boundary, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,9 +20,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 
 def read_toml(path: Path, *, missing: str) -> dict[str, Any]:
-    """Parse the TOML file at ``path``; ``missing`` is the message when it does not exist."""
+    """Parse the TOML file at ``path``; ``missing`` is the message when it does not exist.
+
+    Only a regular file inside its folder is read (:mod:`research_ci.fsutil`), and only up to
+    :data:`~research_ci.fsutil.MAX_TEXT_BYTES`.
+    """
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, within=boundary(path))
     except FileNotFoundError as exc:
         raise UsageError(missing) from exc
     except OSError as exc:
@@ -32,6 +37,8 @@ def read_toml(path: Path, *, missing: str) -> dict[str, Any]:
         raise UsageError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{path}: invalid TOML: nested too deeply") from exc
 
 
 def tool_table(document: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_bytes
+from research_ci.fsutil import atomic_write_bytes, boundary, ensure_writable, read_bytes
 from research_ci.mdescape import link_target
 
 START_MARKER = "<!-- research-ci:badges:start -->"
@@ -213,10 +213,14 @@ def render_block(badges: Sequence[Badge], *, link: str | None = None) -> str:
     return text.rstrip("\n")
 
 
-def read_readme(path: Path) -> bytes:
-    """The README's bytes; a missing or unreadable README is a :class:`UsageError`."""
+def read_readme(path: Path, *, within: Path | None = None) -> bytes:
+    """The README's bytes; a missing or unreadable README is a :class:`UsageError`.
+
+    Only a regular file inside ``within`` (default: its folder) is read, and only up to
+    :data:`~research_ci.fsutil.MAX_TEXT_BYTES`.
+    """
     try:
-        return path.read_bytes()
+        return read_bytes(path, within=within or boundary(path))
     except FileNotFoundError as exc:
         raise UsageError(f"README not found: {path} (create it or pass --readme)") from exc
     except IsADirectoryError as exc:
@@ -225,16 +229,21 @@ def read_readme(path: Path) -> bytes:
         raise UsageError(f"cannot read README {path}: {exc.strerror or exc}") from exc
 
 
-def update_readme(path: Path, block: str, *, check: bool = False) -> bool:
+def update_readme(
+    path: Path, block: str, *, check: bool = False, within: Path | None = None
+) -> bool:
     """Bring the README at ``path`` up to date; ``True`` when it changed.
 
-    With ``check`` nothing is written and the result says whether it would change. An
-    up-to-date README is never rewritten, so its mtime stays.
+    With ``check`` nothing is written and the result says whether it would change (a README
+    that could not be written is refused all the same). An up-to-date README is never
+    rewritten, so its mtime stays. ``within`` is the project: a README that is a symlink to
+    a file outside it is refused, one inside it is written through.
     """
-    data = read_readme(path)
+    data = read_readme(path, within=within)
     new = update_readme_bytes(data, block, source=str(path))
     if new == data:
         return False
+    ensure_writable(path, within=within or boundary(path))
     if not check:
-        atomic_write_bytes(path.resolve(), new)  # through a symlink, not over it
+        atomic_write_bytes(path, new, within=within or boundary(path))
     return True

@@ -115,7 +115,7 @@ def check(
     from research_ci import comparison  # noqa: PLC0415
     from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
     from research_ci.environment import ProjectPython  # noqa: PLC0415
-    from research_ci.fsutil import ensure_writable  # noqa: PLC0415
+    from research_ci.fsutil import boundary, ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
     from research_ci.report import load_report, report_path_in, save_report  # noqa: PLC0415
     from research_ci.runner import run_checks  # noqa: PLC0415
@@ -123,7 +123,8 @@ def check(
     settings = load_settings(path)
     selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
     target = report_path or report_path_in(settings.root)
-    ensure_writable(target)
+    within = boundary(target, settings.root)
+    ensure_writable(target, within=within)
     commit = comparison.resolve(settings, base_ref)
     if base_report is not None:
         load_report(base_report)  # a bad base report is refused before anything runs
@@ -152,7 +153,7 @@ def check(
     report = comparison.finish(
         report, settings, base_run=base_run, base_report=base_report, base_commit=commit
     )
-    save_report(report, target)
+    save_report(report, target, within=within)
     _emit(report, output_format, settings.root)
     return EXIT_OK if report.gate_passed else EXIT_FAILED
 
