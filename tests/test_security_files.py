@@ -46,7 +46,7 @@ def tree(root: Path) -> dict[str, tuple[str, bytes | str]]:
     for path in sorted(root.rglob("*")):
         name = str(path.relative_to(root))
         if path.is_symlink():
-            entries[name] = ("link", os.readlink(path))
+            entries[name] = ("link", str(path.readlink()))
         elif path.is_file():
             entries[name] = ("file", path.read_bytes())
         elif stat.S_ISFIFO(path.lstat().st_mode):
