@@ -181,6 +181,7 @@ def _render(
     shown_findings: int,
     sections: Sequence[SummarySection],
     shown_rows: int,
+    provenance: str | None = None,
 ) -> str:
     totals: dict[str, int] = {}
     for finding in findings:
@@ -207,6 +208,7 @@ def _render(
         sections=_section_views(sections, shown_rows),
         link=link_target(report.report_url) if report.report_url else None,
         delta=_delta_view(report),
+        provenance=provenance,
     )
 
 
@@ -226,12 +228,14 @@ def render_summary(
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     max_findings: int = DEFAULT_MAX_FINDINGS,
+    provenance: str | None = None,
 ) -> str:
     """The Markdown summary of ``report``, at most ``max_chars`` long (see :func:`text_length`).
 
     Shows at most ``max_findings`` findings, most important first, fewer when the budget
     requires, then fewer rows of the checks' own sections (the data tables); a note says
-    how many are not shown.
+    how many are not shown. ``provenance``, when given, is a sentence under the marker that
+    says where the figures come from (a fork's own run).
     """
     findings = prioritized(report.findings())
     sections = _sections(report)
@@ -244,6 +248,7 @@ def render_summary(
             shown_findings=shown_findings,
             sections=sections,
             shown_rows=shown_rows,
+            provenance=provenance,
         )
 
     shown = min(len(findings), max(0, max_findings))
