@@ -84,7 +84,7 @@ def test_the_author_option_names_the_identity(
     app = api.add_comment(PR, f"{MARKER}\nold", user="my-app[bot]")
     pull_request_env(monkeypatch, tmp_path, api.url)
     assert comment(report_path, "--author", "my-app[bot]") == 0
-    assert [request.path for request in api.requests][0] != "/user"
+    assert "/user" not in [request.path for request in api.requests]
     assert api.writes()[0].path.endswith(f"/issues/comments/{app['id']}")
 
 
