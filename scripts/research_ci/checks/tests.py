@@ -27,7 +27,7 @@ from research_ci.checks.spec import (
     metric_count,
     metric_number,
 )
-from research_ci.process import ToolError, run_tool
+from research_ci.process import LOG_OUTPUT_LIMIT, ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.words import percent, plural
 
@@ -221,6 +221,7 @@ def run(settings: Settings, python: Path) -> CheckResult:
                 cwd=settings.root,
                 timeout_s=settings.timeout_s,
                 env={"COVERAGE_FILE": str(Path(tmp) / ".coverage")},
+                output_limit=LOG_OUTPUT_LIMIT,  # a test may print without end
             )
         except ToolError as exc:
             return error_result(NAME, str(exc), started)
