@@ -162,11 +162,9 @@ def test_a_signal_stops_the_tools_promptly_and_cleans_up(tmp_path: Path, signum:
             process.wait()
     assert elapsed < PROMPT_S, elapsed
     assert process.returncode == 128 + signum, stderr
-    lines = stderr.strip().splitlines()
-    assert lines == [
-        f"research-ci: error: interrupted ({signal.Signals(signum).name}): "
-        "the tools were stopped"
-    ], stderr
+    name = signal.Signals(signum).name
+    expected = f"research-ci: error: interrupted ({name}): the tools were stopped"
+    assert stderr.strip().splitlines() == [expected], stderr
     deadline = time.monotonic() + 10
     while (alive(pytest_pid) or alive(grandchild)) and time.monotonic() < deadline:
         time.sleep(0.1)
