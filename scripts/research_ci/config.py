@@ -26,7 +26,7 @@ from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
-from research_ci.pyproject import read_toml, tool_table
+from research_ci.pyproject import read_toml, table, tool_table
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
@@ -172,10 +172,21 @@ def clean_report_url(value: object, place: Place) -> str | None:
     return value or None
 
 
+#: A tool may run at most a week (``inf``, ``nan`` and ``1e300`` are refused).
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+
+
 def clean_timeout(value: object, place: Place) -> float:
-    """Seconds each tool may run."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise UsageError(f"{place.table}: timeout must be a positive number of seconds")
+    """Seconds each tool may run: a positive number, at most :data:`MAX_TIMEOUT_S`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TIMEOUT_S  # false for nan too
+    ):
+        raise UsageError(
+            f"{place.table}: timeout must be a positive number of seconds, at most "
+            f"{MAX_TIMEOUT_S:.0f}"
+        )
     return float(value)
 
 
@@ -240,11 +251,14 @@ def read_pyproject(root: Path) -> dict[str, Any]:
 
 
 def project_facts(pyproject: Mapping[str, Any], root: Path) -> ProjectFacts:
-    """The project's name, and what to install for its checks."""
-    project = pyproject.get("project", {})
-    extras = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
-    groups = pyproject.get("dependency-groups", {})
-    name = project.get("name") if isinstance(project, dict) else None
+    """The project's name, and what to install for its checks (wrong types are refused)."""
+    where = str(root / "pyproject.toml")
+    project = table(pyproject, "project", where)
+    extras = table(project, "optional-dependencies", f"{where} [project]")
+    groups = table(pyproject, "dependency-groups", where)
+    name = project.get("name")
+    if name is not None and not isinstance(name, str):
+        raise UsageError(f"{where} [project]: name must be a string")
     return ProjectFacts(
         name=str(name or root.name),
         installable="project" in pyproject,
@@ -278,9 +292,7 @@ def load_settings(root: Path) -> Settings:
     root = root.resolve()
     pyproject = read_pyproject(root)
     where = f"{root / 'pyproject.toml'} [tool.research-ci]"
-    table = pyproject.get("tool", {}).get("research-ci", {})
-    if not isinstance(table, dict):
-        raise UsageError(f"{where}: expected a table")
+    table = tool_table(pyproject, "research-ci", file=str(root / "pyproject.toml"))
     unknown = sorted(set(table) - set(CLEANERS))
     if unknown:
         raise UsageError(

@@ -44,14 +44,15 @@ _GRADE_STYLE = {"A": "green", "B": "green", "C": "yellow", "D": "dark_orange", "
 
 
 def _checks_table(report: Report) -> Table:
-    table = Table(title=f"research-ci: {report.project_name}", title_justify="left")
+    # Text, not a markup string: a project named "[/]" is a name, not rich markup.
+    table = Table(title=Text(f"research-ci: {report.project_name}"), title_justify="left")
     table.add_column("Check")
     table.add_column("Status")
     table.add_column("Result", overflow="fold")
     table.add_column("Duration", justify="right")
     for name, result in report.checks.items():
         table.add_row(
-            name,
+            Text(name),
             Text(result.status, style=_STATUS_STYLE.get(result.status, "")),
             Text(check_figures(result)),
             f"{result.duration_s:.1f} s",

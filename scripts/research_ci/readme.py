@@ -7,8 +7,9 @@ when there is no heading. Bytes outside the markers never change: line endings, 
 a missing trailing newline and any text all stay as they were; inside the block the file's
 dominant line ending is used. A second run with the same report changes nothing.
 
-Markers count only on a line of their own and outside fenced code blocks, so a README may
-show them in an example.
+Markers count only on a line of their own, indented less than four spaces, outside fenced
+code blocks and outside HTML comments that span lines, so a README may show them in an example
+(a fence, an indented code block or a comment).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _BLANK_START = re.compile(r"[ \t]*\r?\n")
+#: Four spaces or a tab: an indented code block (or a paragraph's continuation), never live.
+_INDENTED_CODE = re.compile(r"^(?: {4}| {0,3}\t)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +45,29 @@ class _Line:
     end: int  # after the line break, if any
     content: str  # without the line break ("\n" or "\r\n")
     in_fence: bool  # inside (or delimiting) a fenced code block
+    in_comment: bool = False  # starts inside an HTML comment opened on an earlier line
+
+
+def _comment_open_after(content: str, open_before: bool) -> bool:
+    """Whether an HTML comment is still open at the end of the line."""
+    position, is_open = 0, open_before
+    while True:
+        if is_open:
+            end = content.find("-->", position)
+            if end < 0:
+                return True
+            position, is_open = end + 3, False
+        else:
+            start = content.find("<!--", position)
+            if start < 0:
+                return False
+            position, is_open = start + 4, True
 
 
 def _lines(text: str) -> Iterator[_Line]:
     r"""The lines of ``text`` split on ``\n`` only (``\r`` and other breaks stay content)."""
     fence: str | None = None
+    comment = False
     for match in _LINE.finditer(text):
         raw = match.group()
         content = raw[:-1] if raw.endswith("\n") else raw
@@ -71,7 +92,8 @@ def _lines(text: str) -> Iterator[_Line]:
                 fence = None
             yield _Line(match.start(), match.end(), content, in_fence=True)
             continue
-        yield _Line(match.start(), match.end(), content, in_fence=False)
+        yield _Line(match.start(), match.end(), content, in_fence=False, in_comment=comment)
+        comment = _comment_open_after(content, comment)
 
 
 def dominant_line_ending(text: str) -> str:
@@ -89,7 +111,7 @@ def find_block(text: str) -> tuple[int, int] | None:
     starts: list[int] = []
     ends: list[int] = []
     for line in _lines(text):
-        if line.in_fence:
+        if line.in_fence or line.in_comment or _INDENTED_CODE.match(line.content):
             continue
         stripped = line.content.strip()
         if stripped == START_MARKER:

@@ -24,7 +24,7 @@ from research_ci.runner import Listener
 
 FORMATS = ("text", "json", "github")
 #: How a finished check is marked in the progress lines.
-PROGRESS_MARKS = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}
+PROGRESS_MARKS = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("!", "red")}
 
 
 @contextlib.contextmanager
@@ -34,6 +34,7 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
         yield None
         return
     from rich.console import Console  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
 
     console = Console(stderr=True)
     running: set[str] = set()
@@ -44,8 +45,9 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
                 running.add(name)
             else:
                 running.discard(name)
-                mark = PROGRESS_MARKS.get(result.status, "-")
-                console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
+                mark, style = PROGRESS_MARKS.get(result.status, ("-", ""))
+                line = f" {name}: {result.summary} ({result.duration_s:.1f} s)"
+                console.print(Text.assemble((mark, style), line))  # text, never markup
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
 
