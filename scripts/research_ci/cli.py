@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "report": ("research_ci.merge:report", "Work with reports: merge partial reports into one."),
     "rubric": ("research_ci.check_cli:rubric", "Print the grading rubric (Markdown)."),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
+    "model": ("research_ci.model.cli:model", "Model performance per slice, with a fairness gate."),
     "new": ("research_ci.scaffold:new", "Create a new research project from the template."),
     "github": ("research_ci.github.cli:github", "GitHub glue: sticky PR comment, badge commit."),
 }
