@@ -66,7 +66,8 @@ def _metric_pairs(values: tuple[str, ...], *, option: str, kind: str) -> dict[st
 
 
 def _absolute(path: str | None) -> str | None:
-    return str(Path(path).expanduser().resolve()) if path else None
+    # absolute(), not resolve(): a virtual environment's python is a symlink to keep.
+    return str(Path(path).expanduser().absolute()) if path else None
 
 
 def _base_settings(config: Path | None) -> ModelSettings:
@@ -164,7 +165,7 @@ def _dialect_table(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _options(function: F) -> F:
-    path = click.Path(dir_okay=False, path_type=Path)
+    path = click.Path(path_type=Path)
     decorators = [
         click.option(
             "--predictions",
@@ -279,12 +280,12 @@ def _options(function: F) -> F:
         ),
         click.option(
             "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=path,
             help="pyproject.toml with [tool.research-ci.model] (default ./pyproject.toml).",
         ),
         click.option(
             "--eval-config",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=path,
             help="A TFMA EvalConfig text proto: slices, metrics and thresholds.",
         ),
         click.option(

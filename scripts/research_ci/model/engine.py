@@ -22,6 +22,7 @@ NaN here and ``null`` in the report.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -252,9 +253,10 @@ def multiclass_metrics(
         stop = min(start + batch, BOOTSTRAP_REPLICATES)
         draws = generator.poisson(cells, size=(stop - start, *cells.shape)).astype(np.float64)
         replicates[start:stop] = _macro_f1(draws)
-    with np.errstate(invalid="ignore"):
-        lower = np.nanpercentile(replicates, 2.5, axis=0) if replicates.size else f1
-        upper = np.nanpercentile(replicates, 97.5, axis=0) if replicates.size else f1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty groups: all NaN
+        lower = np.nanpercentile(replicates, 2.5, axis=0)
+        upper = np.nanpercentile(replicates, 97.5, axis=0)
     defined = np.isfinite(f1)
     return {
         "example_count": Estimates.exact(count),

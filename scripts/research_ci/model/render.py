@@ -290,7 +290,12 @@ def _curve_views(analysis: Any) -> list[dict[str, Any]]:
         by_key = {item.key: item for item in found}
         ordered = [by_key[key] for key in keys if key in by_key]
         names = {item.key: _slice_label(item) for item in chosen}
-        view: dict[str, Any] = {"feature": feature, "slices": [names[item.key] for item in ordered]}
+        view: dict[str, Any] = {
+            "feature": feature,
+            "slices": [names[item.key] for item in ordered],
+            "roc": None,
+            "sweep": [],
+        }
         if target.task == "binary":
             view["roc"] = line_plot(
                 [{"label": names[item.key], "points": item.roc} for item in ordered],

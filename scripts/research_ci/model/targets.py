@@ -73,7 +73,7 @@ def detect_task(label: Column, prediction: Column, positive: str | None) -> Task
     if positive is not None or label.kind == "categorical":
         return "binary"
     values = label.values[~np.isnan(label.values)]
-    if np.isin(values, (0.0, 1.0)).all():
+    if len(np.unique(values)) <= 2:
         return "binary"
     predicted = prediction.values[~np.isnan(prediction.values)]
     if (
