@@ -285,7 +285,7 @@ def test_eval_config_maps_onto_the_gate(tmp_path: Path) -> None:
     (cross,) = settings.thresholds.cross_slice
     assert cross.baseline == SliceSpec(("sex",), (("sex", "Male"),))
     assert (cross.min, cross.max) == ({"recall": -0.5}, {"recall": 0.5})
-    assert cross.source == f"{path}:43"
+    assert cross.source == f"{path}:45"
 
 
 def test_eval_config_end_to_end_fails_on_the_planted_slice(

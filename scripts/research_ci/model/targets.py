@@ -63,7 +63,7 @@ def _no_missing(column: Column, role: str, where: str) -> None:
 
 
 def _integral(values: Any) -> bool:
-    return bool(np.all(np.equal(np.floor(values), values)))
+    return bool(np.all(np.isfinite(values)) and np.all(np.equal(np.floor(values), values)))
 
 
 def detect_task(label: Column, prediction: Column, positive: str | None) -> Task:
