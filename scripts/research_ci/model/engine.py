@@ -146,10 +146,15 @@ def auc_estimate(groups: Groups, label: _Array, score: _Array, score_order: _Arr
     if len(score) == 0:
         empty = np.full(size, np.nan)
         return Estimates(empty, empty, empty)
-    by_code = groups.codes[score_order]
-    within = np.argsort(by_code, kind="stable")
-    order = score_order[within]
-    codes = by_code[within]
+    if size == 1:
+        order, codes = score_order, np.zeros(len(score_order), dtype=np.intp)
+    else:
+        # A stable sort of small integers is a radix sort: rows by group, by score within.
+        small = np.int16 if size < 2**15 else np.int32
+        by_code = groups.codes.astype(small)[score_order]
+        within = np.argsort(by_code, kind="stable")
+        order = score_order[within]
+        codes = by_code[within].astype(np.intp)
     scores = score[order]
     labels = label[order]
     starts_mask = np.empty(len(order), dtype=bool)
@@ -158,7 +163,7 @@ def auc_estimate(groups: Groups, label: _Array, score: _Array, score_order: _Arr
     starts_mask[1:] |= scores[1:] != scores[:-1]
     starts = np.flatnonzero(starts_mask)
     positives = np.add.reduceat(labels, starts)
-    rows = np.diff(np.append(starts, len(order))).astype(np.float64)
+    rows = np.diff(starts, append=len(order)).astype(np.float64)
     negatives = rows - positives
     block_group = codes[starts]
     total_pos = np.bincount(block_group, weights=positives, minlength=size)

@@ -164,17 +164,12 @@ class Slicing:
         ]
 
 
-def _small(codes: Any, size: int) -> Any:
-    dtype = np.int16 if size < 2**15 else np.int32 if size < 2**31 else np.int64
-    return codes.astype(dtype, copy=False)
-
-
 def build_slicing(
     spec: SliceSpec, encodings: dict[str, Encoding], columns: dict[str, Column], rows: int
 ) -> Slicing:
     """Group codes of ``spec`` over a table whose slice columns are ``columns``."""
     if not spec.columns:
-        return Slicing(spec, Groups(np.zeros(rows, dtype=np.int16), 1), ((),))
+        return Slicing(spec, Groups(np.zeros(rows, dtype=np.intp), 1), ((),))
     codes = np.zeros(rows, dtype=np.int64)
     size = 1
     for name in spec.columns:
@@ -193,7 +188,7 @@ def build_slicing(
                 break
             parts.insert(0, (name, encoding.labels[own]))
         values.append(tuple(parts) if parts else None)
-    return Slicing(spec, Groups(_small(codes, size), size), tuple(values))
+    return Slicing(spec, Groups(codes.astype(np.intp, copy=False), size), tuple(values))
 
 
 def parse_specs(slices: Sequence[str], crosses: Sequence[Sequence[str]]) -> list[SliceSpec]:
