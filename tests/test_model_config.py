@@ -20,7 +20,7 @@ from research_ci.model.settings import (
     parse_model_settings,
     selects,
 )
-from research_ci.model.slicing import SliceSpec
+from research_ci.model.specs import SliceSpec
 from research_ci.model.textproto import Identifier, Message, parse
 
 

@@ -21,7 +21,8 @@ from research_ci.errors import UsageError
 from research_ci.model import project_runner
 from research_ci.model.analysis import analyse
 from research_ci.model.settings import parse_model_settings
-from research_ci.model.slicing import MAX_SLICE_VALUES, SliceSpec, build_slicing, encode
+from research_ci.model.slicing import MAX_SLICE_VALUES, build_slicing, encode
+from research_ci.model.specs import SliceSpec
 from research_ci.model.table import Column, read_table, to_column
 from research_ci.model.targets import make_target
 

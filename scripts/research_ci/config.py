@@ -33,7 +33,7 @@ KNOWN_KEYS = frozenset(
         "paths",
         "report-url",
         "timeout",
-        "data",
+        *(spec.table for spec in CHECKS if spec.table),
     }
 )
 

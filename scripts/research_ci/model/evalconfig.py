@@ -40,7 +40,7 @@ from research_ci.model.settings import (
     SliceThreshold,
     Thresholds,
 )
-from research_ci.model.slicing import SliceSpec
+from research_ci.model.specs import SliceSpec
 from research_ci.model.textproto import Identifier, Message, parse
 
 #: TFMA / Keras metric class -> (research-ci metric or ``None`` for a plot drawn anyway,

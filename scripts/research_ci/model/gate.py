@@ -103,7 +103,7 @@ def _change_bounds(
                             rule=rule,
                             metric=metric,
                             slice=item.key,
-                            value=value,
+                            value=loss,
                             bound=bound,
                             source=source,
                             message=(

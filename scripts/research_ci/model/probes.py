@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from research_ci.errors import UsageError
 from research_ci.model.predictor import Job, features, project_model
-from research_ci.model.slicing import MISSING
+from research_ci.model.specs import MISSING
 from research_ci.model.targets import Target
 
 PD_ROWS = 300

@@ -338,7 +338,7 @@ def _curve_views(analysis: Any) -> list[dict[str, Any]]:
 
 
 def _key(values: Any) -> str:
-    from research_ci.model.slicing import slice_key  # noqa: PLC0415
+    from research_ci.model.specs import slice_key  # noqa: PLC0415
 
     return slice_key(values)
 

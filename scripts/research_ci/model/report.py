@@ -15,7 +15,7 @@ from typing import Any
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.model.slicing import SliceValues, slice_key
+from research_ci.model.specs import SliceValues, slice_key
 
 MODEL_REPORT_VERSION = 1
 
@@ -104,7 +104,12 @@ class SliceResult:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Failure:
-    """One threshold that a slice (or a pair of slices) does not meet."""
+    """One threshold that a slice (or a pair of slices) does not meet.
+
+    ``value`` is what the rule measures, in the bound's units: the metric for ``min`` and
+    ``max``, the loss against the baseline for ``max-drop`` (relative for
+    ``max-relative-drop``), the gap for ``max-gap``, the difference for cross-slice rules.
+    """
 
     rule: str
     metric: str

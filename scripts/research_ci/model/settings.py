@@ -55,7 +55,7 @@ from typing import Any
 from research_ci.data.settings import Dialect, parse_dialect
 from research_ci.errors import UsageError
 from research_ci.model.metrics import METRICS, TASKS, Task
-from research_ci.model.slicing import SliceSpec, SliceValues
+from research_ci.model.specs import SliceSpec, SliceValues
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,50 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from research_ci.errors import UsageError
 from research_ci.model.engine import Groups
+from research_ci.model.specs import MISSING, SliceSpec, SliceValues
 from research_ci.model.table import Column
 
-OVERALL = "Overall"
-MISSING = "(missing)"
-#: Joins the columns of a cross in its name.
-CROSS = " \u00d7 "
 #: Numeric columns with at most this many distinct values are sliced by value.
 MAX_NUMERIC_VALUES = 10
 #: More values than this in one slice column is not a slice any more (an identifier?).
 MAX_SLICE_VALUES = 500
-
-SliceValues = tuple[tuple[str, str], ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class SliceSpec:
-    """What to slice by: ``()`` the whole data, one column, or a cross of two columns.
-
-    ``only`` keeps just the slices whose values are listed (TFMA's ``feature_values``).
-    """
-
-    columns: tuple[str, ...] = ()
-    only: SliceValues = ()
-
-    @property
-    def name(self) -> str:
-        """``Overall``, ``sex`` or ``marital-status \u00d7 sex`` (a multiplication sign)."""
-        return CROSS.join(self.columns) if self.columns else OVERALL
-
-    def keeps(self, values: SliceValues) -> bool:
-        """True when the slice with ``values`` is reported."""
-        return all((column, value) in values for column, value in self.only)
-
-
-def slice_key(values: SliceValues) -> str:
-    """``Overall``, ``sex = Female``, ``marital-status = Divorced, sex = Female``."""
-    return ", ".join(f"{column} = {value}" for column, value in values) or OVERALL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,13 +158,3 @@ def build_slicing(
             parts.insert(0, (name, encoding.labels[own]))
         values.append(tuple(parts) if parts else None)
     return Slicing(spec, Groups(codes.astype(np.intp, copy=False), size), tuple(values))
-
-
-def parse_specs(slices: Sequence[str], crosses: Sequence[Sequence[str]]) -> list[SliceSpec]:
-    """Overall, one spec per slice column, one per cross (duplicates removed)."""
-    specs = [SliceSpec(), *(SliceSpec((name,)) for name in slices)]
-    for pair in crosses:
-        if len(pair) != 2 or pair[0] == pair[1]:
-            raise UsageError(f"a cross names two different columns, got {', '.join(pair)!r}")
-        specs.append(SliceSpec((pair[0], pair[1])))
-    return list(dict.fromkeys(specs))
