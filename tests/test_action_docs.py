@@ -86,4 +86,4 @@ def test_the_reusable_workflow_is_documented() -> None:
         assert f"`{shown}`" in row, name
     documented_outputs = [match["name"] for match in map(ROW.match, outputs.splitlines()) if match]
     assert documented_outputs == list(call["outputs"])
-    assert set(workflow["jobs"]) == {"lint", "types", "tests", "data", "quality"}
+    assert set(workflow["jobs"]) == {"lint", "types", "tests", "data", "model", "quality"}
