@@ -205,6 +205,30 @@ def interval_plot(
     }
 
 
+def bar_plot(points: Sequence[tuple[str, float]]) -> dict[str, Any]:
+    """Horizontal bars (partial dependence on a category) as SVG coordinates."""
+    left, width, row_height = 150.0, 250.0, 20.0
+    high = max((value for _, value in points), default=0.0)
+    low = min(0.0, *(value for _, value in points))
+    span = (high - low) or 1.0
+    zero = left + (0.0 - low) / span * width
+    rows = []
+    for index, (label, value) in enumerate(points):
+        end = left + (value - low) / span * width
+        rows.append(
+            {
+                "label": label[:24],
+                "title": f"{label}: {number(value)}",
+                "y": round(index * row_height + 4, 1),
+                "x": round(min(zero, end), 1),
+                "width": round(max(abs(end - zero), 1.0), 1),
+                "text_x": round(max(zero, end) + 4, 1),
+                "value": number(value),
+            }
+        )
+    return {"rows": rows, "height": round(len(points) * row_height + 8, 1), "zero": round(zero, 1)}
+
+
 def line_plot(
     series: Sequence[dict[str, Any]],
     *,
@@ -366,15 +390,7 @@ def _dependence_views(analysis: Any) -> list[dict[str, Any]]:
             )
             views.append({"column": item.column, "plot": plot, "points": item.points})
         else:
-            views.append(
-                {
-                    "column": item.column,
-                    "plot": None,
-                    "points": item.points,
-                    "low": min(values),
-                    "high": max(values),
-                }
-            )
+            views.append({"column": item.column, "plot": None, "bars": bar_plot(item.points)})
     return views
 
 
