@@ -3,8 +3,9 @@
 A baked project gets ``.github/workflows/ci.yml``: lint, types, a tests matrix (3.11-3.13 for
 the default python_version 3.11), model, data, notebooks, then the quality job that merges the
 partial reports and comments on the pull request, and the badge job that commits the README
-badge on a push to the default branch. These tests run that file unchanged with act: ``ORG/research-ci@v1``
-is mapped to a copy of this repository's action, the other remote actions to tests/stubs.
+badge on a push to the default branch. These tests run that file unchanged with act:
+``ORG/research-ci@v1`` is mapped to a copy of this repository's action, the other remote
+actions to tests/stubs.
 
 - a push to main, default bake (``research-ci new --no-input``): all eight jobs (ten with the
   matrix) succeed, grade A, the badge commit lands in a local bare ``origin``;
