@@ -129,3 +129,51 @@ def test_model_table_turns_the_check_on(tmp_path: Path, scored: dict[str, Path])
 
     root = _project(tmp_path / "project", scored, "planted")
     assert "model" in load_settings(root).checks
+
+
+def test_badges_summary_and_settings_of_the_model_check(
+    tmp_path: Path, scored: dict[str, Path]
+) -> None:
+    from research_ci.checks.model import (  # noqa: PLC0415
+        CHECK,
+        ModelMetrics,
+        _missing_table,
+        model_settings,
+        summary_section,
+    )
+    from research_ci.config import load_settings  # noqa: PLC0415
+    from research_ci.errors import UsageError  # noqa: PLC0415
+    from research_ci.report import CheckResult  # noqa: PLC0415
+
+    skipped = CheckResult(name="model", status="skipped", summary="no predictions table")
+    assert summary_section(ModelMetrics.of(skipped)) is None
+    ungated = CheckResult(name="model", status="passed", summary="", metrics={"task": "binary"})
+    badge = CHECK.badges["model"](ungated, ModelMetrics.of(ungated), None)  # type: ignore[arg-type]
+    assert (badge.message, badge.color) == ("not gated", "lightgrey")
+    assert CHECK.figures(ModelMetrics.of(ungated)) == "binary, 0 slices; no thresholds set"
+    failed = CheckResult(name="model", status="failed", summary="", metrics={"task": "binary"})
+    assert CHECK.badges["model"](failed, ModelMetrics.of(failed), None).message == "failing"  # type: ignore[arg-type]
+    root = _project(tmp_path / "project", scored, "planted")
+    (root / "eval.pbtxt").write_text(
+        'model_specs { label_key: "income" prediction_key: "score" }\n'
+        "options { min_slice_size { value: 42 } }\n",
+        encoding="utf-8",
+    )
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace(
+            'prediction = "score"\n', 'prediction = "score"\neval-config = "eval.pbtxt"\n'
+        ).replace('predictions = "reports/predictions.csv"', 'predictions = "reports/pred*.csv"'),
+        encoding="utf-8",
+    )
+    parsed = model_settings(load_settings(root))
+    assert parsed.min_slice_size == 42
+    assert _missing_table(parsed) is None
+    (root / "reports" / "predictions.csv").unlink()
+    assert _missing_table(parsed) == "reports/pred*.csv"
+    pyproject.write_text(
+        '[project]\nname = "x"\n[tool.research-ci.model]\nlabel = "y"\n', encoding="utf-8"
+    )
+    with pytest.raises(UsageError, match="nothing to analyse"):
+        model_settings(load_settings(root))

@@ -202,3 +202,26 @@ def test_threshold_on_a_metric_of_another_task(
 ) -> None:
     with pytest.raises(UsageError, match="the gate names rmse, which is not a binary metric"):
         _analyse(tmp_path, predictions=str(adult_tables["same"]), max={"rmse": 1.0})
+
+
+def test_undefined_metrics_and_unmatched_rules_are_noted(tmp_path: Path) -> None:
+    rows = 300
+    groups = ["a"] * rows + ["b"] * rows
+    labels = [float(index % 2) for index in range(rows)] + [0.0] * rows
+    scores = [0.2 + 0.6 * (index % 2) for index in range(rows)] + [0.3] * rows
+    path = tmp_path / "one_class.csv"
+    pa_csv.write_csv(pa.table({"group": groups, "y": labels, "p": scores}), path)
+    report = _generated_report(
+        path,
+        min={"auc": 0.9},
+        **{
+            "slice-thresholds": [{"slice": {"group": "zz"}, "min": {"recall": 0.5}}],
+            "cross-slice-thresholds": [
+                {"baseline": {"group": "a"}, "comparison": {"group": "b"}, "max-gap": {"auc": 0.1}}
+            ],
+        },
+    )
+    assert report.passed
+    assert "auc is undefined on group = b: its min is not checked" in report.notes
+    assert any("no slice of at least the minimum size matches" in note for note in report.notes)
+    assert "auc is undefined on group = a or group = b" in report.notes

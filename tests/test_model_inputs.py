@@ -237,3 +237,103 @@ def test_project_runner_protocol(
             project_runner.main(["runner", str(manifest(target))])
         assert exited.value.code == project_runner.FAILED
         assert message in capsys.readouterr().err
+
+
+def _probe_project(root: Path) -> Path:
+    """Generated data and three models of it (binary, multi-class, regression)."""
+    generator = np.random.default_rng(5)
+    rows = 400
+    level = generator.integers(1, 6, rows)
+    group = np.array(["a", "b"])[generator.integers(0, 2, rows)]
+    size = generator.normal(10, 2, rows)
+    table = pa.table(
+        {
+            "group": group,
+            "level": level,
+            "size": size,
+            "flag": (size > 10).astype(int),
+            "kind": np.array(["x", "y", "z"])[level % 3],
+            "amount": size * 2 + (group == "a"),
+        }
+    )
+    pa_csv.write_csv(table, root / "data.csv")
+    (root / "probe_models.py").write_text(
+        "import numpy as np\n"
+        "def binary(frame):\n"
+        "    z = (frame['size'] - 10) + 0.8 * (frame['group'] == 'a') + 0.1 * frame['level']\n"
+        "    return 1 / (1 + np.exp(-z))\n"
+        "def classes(frame):\n"
+        "    return np.where(frame['level'] > 3, 'z', np.where(frame['group'] == 'a', 'x', 'y'))\n"
+        "def amount(frame):\n"
+        "    return frame['size'] * 2 + 0.9 * (frame['group'] == 'a')\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.mark.parametrize(
+    ("function", "label", "task"),
+    [
+        ("binary", "flag", "binary"),
+        ("classes", "kind", "multiclass"),
+        ("amount", "amount", "regression"),
+    ],
+)
+def test_probes_for_every_task(tmp_path: Path, function: str, label: str, task: str) -> None:
+    import sys  # noqa: PLC0415
+
+    from research_ci.model.analysis import Outputs, run  # noqa: PLC0415
+
+    root = _probe_project(tmp_path)
+    settings = parse_model_settings(
+        {
+            "data": "data.csv",
+            "model": f"probe_models:{function}",
+            "python": sys.executable,
+            "label": label,
+            "slices": ["group", "level", "size"],
+            "flip": ["group", "level"],
+            "min-slice-size": 10,
+        },
+        root=root,
+        source="t",
+    )
+    html = tmp_path / "r.html"
+    result = run(settings, Outputs(html=html))
+    assert result.report.task == task
+    flips = {flip["column"]: flip for flip in result.report.flips}
+    assert set(flips) == {"group", "level"}
+    assert flips["group"]["changed"] > 0
+    if task == "regression":
+        assert all("mean_abs_change" in swap for swap in flips["group"]["swaps"])
+    dependence = {item.column: item for item in result.extras.get("dependence", [])}
+    if task == "multiclass":
+        assert not dependence
+    else:
+        assert dependence["size"].numeric
+        assert len(dependence["size"].points) == 10
+        assert not dependence["group"].numeric
+    assert "Attribute flips" in html.read_text(encoding="utf-8")
+
+
+def test_project_python_is_needed_for_a_model(tmp_path: Path) -> None:
+    from research_ci.model.analysis import Outputs, run  # noqa: PLC0415
+
+    root = _probe_project(tmp_path)
+    table = {"data": "data.csv", "model": "probe_models:binary", "label": "flag"}
+    settings = parse_model_settings(table, root=root, source="t")
+    with pytest.raises(UsageError, match=r"has no \.venv: create it"):
+        run(settings, Outputs())
+    settings = parse_model_settings({**table, "python": "nowhere/python"}, root=root, source="t")
+    with pytest.raises(UsageError, match=r"--python: .* does not exist"):
+        run(settings, Outputs())
+    import sys  # noqa: PLC0415
+
+    flipped = {**table, "python": sys.executable, "flip": ["colour"]}
+    settings = parse_model_settings(flipped, root=root, source="t")
+    with pytest.raises(UsageError, match="--flip colour: the data has no such feature column"):
+        run(settings, Outputs())
+    named = {**table, "python": sys.executable, "prediction": "size"}
+    settings = parse_model_settings(named, root=root, source="t")
+    with pytest.raises(UsageError, match="already has a column 'size'"):
+        run(settings, Outputs())
