@@ -151,7 +151,7 @@ def imports() -> dict[str, float]:
 
     Wall time, and CPU time (user + system), which a busy machine inflates much less.
     """
-    code = "import research_ci.model.analysis, research_ci.model.render, research_ci.model.cli"
+    code = "import research_ci.model.analysis, research_ci.model.render, research_ci.cli.model"
     check = code + "; import sys; assert 'tensorflow' not in sys.modules"
 
     def best(*args: str) -> tuple[float, float]:

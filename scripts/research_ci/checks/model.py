@@ -32,7 +32,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.errors import UsageError
 from research_ci.model.metrics import KEY_METRICS, METRICS
-from research_ci.model.settings import ModelSettings, parse_model_settings
+from research_ci.model.settings import ModelSettings
 from research_ci.report import CheckResult, Finding, Report, Status
 from research_ci.words import plural
 
@@ -48,8 +48,7 @@ OUTPUT_DIR = Path(".research-ci") / "model"
 def model_settings(settings: Settings) -> ModelSettings:
     """The validated ``[tool.research-ci.model]`` table, with its EvalConfig applied."""
     source = f"{settings.root / 'pyproject.toml'} [tool.research-ci.model]"
-    table = settings.pyproject.get("tool", {}).get("research-ci", {}).get(NAME, {})
-    parsed = parse_model_settings(table, root=settings.root, source=source)
+    parsed = settings.model
     if parsed.eval_config:
         from research_ci.model.evalconfig import apply_eval_config  # noqa: PLC0415
 

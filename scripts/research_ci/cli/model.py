@@ -1,7 +1,8 @@
 """``research-ci model``: model performance per slice, with intervals and a fairness gate.
 
 Only click and the pure-Python settings are imported here, so ``research-ci model --help``
-stays fast; numpy and pyarrow come with the command that computes.
+stays fast; numpy and pyarrow come with the command that computes
+(:mod:`research_ci.model.analysis`).
 
 Exit codes: 0 the gate passes, 1 a threshold fails, 2 bad input (one line on stderr,
 nothing written).
