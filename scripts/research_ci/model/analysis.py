@@ -94,37 +94,31 @@ def _half_width(estimates: engine.Estimates, code: int) -> float | None:
 
 
 def _value(
-    name: str,
-    candidate: engine.Estimates,
-    code: int,
-    baseline: engine.Estimates | None,
-    base_code: int | None,
+    name: str, candidate: engine.Estimates, code: int, baseline: tuple[engine.Estimates, int] | None
 ) -> Value:
-    value = _float(candidate.value[code])
-    lower, upper = _float(candidate.lower[code]), _float(candidate.upper[code])
-    if name == "example_count" or baseline is None or base_code is None:
-        return Value(
-            value=value,
-            lower=lower,
-            upper=upper,
-            baseline=(
-                _float(baseline.value[base_code])
-                if baseline is not None and base_code is not None
-                else None
-            ),
-        )
-    base = _float(baseline.value[base_code])
-    if value is None or base is None:
-        return Value(value=value, lower=lower, upper=upper, baseline=base)
-    change = value - base
-    widths = (_half_width(candidate, code), _half_width(baseline, base_code))
+    """One metric of one slice; with the baseline's value of the same slice, the change.
+
+    The change's interval treats the two estimates as independent: its half-width is the
+    two half-widths added in quadrature.
+    """
+    own = Value(
+        value=_float(candidate.value[code]),
+        lower=_float(candidate.lower[code]),
+        upper=_float(candidate.upper[code]),
+    )
+    if baseline is None:
+        return own
+    estimates, base_code = baseline
+    base = _float(estimates.value[base_code])
+    if name == "example_count" or own.value is None or base is None:
+        return dataclasses.replace(own, baseline=base)
+    change = own.value - base
+    widths = (_half_width(candidate, code), _half_width(estimates, base_code))
     if widths[0] is None or widths[1] is None:
-        return Value(value=value, lower=lower, upper=upper, baseline=base, change=change)
+        return dataclasses.replace(own, baseline=base, change=change)
     spread = float(np.hypot(widths[0], widths[1]))
-    return Value(
-        value=value,
-        lower=lower,
-        upper=upper,
+    return dataclasses.replace(
+        own,
         baseline=base,
         change=change,
         change_lower=change - spread,
@@ -142,7 +136,7 @@ def slice_results(
     """The reported slices of one slicing, with their baseline values and changes."""
     counts = estimates["example_count"].value
     base_codes: dict[Any, int] = {}
-    base_estimates = None
+    base_estimates: dict[str, engine.Estimates] = {}
     if baseline is not None:
         base_slicing, base_estimates = baseline
         base_counts = base_estimates["example_count"].value
@@ -156,25 +150,23 @@ def slice_results(
         values = slicing.values[code]
         assert values is not None  # noqa: S101 (reported() skips unmatched codes)
         base_code = base_codes.get(values)
+        base_count = None if baseline is None else 0
+        if base_code is not None:
+            base_count = int(base_estimates["example_count"].value[base_code])
         count = int(counts[code])
         results.append(
             SliceResult(
                 feature=slicing.spec.name,
                 values=values,
                 count=count,
-                baseline_count=(
-                    int(base_estimates["example_count"].value[base_code])
-                    if base_estimates is not None and base_code is not None
-                    else (0 if base_estimates is not None else None)
-                ),
+                baseline_count=base_count,
                 gated=count >= min_size,
                 metrics={
                     name: _value(
                         name,
                         item,
                         code,
-                        base_estimates[name] if base_estimates else None,
-                        base_code,
+                        (base_estimates[name], base_code) if base_code is not None else None,
                     )
                     for name, item in estimates.items()
                 },

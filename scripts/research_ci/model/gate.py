@@ -85,8 +85,6 @@ def _change_bounds(
                 if value is None or baseline is None:
                     verdict.note(f"{metric} has no baseline to compare on {item.key}")
                     continue
-                if item.baseline_count is not None and item.baseline_count < 1:
-                    continue
                 loss = worsening(metric, value, baseline)
                 if rule == "max-relative-drop":
                     if baseline == 0:
