@@ -25,8 +25,10 @@ GRID = np.round(np.linspace(0.0, 1.0, 1001), 3)
 #: Every tenth grid point: the thresholds of the slider (0.00 ... 1.00).
 SWEEP_STEP = 10
 CALIBRATION_BINS = 10
-#: Calibration bins with fewer rows are not drawn (a handful of rows is noise).
+#: Calibration bins with fewer rows are not drawn (a handful of rows is noise): score bins
+#: of a classifier, and the deciles of a regression's predictions (small tables).
 MIN_BIN_ROWS = 20
+MIN_DECILE_ROWS = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,7 +166,7 @@ def regression_calibration(
                 int(rows[code, i]),
             )
             for i in range(bins)
-            if rows[code, i] >= MIN_BIN_ROWS
+            if rows[code, i] >= MIN_DECILE_ROWS
         ]
         result.append(SliceCurves(key, [], calibration, {}, {}))
     return result

@@ -33,16 +33,16 @@ def number(value: float | None) -> str:
     """A metric value: ``0.742``, ``12,345.6``; a dash when undefined."""
     if value is None or not math.isfinite(value):
         return "—"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.3f}"
+    text = f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3f}"
+    return text.removeprefix("-") if text.strip("-0.,") == "" else text
 
 
 def signed(value: float | None) -> str:
     """A change: ``+0.012``, ``-0.070``."""
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value:+,.1f}" if abs(value) >= 100 else f"{value:+.3f}"
+    text = f"{value:+,.1f}" if abs(value) >= 100 else f"{value:+.3f}"
+    return "+" + text[1:] if text.strip("+-0.,") == "" else text
 
 
 def count(value: int | float | None) -> str:
