@@ -178,6 +178,8 @@ class Project:
             api_url=api.url,
             repository=REPOSITORY,
             env=env,
+            # Every job of the default bake, one after the other on a shared 2-core machine.
+            timeout_s=600,
         )
 
     def origin_log(self) -> list[str]:
