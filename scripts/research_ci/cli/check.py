@@ -94,6 +94,26 @@ def check(
     Writes the JSON report, prints the result and exits 0 when the gate passes, 1 when a
     check fails or the grade is under the minimum, 2 on a usage or configuration error.
     """
+    return run_check(
+        path,
+        only=only,
+        report_path=report_path,
+        output_format=output_format,
+        install=not no_install,
+        minimum_grade=minimum_grade,
+    )
+
+
+def run_check(
+    path: Path,
+    *,
+    only: str | None,
+    report_path: Path | None,
+    output_format: str,
+    install: bool = True,
+    minimum_grade: str | None = None,
+) -> int:
+    """What ``check`` does (also the action's check step, ``github run``): the exit code."""
     from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
@@ -106,7 +126,7 @@ def check(
     ensure_writable(target)
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     with _progress(enabled=interactive) as listen:
-        results = run_checks(settings, selected, install=not no_install, listener=listen)
+        results = run_checks(settings, selected, install=install, listener=listen)
     report = build_report(
         project_name=settings.project_name,
         checks=results,

@@ -1,16 +1,19 @@
 """``research-ci github``: the subcommands the composite action calls.
 
-A workflow can call them itself too: ``outputs``, ``gate``, ``comment`` and ``commit-badge``.
+A workflow can call them itself too: ``outputs``, ``gate``, ``comment`` and ``commit-badge``;
+``run`` is the action's check step (its plan, made before research-ci is installed, is
+:mod:`research_ci.github.plan`).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from research_ci.cli.options import report_option
-from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from research_ci.github.api import GitHubApiError, GitHubClient
 from research_ci.github.badge_commit import PushError, commit_badge
 from research_ci.github.comment import comment_body, upsert_sticky
@@ -151,3 +154,43 @@ def commit_badge_command(files: tuple[Path, ...], remote: str, attempts: int) ->
         return EXIT_FAILED
     click.echo(f"research-ci: {result.reason}")
     return EXIT_OK
+
+
+def _planned(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise UsageError(f"github run: {name} is not set (the action's plan sets it)")
+    return value
+
+
+@github.command("run")
+def run_step() -> int:
+    """The action's check step: run the checks, or merge partial reports.
+
+    Reads the plan from the environment: WORKING_DIRECTORY, CHECKS, REPORT, MERGE_REPORTS
+    (globs, one per line: merge instead of checking) and DATA_PYTHON (the TFDV environment's
+    interpreter). A failed gate still exits 0 when the report was written: the action
+    summarises, uploads and comments first, and its gate step fails the job last.
+    """
+    from research_ci.cli.check import run_check  # noqa: PLC0415
+    from research_ci.cli.report import merge_files  # noqa: PLC0415
+    from research_ci.merge import expand_paths  # noqa: PLC0415
+
+    report = Path(_planned("REPORT"))
+    patterns = [line.strip() for line in os.environ.get("MERGE_REPORTS", "").splitlines()]
+    if any(patterns):
+        try:
+            paths = expand_paths(pattern for pattern in patterns if pattern)
+        except UsageError as exc:
+            emit("error", f"merge-reports matched no file: {exc}", title=TITLE)
+            return EXIT_USAGE
+        return merge_files(paths, report)
+    if os.environ.get("DATA_PYTHON"):
+        os.environ["RESEARCH_CI_DATA_PYTHON"] = os.environ["DATA_PYTHON"]
+    code = run_check(
+        Path(_planned("WORKING_DIRECTORY")),
+        only=_planned("CHECKS"),
+        report_path=report,
+        output_format="github",
+    )
+    return EXIT_OK if code == EXIT_FAILED and report.exists() else code
