@@ -118,7 +118,7 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
 
 def rubric_markdown() -> str:
     """The rubric as Markdown, for docs/rubric.md (rendered from a Jinja template)."""
-    from research_ci.templating import render  # noqa: PLC0415
+    from research_ci.templating import render  # noqa: PLC0415 (jinja2: `check` never needs it)
 
     return render(
         "rubric.md.j2",

@@ -172,9 +172,9 @@ def run_step() -> int:
     interpreter). A failed gate still exits 0 when the report was written: the action
     summarises, uploads and comments first, and its gate step fails the job last.
     """
-    from research_ci.cli.check import run_check  # noqa: PLC0415
-    from research_ci.cli.report import merge_files  # noqa: PLC0415
-    from research_ci.merge import expand_paths  # noqa: PLC0415
+    from research_ci.cli.check import run_check
+    from research_ci.cli.report import merge_files
+    from research_ci.merge import expand_paths
 
     report = Path(_planned("REPORT"))
     patterns = [line.strip() for line in os.environ.get("MERGE_REPORTS", "").splitlines()]
