@@ -36,7 +36,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
-from research_ci.report import CheckResult, Finding, Report, Status
+from research_ci.report import DATA_OUTPUT_DIR, CheckResult, Finding, Report, Status
 from research_ci.words import plural, shorten
 
 if TYPE_CHECKING:
@@ -328,7 +328,7 @@ def run(settings: Settings) -> CheckResult:
         return error_result(NAME, INSTALL_HINT, started)
     if not Path(python).exists():
         return error_result(NAME, f"{ENV_VAR}={python} does not exist; {INSTALL_HINT}", started)
-    html_dir = settings.root / ".research-ci" / "data"
+    html_dir = settings.root / DATA_OUTPUT_DIR
     with tempfile.TemporaryDirectory(prefix="research-ci-data-") as workdir:
         report = Path(workdir) / "data.json"
         args = [
