@@ -34,6 +34,7 @@ from research_ci.checks.spec import (
     SummarySection,
     badge,
 )
+from research_ci.data.results import DataResult, Measurement, format_number, load_results
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
 from research_ci.report import DATA_OUTPUT_DIR, CheckResult, Finding, Report, Status
@@ -41,11 +42,6 @@ from research_ci.words import plural, shorten
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
-    from research_ci.data.results import DataResult, Measurement
-
-# research_ci.data.results (the data reports' JSON and Markdown) imports jinja2, a few hundred
-# milliseconds: it is imported where a data result is read, so that `check` without the data
-# check, and every command that grades a report without one, never pays for it.
 
 NAME = "data"
 #: The two comparisons of a dataset against another: against an earlier span, against training.
@@ -134,8 +130,6 @@ class DataMetrics(Metrics):
     @classmethod
     def of(cls, result: CheckResult) -> DataMetrics:
         """The figures of a data result (items that are not objects are left out)."""
-        from research_ci.data.results import Measurement  # noqa: PLC0415 (see the imports)
-
         anomalies = tuple(
             AnomalyRow(
                 feature=_text(item, "feature"),
@@ -155,6 +149,7 @@ class DataMetrics(Metrics):
                         measure=_text(item, "measure"),
                         value=_number(item.get("value")),
                         threshold=_number(item.get("threshold")),
+                        note=_text(item, "note"),
                     ),
                     dataset=item.get("dataset"),
                 )
@@ -203,8 +198,6 @@ def data_badge(result: CheckResult, metrics: DataMetrics, _report: Report) -> Ba
 
 def summary_section(metrics: DataMetrics) -> SummarySection:
     """The anomaly table, then the drift and skew measurements against their thresholds."""
-    from research_ci.data.results import format_number  # noqa: PLC0415 (see the imports)
-
     anomalies = [
         {
             "feature": row.feature,
@@ -361,8 +354,6 @@ def run(settings: Settings) -> CheckResult:
                 f"the data validation crashed (exit {completed.returncode}): {completed.tail(3)}",
                 started,
             )
-        from research_ci.data.results import load_results  # noqa: PLC0415 (see the imports)
-
         results = load_results(report)
     return fold(results, root=settings.root, duration_s=time.perf_counter() - started)
 
