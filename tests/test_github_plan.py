@@ -17,6 +17,7 @@ import pytest
 from projects import write_project
 from report_builders import lint_check, make_report, types_check
 from research_ci.cli import main as cli_main
+from research_ci.cli.github import _base_commit
 from research_ci.errors import UsageError
 from research_ci.github.plan import (
     artifact_name,
@@ -31,7 +32,12 @@ from research_ci.report import load_report, save_report
 REPO = Path(__file__).resolve().parents[1]
 
 
+CHECKS = "format,lint,types,tests"
+
+
 def inputs(**values: str) -> dict[str, str]:
+    """The environment the action gives the plan: ``checks`` always (action.yml's default)."""
+    values = {"checks": CHECKS, **values}
     return {input_variable(name.replace("_", "-")): value for name, value in values.items()}
 
 
@@ -46,7 +52,7 @@ def project(root: Path, pyproject: str | None = None, python_version: str | None
 
 def test_defaults(tmp_path: Path) -> None:
     project(tmp_path)
-    env = {"GITHUB_JOB": "quality", "RUNNER_OS": "Linux"}
+    env = {**inputs(), "GITHUB_JOB": "quality", "RUNNER_OS": "Linux"}
     assert plan_inputs(env, tmp_path) == {
         "working-directory": str(tmp_path.resolve()),
         "checks": "format,lint,types,tests",
@@ -57,6 +63,7 @@ def test_defaults(tmp_path: Path) -> None:
         "report": str(tmp_path.resolve() / ".research-ci" / "report.json"),
         "artifact": "research-ci-report-quality-format-lint-types-tests-py3.11-Linux",
         "badge-link": "",
+        "base": "",
     }
 
 
@@ -110,6 +117,7 @@ def test_artifact_names_are_safe() -> None:
 def test_badge_link_is_the_workflow_page(tmp_path: Path) -> None:
     project(tmp_path)
     env = {
+        **inputs(),
         "GITHUB_REPOSITORY": "acme/proj",
         "GITHUB_WORKFLOW_REF": "acme/proj/.github/workflows/quality.yml@refs/heads/main",
     }
@@ -128,6 +136,7 @@ def test_badge_link_is_the_workflow_page(tmp_path: Path) -> None:
         ({"python_version": "3.9"}, "Python 3.10 or newer, not 3.9"),
         ({"report": "r.json\n::warning::x"}, "are one line"),
         ({"badge": "none\r"}, "are one line"),
+        ({"base": "--upload-pack=x"}, "the base input is not a commit"),
     ],
 )
 def test_bad_inputs(tmp_path: Path, values: dict[str, str], message: str) -> None:
@@ -157,7 +166,7 @@ def test_main_writes_outputs_or_one_annotation(
 ) -> None:
     project(tmp_path)
     output = tmp_path / "output.txt"
-    env = {"GITHUB_WORKSPACE": str(tmp_path), "GITHUB_OUTPUT": str(output)}
+    env = {**inputs(), "GITHUB_WORKSPACE": str(tmp_path), "GITHUB_OUTPUT": str(output)}
     assert main(["inputs"], env) == 0
     assert "python-version<<ghadelimiter_" in output.read_text("utf-8")
     assert main(["inputs"], {**env, **inputs(badge="no\n::warning::x")}) == 2
@@ -165,14 +174,16 @@ def test_main_writes_outputs_or_one_annotation(
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("::error title=research-ci::inputs other than")
     assert printed[1].startswith("::error title=research-ci::usage:")
-    assert main(["inputs"], {"GITHUB_WORKSPACE": str(tmp_path)}) == 0
+    assert main(["inputs"], {**inputs(), "GITHUB_WORKSPACE": str(tmp_path)}) == 0
     assert "checks=format,lint,types,tests" in capsys.readouterr().out
+    assert main(["inputs"], {"GITHUB_WORKSPACE": str(tmp_path)}) == 2  # no checks at all
 
 
 def test_runs_before_research_ci_is_installed(tmp_path: Path) -> None:
     """As the action runs it: `python -B -m`, only scripts/ on the path, no site-packages."""
     project(tmp_path, '[project]\nrequires-python = ">=3.12"\n')
     env = {
+        **inputs(),
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO / "scripts"),
         "GITHUB_WORKSPACE": str(tmp_path),
@@ -243,3 +254,24 @@ def test_run_passes_a_failed_gate_on_to_the_gate_step(
     assert "::error" in capsys.readouterr().out  # --format github: the findings, annotated
     assert load_report(report).gate_passed is False
     assert _run_step(monkeypatch, **{**env, "CHECKS": "lint,nope"}) == 2
+
+
+def test_the_base_commit_is_fetched_or_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "one"]):
+        subprocess.run(
+            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            check=True,
+            capture_output=True,
+        )
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert _base_commit("", repo) is None
+    assert _base_commit(head, repo) == head
+    assert capsys.readouterr().out == ""
+    assert _base_commit("0" * 40, repo) is None  # no origin to fetch it from
+    assert "cannot fetch the base commit: no comparison" in capsys.readouterr().out

@@ -9,10 +9,10 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from research_ci.process import Completed, run_tool
-from research_ci.report import CheckResult
+from research_ci.report import CheckResult, Finding
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -27,6 +27,26 @@ def relative_path(path: str | Path, root: Path) -> str:
         return candidate.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def ran(
+    name: str,
+    figures: Mapping[str, Any],
+    findings: list[Finding],
+    started: float,
+    *,
+    failed: bool,
+    summary: str,
+) -> CheckResult:
+    """A check that ran: failed or passed, its figures (the report's form) and its findings."""
+    return CheckResult(
+        name=name,
+        status="failed" if failed else "passed",
+        summary=summary,
+        duration_s=time.perf_counter() - started,
+        metrics=dict(figures),
+        findings=findings,
+    )
 
 
 def error_result(name: str, message: str, started: float) -> CheckResult:

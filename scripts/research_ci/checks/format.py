@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path, run_module
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding
@@ -127,14 +127,8 @@ def run(settings: Settings) -> CheckResult:
     if completed.returncode not in (0, 1, 123) or (completed.returncode == 123 and not findings):
         return error_result(NAME, f"black failed: {completed.tail(3)}", started)
     count = len(findings)
-    return CheckResult(
-        name=NAME,
-        status="failed" if count else "passed",
-        summary=_summary(findings),
-        duration_s=time.perf_counter() - started,
-        metrics=FormatMetrics(files_to_reformat=count).to_json(),
-        findings=findings,
-    )
+    reported = FormatMetrics(files_to_reformat=count).to_json()
+    return ran(NAME, reported, findings, started, failed=count > 0, summary=_summary(findings))
 
 
 CHECK: CheckSpec[FormatMetrics] = CheckSpec(

@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, relative_path, run_module
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding
@@ -77,14 +77,8 @@ def run(settings: Settings) -> CheckResult:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
     metrics = LintMetrics(violations=len(findings))
-    return CheckResult(
-        name=NAME,
-        status="failed" if findings else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=metrics.to_json(),
-        findings=findings,
-    )
+    summary = figures(metrics)
+    return ran(NAME, metrics.to_json(), findings, started, failed=bool(findings), summary=summary)
 
 
 CHECK: CheckSpec[LintMetrics] = CheckSpec(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path, run_module
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import (
     Badge,
     CapRule,
@@ -211,14 +212,15 @@ def run(settings: Settings, python: Path) -> CheckResult:
             return error_result(NAME, f"pytest could not run: {completed.tail(3)}", started)
         counts, findings = parse_junit(junit, settings)
         coverage = read_coverage(coverage_json)
+        kept = keep_line_coverage(coverage_json, settings.root)
 
-    ran = counts["passed"] + counts["failed"] + counts["errors"]
+    executed = counts["passed"] + counts["failed"] + counts["errors"]
     problems: list[str] = []
     if counts["failed"] or counts["errors"]:
         problems.append(
             f"{plural(counts['failed'], 'failed test')}, {plural(counts['errors'], 'error')}"
         )
-    if ran == 0:
+    if executed == 0:
         problems.append("no tests ran")
         findings.append(
             Finding(check=NAME, file=None, line=None, code="no-tests", message="no tests ran")
@@ -232,14 +234,27 @@ def run(settings: Settings, python: Path) -> CheckResult:
         + (f"{coverage:.1f}%" if coverage is not None else "not measured")
     )
     metrics = TestsMetrics(**counts, coverage=coverage, coverage_threshold=threshold)
-    return CheckResult(
-        name=NAME,
-        status="failed" if problems else "passed",
-        summary=summary,
-        duration_s=time.perf_counter() - started,
-        metrics=metrics.to_json(),
-        findings=findings,
-    )
+    reported = {**metrics.to_json(), **({"coverage_file": kept} if kept else {})}
+    return ran(NAME, reported, findings, started, failed=bool(problems), summary=summary)
+
+
+#: Where coverage.py's per-line JSON is kept for the diff coverage of ``check --base``.
+LINE_COVERAGE_FILE = ".research-ci/coverage.json"
+
+
+def keep_line_coverage(coverage_json: Path, root: Path) -> str | None:
+    """Copy coverage's JSON report to ``.research-ci/coverage.json``; its path, or ``None``."""
+    target = root / LINE_COVERAGE_FILE
+    try:
+        if not coverage_json.exists() or target.parent.is_symlink():
+            return None
+        target.parent.mkdir(exist_ok=True)
+        if target.is_symlink():
+            target.unlink()
+        shutil.copyfile(coverage_json, target)
+    except OSError:
+        return None
+    return LINE_COVERAGE_FILE
 
 
 CHECK: CheckSpec[TestsMetrics] = CheckSpec(

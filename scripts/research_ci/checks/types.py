@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path, run_module
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
@@ -94,14 +94,8 @@ def run(settings: Settings, python: Path) -> CheckResult:
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
         return error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
     metrics = TypesMetrics(errors=sum(1 for finding in findings if finding.severity == "error"))
-    return CheckResult(
-        name=NAME,
-        status="failed" if metrics.errors else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=metrics.to_json(),
-        findings=findings,
-    )
+    failed = metrics.errors > 0
+    return ran(NAME, metrics.to_json(), findings, started, failed=failed, summary=figures(metrics))
 
 
 CHECK: CheckSpec[TypesMetrics] = CheckSpec(

@@ -39,9 +39,10 @@ _REQUIRES_PYTHON = re.compile(r"""^\s*requires-python\s*=\s*["']([^"']*)["']""",
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 #: Inputs that may span lines (lists of checks, globs of reports); all others are one line.
 MULTILINE_INPUTS = ("checks", "merge-reports")
-#: Inputs and their defaults (action.yml's, repeated here so the plan runs without them too).
+#: The inputs the plan reads, and what an absent one means (action.yml passes them all; its
+#: defaults, the check list first, are documented there).
 INPUT_DEFAULTS: Mapping[str, str] = {
-    "checks": "format,lint,types,tests",
+    "checks": "",
     "working-directory": ".",
     "python-version": "",
     "report": "",
@@ -49,6 +50,7 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "badge": "none",
     "commit-badge": "false",
     "comment": "true",
+    "base": "",
 }
 CHOICES: Mapping[str, tuple[str, ...]] = {
     "badge": ("readme", "none"),
@@ -73,6 +75,8 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
     for name, allowed in CHOICES.items():
         if inputs[name] not in allowed:
             raise UsageError(f"{name} must be {' or '.join(allowed)}, got: {inputs[name]}")
+    if inputs["base"].startswith("-"):
+        raise UsageError("the base input is not a commit")
     return inputs
 
 
@@ -162,6 +166,8 @@ def plan_inputs(env: Mapping[str, str], workspace: Path) -> dict[str, str]:
         ),
         # Badges link to the workflow's page: stable, so the block only changes with the grade.
         "badge-link": context.workflow_url or "",
+        # The commit a pull request is compared with (`check --base`); none outside them.
+        "base": "" if inputs["base"] == "none" else inputs["base"],
     }
 
 
