@@ -47,7 +47,7 @@ def progress(*, enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled:
         yield lambda _text: None
         return
-    from rich.console import Console  # noqa: PLC0415
+    from rich.console import Console
 
     with Console(stderr=True).status("research-ci model: starting") as status:
         yield lambda text: status.update(f"research-ci model: {text}")
@@ -105,7 +105,7 @@ def resolve_settings(options: dict[str, Any]) -> ModelSettings:
     if eval_config is None and settings.eval_config:
         eval_config = settings.resolve(settings.eval_config)
     if eval_config is not None:
-        from research_ci.model.evalconfig import apply_eval_config  # noqa: PLC0415
+        from research_ci.model.evalconfig import apply_eval_config
 
         settings = apply_eval_config(
             settings, Path(eval_config), threshold=options.get("threshold")
@@ -333,7 +333,7 @@ def model() -> None:
 def analyze(**options: Any) -> int:
     """Metrics per slice with intervals, changes against a baseline, and the gate."""
     settings = resolve_settings(options)
-    from research_ci.model import analysis  # noqa: PLC0415 (numpy, pyarrow)
+    from research_ci.model import analysis
 
     outputs = analysis.Outputs(
         report=options["report"], html=options["html"], markdown=options["markdown"]
