@@ -13,8 +13,8 @@ import pytest
 from report_builders import clean_report, make_report, pytest_check
 from research_ci.cli import main
 from research_ci.github.api import GitHubApiError, GitHubClient
-from research_ci.github.comment import MARKER
 from research_ci.report import load_report, save_report
+from research_ci.summary import SUMMARY_MARKER as MARKER
 from stubs.github_api import GitHubApiStandIn
 from test_github_comment import PR, REPOSITORY, pull_request_env
 

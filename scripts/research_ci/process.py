@@ -1,7 +1,8 @@
 """Run an external program and capture what it printed, with a time limit.
 
-The one way research-ci starts a subprocess (:func:`run_tool`), and so the one place that
-decides what a checked project's code can reach:
+The one way research-ci starts a subprocess (:func:`run_tool`): the checks' tools, uv, git (the
+badge commit, the template's origin) and research-ci itself in the TFDV environment. So it is the
+one place that decides what a checked project's code can reach:
 
 * **A clean environment.** The project's tools (its tests, its build backend, mypy's plugins)
   run without the variables through which a step talks to GitHub (``GITHUB_ENV``,

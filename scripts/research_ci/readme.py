@@ -25,6 +25,7 @@ from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_bytes, boundary, ensure_writable, read_bytes
 from research_ci.mdescape import link_target
+from research_ci.templating import render_markdown
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"
@@ -220,8 +221,6 @@ def update_readme_bytes(data: bytes, block: str, *, source: str) -> bytes:
 
 def render_block(badges: Sequence[Badge], *, link: str | None = None) -> str:
     r"""The badge block, markers included, ``\n`` line breaks, no trailing newline."""
-    from research_ci.templating import render_markdown  # noqa: PLC0415  (jinja when rendering)
-
     target = link_target(link) if link else None
     if link and target is None:
         raise UsageError(f"the badges' link must be an http(s) URL, got {link!r}")

@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 from research_ci.github.api import GitHubClient
 from research_ci.report import Report
+from research_ci.summary import GITHUB_COMMENT_LIMIT, SUMMARY_MARKER, render_summary
 
-MARKER = "<!-- research-ci:summary -->"
-#: GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker.
-COMMENT_LIMIT = 65_536
-MAX_SUMMARY_CHARS = COMMENT_LIMIT - 1_024
+#: The summary's budget in a comment: under GitHub's limit, with a margin.
+MAX_SUMMARY_CHARS = GITHUB_COMMENT_LIMIT - 1_024
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -33,16 +32,11 @@ class CommentResult:
 
 
 def comment_body(report: Report, *, provenance: str | None = None) -> str:
-    """The comment's Markdown: the report summary, with the marker on the first line.
+    """The comment's Markdown: the report summary, whose first line is the marker.
 
     ``provenance`` is a sentence under the marker that says where the figures come from.
     """
-    from research_ci.summary import render_summary  # noqa: PLC0415  (jinja2, only when used)
-
-    body: str = render_summary(report, max_chars=MAX_SUMMARY_CHARS, provenance=provenance)
-    if MARKER not in body:
-        body = f"{MARKER}\n{body}"
-    return body
+    return render_summary(report, max_chars=MAX_SUMMARY_CHARS, provenance=provenance)
 
 
 def _author(comment: dict[str, Any]) -> str | None:
@@ -63,7 +57,7 @@ def find_sticky(comments: Iterable[dict[str, Any]], author: str) -> dict[str, An
             _author(comment) == author
             and isinstance(comment.get("id"), int)
             and isinstance(body, str)
-            and body.lstrip().startswith(MARKER)
+            and body.lstrip().startswith(SUMMARY_MARKER)
         ):
             return comment
     return None
