@@ -46,8 +46,11 @@ def one_line(value: object) -> str:
 
 
 def text(value: object) -> Markup:
-    """``value`` as plain text inside Markdown (a table cell, a heading, a list item)."""
-    flat = one_line(value)
+    """``value`` as plain text inside Markdown (a table cell, a heading, a list item).
+
+    Leading and trailing whitespace goes too: ``**name **`` would no longer be bold.
+    """
+    flat = one_line(value).strip()
     start = _BLOCK_START.match(flat)
     if start:  # "# x", "- x", "1. x" would start a heading or a list: escape the marker
         marker = start.group()
