@@ -36,6 +36,7 @@ from research_ci.errors import UsageError
 from research_ci.fingerprint import code_fingerprint, message_fingerprint
 from research_ci.grade import GRADES, debt_ratio, rating_for_ratio, remediation_for
 from research_ci.process import ToolError, run_tool
+from research_ci.toml_values import reject_unknown
 
 #: Threshold of each rule (the largest value that is fine); Code Climate's default in comments.
 DEFAULT_THRESHOLDS: Mapping[str, int] = {
@@ -107,12 +108,7 @@ def parse_settings(table: object, *, source: str) -> MaintainabilitySettings:
         return MaintainabilitySettings()
     if not isinstance(table, dict):
         raise UsageError(f"{source}: expected a table")
-    unknown = sorted(set(table) - SETTING_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{source}: unknown key {', '.join(unknown)}; "
-            f"known keys: {', '.join(sorted(SETTING_KEYS))}"
-        )
+    reject_unknown(table, SETTING_KEYS, source=source)
     thresholds: dict[str, int | None] = dict(DEFAULT_THRESHOLDS)
     for rule in RULES:
         if rule in table:
