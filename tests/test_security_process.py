@@ -18,7 +18,7 @@ import pytest
 
 from projects import write_project
 from report_builders import clean_report
-from research_ci.process import SCRUBBED, run_tool, tool_environment
+from research_ci.process import NOT_INHERITED, SCRUBBED, run_tool, tool_environment
 from research_ci.report import save_report
 
 #: research-ci must be gone this soon after SIGINT or SIGTERM (tools get a 2 s grace).
@@ -106,11 +106,15 @@ def test_the_tool_environment_drops_exactly_the_scrubbed_names(
         monkeypatch.setenv(name, "x")
     monkeypatch.setenv("INPUT_MINIMUM-GRADE", "B")
     monkeypatch.setenv("HOME_OF_THE_PROJECT", "kept")
+    monkeypatch.setenv("VIRTUAL_ENV", "/research-ci/.venv")
+    monkeypatch.setenv("PYTHONPATH", "/research-ci/scripts")
     environment = tool_environment({"GITHUB_TOKEN": "passed in", "EXTRA": "1"})
     assert not SCRUBBED & set(environment)
+    assert not NOT_INHERITED & set(environment)
     assert "INPUT_MINIMUM-GRADE" not in environment
     assert environment["HOME_OF_THE_PROJECT"] == "kept"
     assert environment["EXTRA"] == "1"
+    assert tool_environment({"PYTHONPATH": "src"})["PYTHONPATH"] == "src"  # the caller's own
 
 
 # --- item 10: SIGINT and SIGTERM stop the tools' process groups and clean up -------------------

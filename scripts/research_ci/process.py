@@ -55,11 +55,10 @@ SCRUBBED = frozenset(
         "ACTIONS_CACHE_URL",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_URL",
-        # research-ci's own environment is not the project's.
-        "VIRTUAL_ENV",
-        "PYTHONPATH",
     }
 )
+#: Not inherited (research-ci's own environment is not the project's), but a caller may set them.
+NOT_INHERITED = frozenset({"VIRTUAL_ENV", "PYTHONPATH"})
 #: Prefixes never passed on: an action's inputs (``INPUT_GITHUB-TOKEN``...).
 SCRUBBED_PREFIXES = ("INPUT_",)
 #: Dropped unless the subprocess is research-ci itself: the caller's coverage measurement.
@@ -114,11 +113,15 @@ _stopping = threading.Event()
 def tool_environment(
     env: Mapping[str, str] | None = None, *, own_code: bool = False
 ) -> dict[str, str]:
-    """The environment a tool runs with: this one, scrubbed (see :data:`SCRUBBED`), plus ``env``."""
+    """The environment a tool runs with: this one, scrubbed (see :data:`SCRUBBED`), plus ``env``.
+
+    :data:`NOT_INHERITED` names come only from ``env``; :data:`SCRUBBED` ones never pass.
+    """
     environment = {
         name: value
         for name, value in os.environ.items()
-        if not (own_code is False and name.startswith(COVERAGE_PREFIXES))
+        if name not in NOT_INHERITED
+        and not (own_code is False and name.startswith(COVERAGE_PREFIXES))
     }
     environment.setdefault("NO_COLOR", "1")
     if env:
