@@ -8,15 +8,13 @@ start-up for every dataset; statistics shared between datasets) and folds its JS
 check result: status ``failed`` when there are anomalies, metrics ``anomalies``, ``drift``,
 ``skew`` (and ``datasets``), one finding per anomaly.
 
-The data Python is ``$RESEARCH_CI_DATA_PYTHON`` (set by the Makefile and the action), else
-this interpreter when it has TFDV; otherwise the check reports ``error`` with how to install.
+The data Python is ``$RESEARCH_CI_DATA_PYTHON`` (the action sets it), else this interpreter
+when it has TFDV, else the environment :mod:`research_ci.data.provision` makes once in the
+per-user cache; when none can be had, the check reports ``error`` with the one-line reason.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 from research_ci.checks.common import error_result, plural, relative_path
 from research_ci.config import Settings
+from research_ci.data.provision import ProvisionError, data_python
 from research_ci.data.results import DataResult, load_results
 from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import EXIT_USAGE, UsageError
@@ -31,12 +30,6 @@ from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Status
 
 NAME = "data"
-ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
-INSTALL_HINT = (
-    "TensorFlow Data Validation is not available: run `make install-data` (creates .venv-data "
-    "from locks/data/requirements.txt) and set RESEARCH_CI_DATA_PYTHON=.venv-data/bin/python, "
-    "or install tensorflow-data-validation in this Python"
-)
 
 
 def data_settings(settings: Settings) -> DataSettings:
@@ -48,16 +41,6 @@ def data_settings(settings: Settings) -> DataSettings:
             f"{source}: nothing to check; set 'train' or add [[tool.research-ci.data.validate]]"
         )
     return parsed
-
-
-def data_python() -> str | None:
-    """The Python that has TFDV: ``$RESEARCH_CI_DATA_PYTHON``, else this one if it has TFDV."""
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        return configured
-    if importlib.util.find_spec("tensorflow_data_validation") is not None:
-        return sys.executable
-    return None
 
 
 def _severity(value: str) -> str:
@@ -141,30 +124,30 @@ def run(settings: Settings) -> CheckResult:
     """Validate the configured datasets in the TFDV environment."""
     started = time.perf_counter()
     parsed = data_settings(settings)
-    python = data_python()
-    if python is None:
-        return error_result(NAME, INSTALL_HINT, started)
-    if not Path(python).exists():
-        return error_result(NAME, f"{ENV_VAR}={python} does not exist; {INSTALL_HINT}", started)
+    try:
+        python = data_python()
+    except ProvisionError as exc:
+        return error_result(NAME, f"no data environment: {exc}", started)
     html_dir = settings.root / ".research-ci" / "data"
     with tempfile.TemporaryDirectory(prefix="research-ci-data-") as workdir:
         report = Path(workdir) / "data.json"
-        args = [
-            python,
-            "-m",
-            "research_ci",
+        args = python.command(
             "data",
             "check",
-            str(settings.root),
+            settings.root,
             "--report",
-            str(report),
+            report,
             "--html-dir",
-            str(html_dir),
+            html_dir,
             *parsed.beam_args(),
-        ]
+        )
         try:
             completed = run_tool(
-                args, cwd=settings.root, timeout_s=settings.timeout_s, own_code=True
+                args,
+                cwd=settings.root,
+                timeout_s=settings.timeout_s,
+                env=python.env(),
+                own_code=True,
             )
         except ToolError as exc:
             return error_result(NAME, f"could not run the data validation: {exc}", started)

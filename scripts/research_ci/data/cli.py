@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -106,7 +107,20 @@ def beam_options(function: F) -> F:
 
 
 def _commands() -> Any:
-    """The command implementations (pyarrow, TFDV): a one-line error where they are missing."""
+    """The command implementations (pyarrow, TFDV).
+
+    Without TFDV in this Python, the command runs again, with the same arguments, in the data
+    environment (provisioned on first use; see :mod:`research_ci.data.provision`).
+    """
+    if importlib.util.find_spec("tensorflow_data_validation") is None:
+        from research_ci.data.provision import ProvisionError, rerun  # noqa: PLC0415
+
+        context = click.get_current_context()
+        try:
+            code = rerun(["data", *context.meta[_ARGS]])
+        except ProvisionError as exc:
+            raise UsageError(str(exc)) from exc
+        raise click.exceptions.Exit(code)
     try:
         return importlib.import_module("research_ci.data.commands")
     except ImportError as exc:
@@ -149,7 +163,19 @@ def _beam(settings: DataSettings, options: dict[str, Any]) -> Any:
     return _commands().Beam(runner=runner, options=raw, jobs=jobs)
 
 
-@click.group(name="data", context_settings={"help_option_names": ["-h", "--help"]})
+_ARGS = "research_ci.data.args"
+
+
+class DataGroup(click.Group):
+    """Keeps its arguments, for a re-run in the data environment."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Remember ``args`` (the subcommand and its options), then parse them."""
+        ctx.meta[_ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(name="data", cls=DataGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def data() -> None:
     """Data validation with TensorFlow Data Validation (TFDV).
 
