@@ -40,12 +40,19 @@ def git(root: Path, *args: str) -> str | None:
 
 
 def origin_from_git(root: Path) -> dict[str, str] | None:
-    """The repository (its ``origin`` remote, else its path) and HEAD commit of a checkout."""
+    """The repository and HEAD commit of the checkout at ``root``.
+
+    The repository is the ``origin`` remote when HEAD is published there (a remote branch
+    contains it), so that cruft finds the commit from anywhere; else the checkout's path.
+    """
     top = git(root, "rev-parse", "--show-toplevel")
     commit = git(root, "rev-parse", "HEAD")
     if not top or not commit or Path(top).resolve() != root.resolve():
         return None
-    source = git(root, "remote", "get-url", "origin") or str(Path(top).resolve())
+    source = str(Path(top).resolve())
+    remote = git(root, "remote", "get-url", "origin")
+    if remote and git(root, "branch", "--remotes", "--contains", commit):
+        source = remote
     return {"template": source, "commit": commit, "directory": TEMPLATE}
 
 

@@ -212,9 +212,7 @@ def pyenv_pythons(version: str) -> list[Path]:
 
 
 def find_python(version: str, uv: Path) -> Path | None:
-    """A Python ``version`` (``3.11``): this one, uv's search (PATH, uv's own), or pyenv's."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
-        return Path(sys.executable)
+    """A Python ``version`` (``3.11``) on this machine: uv's search (PATH, uv's), else pyenv's."""
     with contextlib.suppress(ToolError):
         found = run_tool(
             [uv, "python", "find", "--system", version],
@@ -226,6 +224,35 @@ def find_python(version: str, uv: Path) -> Path | None:
             return Path(found.stdout.strip().splitlines()[-1])
     candidates = pyenv_pythons(version)
     return candidates[0] if candidates else None
+
+
+def choose_lock(
+    locks: Sequence[Lock], running: str, find: Callable[[str], Path | None]
+) -> tuple[Lock, Path]:
+    """The lock to install and the Python to install it for.
+
+    This Python when a lock is for its version (``running``, e.g. ``3.11``), else the first
+    lock whose Python ``find`` finds; a one-line :class:`ProvisionError` otherwise.
+    """
+    if not locks:
+        raise ProvisionError(
+            "research-ci provisions its data environment on Linux x86_64 (glibc >= 2.28) only: "
+            f"set {ENV_VAR} to a Python 3.9-3.11 with tensorflow-data-validation and research-ci"
+        )
+    for lock in locks:
+        if lock.python == running:
+            return lock, Path(sys.executable)
+    for lock in locks:
+        python = find(lock.python)
+        if python is not None:
+            return lock, python
+    wanted = " or ".join(lock.python for lock in locks)
+    raise ProvisionError(
+        f"TensorFlow Data Validation needs Python {wanted}, and research-ci runs on {running} and "
+        f"found none (PATH, uv, pyenv): install one (uv python install {locks[0].python}, or "
+        f"pyenv install {locks[0].python}) or set {ENV_VAR} to a Python that has "
+        "tensorflow-data-validation"
+    )
 
 
 # Printed by the candidate interpreter: what makes its environments different from others'.
@@ -362,8 +389,9 @@ def provision(
         about = f", about {size}" if size else ""
         announce(
             f"research-ci: installing the data environment once: TensorFlow Data Validation "
-            f"{tfdv} and {max(packages - 1, 0)} other packages from {lock.name}{about}, for "
-            f"Python {identity['version']}, into {env} (later runs reuse it)"
+            f"{tfdv} and {max(packages - 1, 0)} other packages pinned by research-ci's "
+            f"{lock.name}{about}, for Python {identity['version']}, into {env} "
+            "(later runs reuse it)"
         )
         staging = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=root))
         try:
@@ -394,34 +422,9 @@ def provisioned_python(*, announce: Announce = _stderr, progress: bool = False) 
     from research_ci.environment import uv_binary  # noqa: PLC0415
 
     locks = usable_locks(sys.platform, platform.machine(), glibc_version())
-    if not locks:
-        raise ProvisionError(
-            "research-ci provisions its data environment on Linux x86_64 (glibc >= 2.28) only: "
-            f"set {ENV_VAR} to a Python 3.9-3.11 with tensorflow-data-validation and research-ci"
-        )
     uv = uv_binary()
-    chosen = next(
-        (
-            (lock, Path(sys.executable))
-            for lock in locks
-            if f"{sys.version_info.major}.{sys.version_info.minor}" == lock.python
-        ),
-        None,
-    )
-    for lock in locks:
-        if chosen is not None:
-            break
-        python = find_python(lock.python, uv)
-        if python is not None:
-            chosen = (lock, python)
-    if chosen is None:
-        wanted = " or ".join(lock.python for lock in locks)
-        raise ProvisionError(
-            f"TensorFlow Data Validation needs Python {wanted} and none was found (PATH, uv, "
-            f"pyenv): install one (uv python install {locks[0].python}, or pyenv install "
-            f"{locks[0].python}) or set {ENV_VAR} to a Python that has tensorflow-data-validation"
-        )
-    lock, python = chosen
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    lock, python = choose_lock(locks, running, lambda version: find_python(version, uv))
     cache = cache_dir()
     env = provision(
         locks_dir() / lock.name,
