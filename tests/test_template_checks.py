@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 
 from research_ci.report import validate_report_dict
-from research_ci.scaffold import bake
+from research_ci.scaffold import bake, bake_project, placeholder_warning
 from template_helpers import (
     BIN,
     COMBOS,
@@ -348,3 +349,36 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
         env=clean_environment(),
     )
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+
+def test_cruft_update_sets_the_action_reference_new_warned_about(tmp_path: Path) -> None:
+    """The fix `research-ci new` prints for the placeholder works on a committed project."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(TEMPLATE, upstream / "templates" / "research-project")
+    git(upstream, "init", "--quiet")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "--quiet", "-m", "template")
+    baked = bake_project(
+        upstream / "templates" / "research-project", tmp_path / "work", {}, no_input=True
+    )
+    warning = placeholder_warning(baked.context)
+    assert warning is not None
+    command = shlex.split(warning.split(" or set it later with ", 1)[1])
+    assert command[:2] == ["cruft", "update"]
+    git(baked.path, "init", "--quiet")
+    git(baked.path, "add", "-A")
+    git(baked.path, "commit", "--quiet", "-m", "baked")
+    update = subprocess.run(
+        [str(BIN / "cruft"), *command[1:], "--skip-apply-ask"],
+        cwd=baked.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_environment(),
+    )
+    assert update.returncode == 0, update.stdout + update.stderr
+    workflow = (baked.path / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "uses: OWNER/research-ci@v1" in workflow
+    assert "ORG/research-ci" not in workflow
+    state = json.loads((baked.path / ".cruft.json").read_text(encoding="utf-8"))
+    assert placeholder_warning(state["context"]) is None
