@@ -23,19 +23,18 @@ from report_builders import (
 )
 from research_ci.badge import (
     COLORS,
-    Badge,
     badge_svg,
-    coverage_color,
     grade_color,
     report_badges,
-    shields_escape,
-    static_badge_url,
     svg_layout,
     text_width,
 )
+from research_ci.checks.spec import Badge
+from research_ci.checks.tests import coverage_color
 from research_ci.cli import main
 from research_ci.readme import END_MARKER, START_MARKER
 from research_ci.report import Report, save_report
+from research_ci.shields import shields_escape, static_badge_url
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

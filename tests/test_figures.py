@@ -12,9 +12,11 @@ from report_builders import (
     skipped,
     types_check,
 )
-from research_ci.figures import check_figures, metric_count, percent, plural
+from research_ci.checks.spec import metric_count
+from research_ci.figures import check_figures
 from research_ci.findings import deduplicated, location, prioritized
 from research_ci.report import CheckResult
+from research_ci.words import percent, plural
 
 
 def test_plural_and_percent() -> None:

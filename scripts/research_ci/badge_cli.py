@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from research_ci.badge import Badge, badge_svg, report_badges
+from research_ci.badge import badge_svg, report_badges
+from research_ci.checks.spec import Badge
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.fsutil import atomic_write_bytes, atomic_write_text
 from research_ci.readme import read_readme, render_block, update_readme_bytes

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
+from research_ci.checks.registry import CHECK_NAMES
 from research_ci.errors import EXIT_FAILED, EXIT_OK
-from research_ci.report import CHECK_NAMES, CheckResult, Report
+from research_ci.report import CheckResult, Report
 from research_ci.runner import Listener
 
 FORMATS = ("text", "json", "github")
@@ -101,11 +102,6 @@ def check(
     selected = parse_checks(only, source="--only") if only is not None else settings.checks
     target = report_path or settings.root / ".research-ci" / "report.json"
     ensure_writable(target)
-    if "data" in selected:
-        # A bad [tool.research-ci.data] table is a usage error before anything runs.
-        from research_ci.checks.data import data_settings  # noqa: PLC0415
-
-        data_settings(settings)
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     with _progress(enabled=interactive) as listen:

@@ -14,16 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from research_ci.checks.registry import CHECK_NAMES, CHECKS
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
-from research_ci.report import CHECK_NAMES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-DEFAULT_CHECKS: tuple[str, ...] = ("format", "lint", "types", "tests")
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
 KNOWN_KEYS = frozenset(
@@ -151,8 +150,12 @@ def load_settings(root: Path) -> Settings:
     data = table.get("data", {})
     if not isinstance(data, dict):
         raise UsageError(f"{where}: 'data' must be a table ([tool.research-ci.data])")
-    default_checks = DEFAULT_CHECKS + (("data",) if data else ())
-    checks = parse_checks(table.get("checks", list(default_checks)), source=f"{where} checks")
+    default_checks = [
+        spec.name
+        for spec in CHECKS
+        if spec.default or (spec.table is not None and table.get(spec.table))
+    ]
+    checks = parse_checks(table.get("checks", default_checks), source=f"{where} checks")
 
     minimum = table.get("minimum-grade", DEFAULT_MINIMUM_GRADE)
     if not isinstance(minimum, str) or minimum.upper() not in GRADES:

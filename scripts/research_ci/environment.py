@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import threading
 from pathlib import Path
 
 from research_ci.config import Settings
@@ -90,3 +91,31 @@ def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
         _uv(["pip", "install", "--quiet", "--python", python, *TEST_TOOLS], settings)
         installed.extend(TEST_TOOLS)
     return ProjectEnv(python=python, created=created, installed=tuple(installed))
+
+
+class ProjectPython:
+    """The project's Python, made on first request and shared by every check that asks.
+
+    Thread-safe: the first caller prepares the environment while the others wait; a failure
+    is raised again (as :class:`EnvironmentSetupError`) to every caller.
+    """
+
+    def __init__(self, settings: Settings, *, install: bool) -> None:
+        self._settings = settings
+        self._install = install
+        self._lock = threading.Lock()
+        self._python: Path | None = None
+        self._failure: str | None = None
+
+    def get(self) -> Path:
+        """The interpreter; blocks while another thread prepares it."""
+        with self._lock:
+            if self._python is None and self._failure is None:
+                try:
+                    self._python = prepare_environment(self._settings, install=self._install).python
+                except EnvironmentSetupError as exc:
+                    self._failure = str(exc)
+        if self._failure is not None:
+            raise EnvironmentSetupError(self._failure)
+        assert self._python is not None  # noqa: S101  (set above when there is no failure)
+        return self._python

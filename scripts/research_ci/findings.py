@@ -2,18 +2,18 @@
 
 Every consumer of a report shows only some of its findings (a PR comment has a size limit,
 GitHub shows ten annotations of a kind per step), so they all show the most important ones
-first, in the same order: errors before warnings before notices, then by check (failing tests,
-type errors, data anomalies, lint, formatting), then in the order the tool reported them.
+first, in the same order: errors before warnings before notices, then by check (each check's
+``priority``: failing tests, type errors, data anomalies, lint, formatting), then in the order
+the tool reported them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from research_ci.checks.registry import CHECK_PRIORITY
 from research_ci.report import Finding
 
-#: Checks in the order their findings matter to a reader (most important first).
-CHECK_PRIORITY: tuple[str, ...] = ("tests", "types", "data", "lint", "format")
 #: Severities, most important first.
 SEVERITY_PRIORITY: tuple[str, ...] = ("error", "warning", "notice")
 

@@ -1,94 +1,49 @@
 """The A-F rubric: one public table, used both by the code and by the docs.
 
-The score starts at 100. Each :class:`PenaltyRule` takes points off per unit of a check's
-figure, up to a ceiling; each :class:`CapRule` limits the grade however few points were taken
-off (failing tests can never grade better than D). A skipped check takes nothing off but is
-shown as skipped. ``docs/rubric.md`` is generated from these tables
-(``research-ci rubric --markdown``), so the docs and the code cannot drift apart.
+The score starts at 100. Each check's :class:`~research_ci.checks.spec.PenaltyRule` takes
+points off per unit of one of its figures, up to a ceiling; each
+:class:`~research_ci.checks.spec.CapRule` limits the grade however few points were taken off
+(failing tests can never grade better than D). A skipped check takes nothing off but is shown
+as skipped. The rules live with their checks (:mod:`research_ci.checks.registry`); this module
+collects them into the tables below. ``docs/rubric.md`` is generated from them
+(``research-ci rubric``), so the docs and the code cannot drift apart.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from research_ci.report import CHECK_NAMES, CheckResult, Deduction, Report
+from research_ci.checks.registry import CHECK_NAMES, CHECKS, spec_of
+from research_ci.checks.spec import CapRule, PenaltyRule
+from research_ci.report import CheckResult, Deduction, Report
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D", "F")
 #: Lowest score of each grade; below the last one the grade is F.
 GRADE_FLOORS: tuple[tuple[str, int], ...] = (("A", 90), ("B", 80), ("C", 70), ("D", 60))
 
 
-def _metric(name: str) -> Callable[[CheckResult], float]:
-    def read(result: CheckResult) -> float:
-        value = result.metrics.get(name, 0)
-        if isinstance(value, list):
-            return float(len(value))
-        return float(value or 0)
-
-    return read
-
-
-def _failed_tests(result: CheckResult) -> float:
-    return float(result.metrics.get("failed", 0) or 0) + float(result.metrics.get("errors", 0) or 0)
-
-
-def _coverage_shortfall(result: CheckResult) -> float:
-    coverage = result.metrics.get("coverage")
-    threshold = float(result.metrics.get("coverage_threshold", 0) or 0)
-    if coverage is None:
-        return 0.0
-    return max(0.0, threshold - float(coverage))
-
-
-@dataclasses.dataclass(frozen=True)
-class PenaltyRule:
-    """``points_each`` off per unit of ``unit``, at most ``max_points`` in all."""
-
-    check: str
-    unit: str
-    points_each: float
-    max_points: float
-    measure: Callable[[CheckResult], float] = dataclasses.field(repr=False, compare=False)
-
-    def deduction(self, result: CheckResult) -> float:
-        """Points this rule takes off for ``result`` (0 when skipped)."""
-        if result.status == "skipped":
-            return 0.0
-        return min(self.max_points, self.points_each * self.measure(result))
-
-
-@dataclasses.dataclass(frozen=True)
-class CapRule:
-    """The grade is at most ``max_grade`` when ``when`` holds."""
-
-    check: str
-    condition: str
-    max_grade: str
-    applies: Callable[[CheckResult], bool] = dataclasses.field(repr=False, compare=False)
-
-
-PENALTIES: tuple[PenaltyRule, ...] = (
-    PenaltyRule("format", "file black would reformat", 2, 10, _metric("files_to_reformat")),
-    PenaltyRule("lint", "ruff violation", 1, 20, _metric("violations")),
-    PenaltyRule("types", "mypy error", 2, 20, _metric("errors")),
-    PenaltyRule("tests", "failing or erroring test", 5, 30, _failed_tests),
-    PenaltyRule(
-        "tests", "percentage point of coverage under the threshold", 1, 20, _coverage_shortfall
-    ),
-    PenaltyRule("data", "data anomaly", 5, 20, _metric("anomalies")),
-)
-
 #: Points off when a check could not run at all (its tool crashed or is missing).
 ERROR_PENALTY = 20.0
-
-CAPS: tuple[CapRule, ...] = (
-    CapRule("tests", "a test fails or errors", "D", lambda r: _failed_tests(r) > 0),
-    CapRule("tests", "coverage is under the threshold", "B", lambda r: _coverage_shortfall(r) > 0),
-    CapRule("data", "the data has anomalies", "B", lambda r: _metric("anomalies")(r) > 0),
-    CapRule("*", "a check could not run (status error)", "C", lambda r: r.status == "error"),
+#: However few points were taken off, a check that could not run limits the grade.
+ERROR_CAP: CapRule[CheckResult] = CapRule(
+    "*", "a check could not run (status error)", "C", lambda result: result.status == "error"
 )
+
+#: Every check's penalties, in check order.
+PENALTIES: tuple[PenaltyRule[Any], ...] = tuple(rule for spec in CHECKS for rule in spec.penalties)
+#: Every check's caps, in check order, then the cap of a check that could not run.
+CAPS: tuple[CapRule[Any], ...] = (
+    *(cap for spec in CHECKS for cap in spec.caps),
+    ERROR_CAP,
+)
+
+
+def _figures(name: str, result: CheckResult) -> Any:
+    spec = spec_of(name)
+    return spec.metrics(result) if spec is not None else None
 
 
 def grade_for_score(score: float) -> str:
@@ -122,20 +77,30 @@ class Scored:
     caps: list[str]
 
 
+def _amount(count: float) -> str:
+    return f"{int(count)}" if float(count).is_integer() else f"{count:g}"
+
+
+def _cap_applies(cap: CapRule[Any], name: str, result: CheckResult) -> bool:
+    if result.status == "skipped":
+        return False
+    if cap is ERROR_CAP:
+        return ERROR_CAP.applies(result)
+    return cap.check == name and cap.applies(_figures(name, result))
+
+
 def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
     """Apply the rubric to the checks' results."""
     deductions: list[Deduction] = []
     for rule in PENALTIES:
         result = checks.get(rule.check)
-        if result is None or result.status == "error":
+        if result is None or result.status in ("error", "skipped"):
             continue
-        points = rule.deduction(result)
+        figures = _figures(rule.check, result)
+        points = rule.points(figures)
         if points > 0:
-            count = rule.measure(result)
-            amount = f"{count:g}" if rule.unit.startswith("percentage") else f"{int(count)}"
-            deductions.append(
-                Deduction(check=rule.check, points=points, reason=f"{amount} x {rule.unit}")
-            )
+            reason = f"{_amount(rule.measure(figures))} x {rule.unit}"
+            deductions.append(Deduction(check=rule.check, points=points, reason=reason))
     for name, result in checks.items():
         if result.status == "error":
             deductions.append(
@@ -145,7 +110,7 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
     caps: list[str] = []
     for cap in CAPS:
         for name, result in checks.items():
-            if (cap.check in ("*", name)) and result.status != "skipped" and cap.applies(result):
+            if _cap_applies(cap, name, result):
                 caps.append(f"{name}: {cap.condition} -> at most {cap.max_grade}")
                 score = min(score, _cap_score(cap.max_grade))
     return Scored(score=score, grade=grade_for_score(score), deductions=deductions, caps=caps)

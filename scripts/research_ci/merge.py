@@ -6,7 +6,8 @@ grades the result again with :func:`research_ci.grade.build_report`:
 
 * different checks: the union;
 * the same check in several reports: status is the worst (error > failed > passed >
-  skipped, so skipped + passed = passed); test counts are summed (each leg of the matrix
+  skipped, so skipped + passed = passed); each figure combines by the check's
+  :class:`~research_ci.checks.spec.MergeRule`: test counts are summed (each leg of the matrix
   ran the tests); coverage is the minimum (the matrix is only as covered as its weakest leg;
   combining coverage data files properly is ``coverage combine``'s job, before ``check``);
   the format/lint/types counts are the number of distinct findings, at least the largest
@@ -25,6 +26,8 @@ from typing import Any
 
 import click
 
+from research_ci.checks.registry import spec_of
+from research_ci.checks.spec import MergeRule
 from research_ci.errors import EXIT_OK, UsageError
 from research_ci.findings import deduplicated
 from research_ci.grade import build_report, grade_rank
@@ -32,10 +35,6 @@ from research_ci.report import CheckResult, Report, Status, load_report, save_re
 
 #: Worst last: the merged status is the one with the highest rank.
 STATUS_ORDER: tuple[Status, ...] = ("skipped", "passed", "failed", "error")
-#: Test counts: every leg of a matrix ran the tests, so they add up.
-SUMMED_TEST_METRICS = frozenset({"passed", "failed", "errors", "skipped"})
-#: Per-check counts of distinct problems: the union's size, at least the largest count.
-DISTINCT_COUNTS = {"format": "files_to_reformat", "lint": "violations", "types": "errors"}
 
 
 def worst_status(statuses: Iterable[Status]) -> Status:
@@ -52,16 +51,15 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return seen
 
 
-def _merge_metric(check: str, name: str, values: list[Any]) -> Any:
-    """One figure of ``check`` across the reports that have it."""
-    if name == "coverage":
+def _merge_metric(rule: MergeRule, name: str, values: list[Any]) -> Any:
+    """One figure across the reports that have it, by the check's merge rule."""
+    if name in rule.weakest:
         numbers = [value for value in values if isinstance(value, (int, float))]
         return min(numbers) if numbers else None
     if all(isinstance(value, list) for value in values):
         return _unique(item for value in values for item in value)
     if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
-        summed = check == "tests" and name in SUMMED_TEST_METRICS
-        return sum(values) if summed else max(values)
+        return sum(values) if name in rule.summed else max(values)
     return values[0]
 
 
@@ -73,15 +71,17 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
     if len(results) == 1:
         return results[0]
     name = results[0].name
+    spec = spec_of(name)
+    rule = spec.merge if spec is not None else MergeRule()
     names: list[str] = []
     for result in results:
         names.extend(key for key in result.metrics if key not in names)
     metrics = {
-        key: _merge_metric(name, key, [r.metrics[key] for r in results if key in r.metrics])
+        key: _merge_metric(rule, key, [r.metrics[key] for r in results if key in r.metrics])
         for key in names
     }
     findings = deduplicated(finding for result in results for finding in result.findings)
-    count_name = DISTINCT_COUNTS.get(name)
+    count_name = rule.distinct_count
     if count_name in metrics and isinstance(metrics[count_name], int):
         metrics[count_name] = max(metrics[count_name], len(findings))
     summaries = _unique(result.summary for result in results if result.summary)

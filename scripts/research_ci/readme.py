@@ -18,9 +18,10 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from research_ci.badge import Badge, markdown_url
+from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_bytes
+from research_ci.shields import markdown_url
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"

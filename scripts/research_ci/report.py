@@ -21,7 +21,6 @@ from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_text
 
 SCHEMA_VERSION = 1
-CHECK_NAMES: tuple[str, ...] = ("format", "lint", "types", "tests", "data")
 Status = Literal["passed", "failed", "skipped", "error"]
 Severity = Literal["error", "warning", "notice"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")

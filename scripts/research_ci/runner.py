@@ -1,48 +1,35 @@
 """Run the selected checks in parallel and collect one result per check.
 
-format and lint start at once; types and tests wait for the project's environment (made by
-:mod:`research_ci.environment` when missing) and then run side by side; data runs in its own
-TFDV environment. The wall time is close to the slowest check, not their sum.
+Every check starts at once, each in its own thread. The ones that need the project's packages
+(types, tests) ask for the project's Python, which the first of them makes (with
+:mod:`research_ci.environment`) while the others wait; the data check runs in its own TFDV
+environment. The wall time is close to the slowest check, not their sum. Results are collected
+as they complete, so progress lines come out in completion order.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
-from research_ci.checks import format as format_check
-from research_ci.checks import lint as lint_check
-from research_ci.checks import tests as tests_check
-from research_ci.checks import types as types_check
 from research_ci.checks.common import error_result
+from research_ci.checks.registry import BY_NAME, CHECK_NAMES
+from research_ci.checks.spec import CheckInputs, CheckSpec
 from research_ci.config import Settings
-from research_ci.environment import EnvironmentSetupError, ProjectEnv, prepare_environment
-from research_ci.report import CHECK_NAMES, CheckResult
+from research_ci.environment import EnvironmentSetupError, ProjectPython
+from research_ci.report import CheckResult
 
 Listener = Callable[[str, CheckResult | None], None]
 
 
-def _data_check(settings: Settings) -> CheckResult:
-    # Imported on demand: only projects with a data check need it.
-    from research_ci.checks.data import run as run_data  # noqa: PLC0415
-
-    return run_data(settings)
-
-
-def _with_env(
-    name: str,
-    env_future: Future[ProjectEnv],
-    run: Callable[[Settings, Path], CheckResult],
-    settings: Settings,
-) -> CheckResult:
+def _run(spec: CheckSpec[object], inputs: CheckInputs) -> CheckResult:
     started = time.perf_counter()
     try:
-        env = env_future.result()
+        return spec.run(inputs)
     except EnvironmentSetupError as exc:
-        return error_result(name, f"could not prepare the project environment: {exc}", started)
-    return run(settings, env.python)
+        message = f"could not prepare the project environment: {exc}"
+        return error_result(spec.name, message, started)
 
 
 def run_checks(
@@ -52,27 +39,25 @@ def run_checks(
     install: bool = True,
     listener: Listener | None = None,
 ) -> dict[str, CheckResult]:
-    """Run ``selected`` checks; unselected checks are reported as skipped."""
+    """Run ``selected`` checks; unselected checks are reported as skipped.
+
+    Each selected check's ``preflight`` runs first, here: bad configuration is refused (a
+    :class:`~research_ci.errors.UsageError`) before any check starts.
+    """
     notify = listener or (lambda _name, _result: None)
+    specs = [BY_NAME[name] for name in selected]
+    for spec in specs:
+        if spec.preflight is not None:
+            spec.preflight(settings)
+    inputs = CheckInputs(settings, ProjectPython(settings, install=install).get)
     results: dict[str, CheckResult] = {}
-    needs_env = any(name in selected for name in ("types", "tests"))
-    with ThreadPoolExecutor(max_workers=len(selected) + 1) as pool:
-        env_future: Future[ProjectEnv] | None = (
-            pool.submit(prepare_environment, settings, install=install) if needs_env else None
-        )
-        futures: dict[str, Future[CheckResult]] = {}
-        for name in selected:
-            notify(name, None)
-            if name == "format":
-                futures[name] = pool.submit(format_check.run, settings)
-            elif name == "lint":
-                futures[name] = pool.submit(lint_check.run, settings)
-            elif name == "data":
-                futures[name] = pool.submit(_data_check, settings)
-            elif env_future is not None:
-                target = types_check.run if name == "types" else tests_check.run
-                futures[name] = pool.submit(_with_env, name, env_future, target, settings)
-        for name, future in futures.items():
+    with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
+        futures: dict[Future[CheckResult], str] = {}
+        for spec in specs:
+            notify(spec.name, None)
+            futures[pool.submit(_run, spec, inputs)] = spec.name
+        for future in as_completed(futures):
+            name = futures[future]
             results[name] = future.result()
             notify(name, results[name])
     for name in CHECK_NAMES:

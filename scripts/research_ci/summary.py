@@ -15,13 +15,16 @@ from typing import Any
 
 import click
 
-from research_ci.badge import markdown_url
+from research_ci.checks.registry import spec_of
+from research_ci.checks.spec import SummarySection
 from research_ci.errors import EXIT_OK
-from research_ci.figures import check_figures, over_threshold
+from research_ci.figures import check_figures
 from research_ci.findings import location, prioritized
 from research_ci.fsutil import atomic_write_text
 from research_ci.report import Finding, Report, load_report
+from research_ci.shields import markdown_url
 from research_ci.templating import render
+from research_ci.words import shorten
 
 #: First line of every summary: lets a bot find (and update) its own PR comment.
 SUMMARY_MARKER = "<!-- research-ci:summary -->"
@@ -44,11 +47,6 @@ def text_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @dataclasses.dataclass(frozen=True)
 class _Group:
     check: str
@@ -64,7 +62,7 @@ def _finding_row(finding: Finding) -> dict[str, str]:
     return {
         "location": location(finding),
         "code": finding.code or "",
-        "message": _shorten(finding.message),
+        "message": shorten(finding.message, MAX_MESSAGE_CHARS),
         "severity_emoji": SEVERITY_EMOJI.get(finding.severity, ""),
     }
 
@@ -77,39 +75,34 @@ def _groups(shown: Sequence[Finding], totals: dict[str, int]) -> list[_Group]:
     return [_Group(check, totals[check], rows) for check, rows in grouped.items()]
 
 
-def _number(value: Any) -> str:
-    return f"{float(value):.4g}" if isinstance(value, (int, float)) else str(value)
+def _sections(report: Report) -> list[SummarySection]:
+    """The sections of the checks in the report that have one, in check order."""
+    sections = []
+    for name, result in report.checks.items():
+        spec = spec_of(name)
+        if spec is not None and spec.summary is not None:
+            section = spec.summary(spec.metrics(result))
+            if section is not None:
+                sections.append(section)
+    return sections
 
 
-def _data_rows(report: Report) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(anomaly rows, drift/skew rows) from ``checks.data``."""
-    data = report.checks.get("data")
-    if data is None:
-        return [], []
-    anomalies = [
-        {
-            "feature": item.get("feature", ""),
-            "kind": item.get("kind", ""),
-            "severity": item.get("severity", ""),
-            "description": _shorten(str(item.get("description", ""))),
-        }
-        for item in data.metrics.get("anomalies") or []
-        if isinstance(item, dict)
-    ]
-    measurements = [
-        {
-            "comparison": comparison,
-            "feature": item.get("feature", ""),
-            "measure": item.get("measure", ""),
-            "value": _number(item.get("value")),
-            "threshold": _number(item.get("threshold")),
-            "over": over_threshold(item),
-        }
-        for comparison in ("drift", "skew")
-        for item in data.metrics.get(comparison) or []
-        if isinstance(item, dict)
-    ]
-    return anomalies, measurements
+def _section_views(sections: Sequence[SummarySection], shown_rows: int) -> list[dict[str, Any]]:
+    """What each section's template gets: the first ``shown_rows`` rows in all, and the rest."""
+    views = []
+    for section in sections:
+        tables = section.shown(shown_rows)
+        shown = sum(len(rows) for rows in tables.values())
+        shown_rows -= shown
+        views.append(
+            {
+                "template": section.template,
+                "noun": section.noun,
+                "tables": tables,
+                "hidden": section.rows - shown,
+            }
+        )
+    return views
 
 
 def _render(
@@ -117,15 +110,12 @@ def _render(
     *,
     findings: Sequence[Finding],
     shown_findings: int,
-    anomalies: list[dict[str, Any]],
-    measurements: list[dict[str, Any]],
-    shown_data: int,
+    sections: Sequence[SummarySection],
+    shown_rows: int,
 ) -> str:
     totals: dict[str, int] = {}
     for finding in findings:
         totals[finding.check] = totals.get(finding.check, 0) + 1
-    shown_anomalies = anomalies[:shown_data]
-    shown_measurements = measurements[: max(0, shown_data - len(shown_anomalies))]
     checks = [
         {
             "name": name,
@@ -145,9 +135,7 @@ def _render(
         checks=checks,
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,
-        anomalies=shown_anomalies,
-        measurements=shown_measurements,
-        hidden_data=len(anomalies) + len(measurements) - shown_data,
+        sections=_section_views(sections, shown_rows),
         link=markdown_url(report.report_url) if report.report_url else None,
     )
 
@@ -172,20 +160,20 @@ def render_summary(
     """The Markdown summary of ``report``, at most ``max_chars`` long (see :func:`text_length`).
 
     Shows at most ``max_findings`` findings, most important first, fewer when the budget
-    requires, then fewer data rows; a note says how many are not shown.
+    requires, then fewer rows of the checks' own sections (the data tables); a note says
+    how many are not shown.
     """
     findings = prioritized(report.findings())
-    anomalies, measurements = _data_rows(report)
-    data_total = len(anomalies) + len(measurements)
+    sections = _sections(report)
+    total_rows = sum(section.rows for section in sections)
 
-    def attempt(shown_findings: int, shown_data: int = data_total) -> str:
+    def attempt(shown_findings: int, shown_rows: int = total_rows) -> str:
         return _render(
             report,
             findings=findings,
             shown_findings=shown_findings,
-            anomalies=anomalies,
-            measurements=measurements,
-            shown_data=shown_data,
+            sections=sections,
+            shown_rows=shown_rows,
         )
 
     shown = min(len(findings), max(0, max_findings))
@@ -196,7 +184,7 @@ def render_summary(
     text = attempt(shown)
     if text_length(text) <= max_chars:
         return text
-    rows = _largest_fitting(0, data_total, lambda n: text_length(attempt(0, n)) <= max_chars)
+    rows = _largest_fitting(0, total_rows, lambda n: text_length(attempt(0, n)) <= max_chars)
     text = attempt(0, rows)
     if text_length(text) <= max_chars:
         return text

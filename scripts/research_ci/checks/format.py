@@ -7,14 +7,22 @@ its ``error: cannot format`` lines.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, plural, relative_path
-from research_ci.config import Settings
+from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.spec import CheckSpec, MergeRule, PenaltyRule, metric_count
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding
+from research_ci.words import plural
+
+if TYPE_CHECKING:
+    from research_ci.config import Settings
+
+NAME = "format"
 
 _HEADER = re.compile(r"^--- (?P<path>.+?)\t")
 _HUNK = re.compile(r"^@@ -(?P<line>\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
@@ -24,6 +32,24 @@ _CANNOT = re.compile(r"^error: cannot format (?P<path>.+?): (?P<message>.*)$")
 _CANNOT_PARSE = re.compile(
     r"^error: cannot parse(?: for target version [^:]*)?: (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$"
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class FormatMetrics:
+    """``files_to_reformat``: files black would change or cannot parse."""
+
+    files_to_reformat: int = 0
+
+    @classmethod
+    def of(cls, result: CheckResult) -> FormatMetrics:
+        """The figures of a format result."""
+        return cls(files_to_reformat=metric_count(result, "files_to_reformat"))
+
+
+def figures(metrics: FormatMetrics) -> str:
+    """``2 files to reformat`` or ``all files formatted``."""
+    count = metrics.files_to_reformat
+    return f"{plural(count, 'file')} to reformat" if count else "all files formatted"
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
@@ -52,12 +78,10 @@ def parse_black_diff(diff: str) -> dict[str, int]:
 def _summary(findings: list[Finding]) -> str:
     unparsable = sum(1 for finding in findings if finding.code == "black-parse")
     to_reformat = len(findings) - unparsable
-    parts = []
-    if to_reformat:
-        parts.append(f"{plural(to_reformat, 'file')} to reformat")
+    parts = [figures(FormatMetrics(files_to_reformat=to_reformat))] if to_reformat else []
     if unparsable:
         parts.append(f"{plural(unparsable, 'file')} black cannot parse")
-    return ", ".join(parts) or "all files formatted"
+    return ", ".join(parts) or figures(FormatMetrics())
 
 
 def run(settings: Settings) -> CheckResult:
@@ -78,11 +102,11 @@ def run(settings: Settings) -> CheckResult:
             timeout_s=settings.timeout_s,
         )
     except ToolError as exc:
-        return error_result("format", str(exc), started)
+        return error_result(NAME, str(exc), started)
 
     findings = [
         Finding(
-            check="format",
+            check=NAME,
             file=relative_path(path, settings.root),
             line=line,
             code="black",
@@ -95,7 +119,7 @@ def run(settings: Settings) -> CheckResult:
         if unparsable:
             findings.append(
                 Finding(
-                    check="format",
+                    check=NAME,
                     file=relative_path(unparsable.group("path"), settings.root),
                     line=int(unparsable.group("line")),
                     col=int(unparsable.group("col")) + 1,
@@ -108,7 +132,7 @@ def run(settings: Settings) -> CheckResult:
         if cannot:
             findings.append(
                 Finding(
-                    check="format",
+                    check=NAME,
                     file=relative_path(cannot.group("path"), settings.root),
                     line=None,
                     code="black-parse",
@@ -116,13 +140,26 @@ def run(settings: Settings) -> CheckResult:
                 )
             )
     if completed.returncode not in (0, 1, 123) or (completed.returncode == 123 and not findings):
-        return error_result("format", f"black failed: {completed.tail(3)}", started)
+        return error_result(NAME, f"black failed: {completed.tail(3)}", started)
     count = len(findings)
     return CheckResult(
-        name="format",
+        name=NAME,
         status="failed" if count else "passed",
         summary=_summary(findings),
         duration_s=time.perf_counter() - started,
-        metrics={"files_to_reformat": count},
+        metrics=dataclasses.asdict(FormatMetrics(files_to_reformat=count)),
         findings=findings,
     )
+
+
+CHECK: CheckSpec[FormatMetrics] = CheckSpec(
+    name=NAME,
+    metrics=FormatMetrics.of,
+    run=lambda inputs: run(inputs.settings),
+    figures=figures,
+    priority=5,
+    penalties=(
+        PenaltyRule(NAME, "file black would reformat", 2, 10, lambda m: m.files_to_reformat),
+    ),
+    merge=MergeRule(distinct_count="files_to_reformat"),
+)

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, plural, relative_path
-from research_ci.config import Settings
+from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.spec import (
+    CheckSpec,
+    MergeRule,
+    PenaltyRule,
+    count_badge,
+    metric_count,
+)
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding
+from research_ci.words import plural
+
+if TYPE_CHECKING:
+    from research_ci.config import Settings
+
+NAME = "lint"
+
+
+@dataclasses.dataclass(frozen=True)
+class LintMetrics:
+    """``violations``: ruff's findings."""
+
+    violations: int = 0
+
+    @classmethod
+    def of(cls, result: CheckResult) -> LintMetrics:
+        """The figures of a lint result."""
+        return cls(violations=metric_count(result, "violations"))
+
+
+def figures(metrics: LintMetrics) -> str:
+    """``3 violations`` or ``no violations``."""
+    count = metrics.violations
+    return plural(count, "violation") if count else "no violations"
 
 
 def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
@@ -23,7 +54,7 @@ def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
         code = item.get("code") or "syntax-error"
         findings.append(
             Finding(
-                check="lint",
+                check=NAME,
                 file=relative_path(item["filename"], settings.root),
                 line=location.get("row"),
                 col=location.get("column"),
@@ -55,19 +86,32 @@ def run(settings: Settings) -> CheckResult:
             timeout_s=settings.timeout_s,
         )
     except ToolError as exc:
-        return error_result("lint", str(exc), started)
+        return error_result(NAME, str(exc), started)
     if completed.returncode not in (0, 1):
-        return error_result("lint", f"ruff failed: {completed.tail(3)}", started)
+        return error_result(NAME, f"ruff failed: {completed.tail(3)}", started)
     try:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        return error_result("lint", f"cannot read ruff's JSON output: {exc}", started)
-    count = len(findings)
+        return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
+    metrics = LintMetrics(violations=len(findings))
     return CheckResult(
-        name="lint",
-        status="failed" if count else "passed",
-        summary=plural(count, "violation") if count else "no violations",
+        name=NAME,
+        status="failed" if findings else "passed",
+        summary=figures(metrics),
         duration_s=time.perf_counter() - started,
-        metrics={"violations": count},
+        metrics=dataclasses.asdict(metrics),
         findings=findings,
     )
+
+
+CHECK: CheckSpec[LintMetrics] = CheckSpec(
+    name=NAME,
+    metrics=LintMetrics.of,
+    run=lambda inputs: run(inputs.settings),
+    figures=figures,
+    priority=4,
+    badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.violations, "issue")},
+    badge_rank=3,
+    penalties=(PenaltyRule(NAME, "ruff violation", 1, 20, lambda m: m.violations),),
+    merge=MergeRule(distinct_count="violations"),
+)

@@ -7,20 +7,140 @@ coverage's own ``fail_under`` when set, else ``[tool.research-ci] coverage-thres
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, plural, relative_path
-from research_ci.config import Settings
+from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.spec import (
+    Badge,
+    CapRule,
+    CheckSpec,
+    MergeRule,
+    PenaltyRule,
+    badge,
+    metric_count,
+    metric_number,
+)
 from research_ci.process import ToolError, run_tool
-from research_ci.report import CheckResult, Finding
+from research_ci.report import CheckResult, Finding, Report
+from research_ci.words import percent, plural
+
+if TYPE_CHECKING:
+    from research_ci.config import Settings
+
+NAME = "tests"
 
 #: pytest's exit codes that still mean "the tests ran" (0 ok, 1 failures, 5 no tests).
 RAN_EXIT_CODES = (0, 1, 2, 5)
 MAX_MESSAGE = 500
+
+
+#: Coverage at or above both this and the threshold is bright green.
+COVERAGE_EXCELLENT = 90.0
+#: Coverage at most this many points under the threshold is orange, further under is red.
+COVERAGE_ORANGE_MARGIN = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class TestsMetrics:
+    """Test counts, and coverage in percent against its threshold (``None``: not measured)."""
+
+    __test__ = False  # not a pytest test class
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    coverage: float | None = None
+    coverage_threshold: float | None = None
+
+    @classmethod
+    def of(cls, result: CheckResult) -> TestsMetrics:
+        """The figures of a tests result."""
+        return cls(
+            passed=metric_count(result, "passed"),
+            failed=metric_count(result, "failed"),
+            errors=metric_count(result, "errors"),
+            skipped=metric_count(result, "skipped"),
+            coverage=metric_number(result, "coverage"),
+            coverage_threshold=metric_number(result, "coverage_threshold"),
+        )
+
+    @property
+    def failing(self) -> int:
+        """Tests that failed or errored."""
+        return self.failed + self.errors
+
+    @property
+    def coverage_shortfall(self) -> float:
+        """Percentage points of coverage under the threshold (0 when not measured)."""
+        if self.coverage is None:
+            return 0.0
+        return max(0.0, (self.coverage_threshold or 0.0) - self.coverage)
+
+
+def outcome_counts(metrics: TestsMetrics) -> str:
+    """``"40 passed, 2 failed, 1 error, 3 skipped"`` (zero counts left out)."""
+    parts = [f"{metrics.passed} passed"]
+    if metrics.failed:
+        parts.append(f"{metrics.failed} failed")
+    if metrics.errors:
+        parts.append(plural(metrics.errors, "error"))
+    if metrics.skipped:
+        parts.append(f"{metrics.skipped} skipped")
+    return ", ".join(parts)
+
+
+def figures(metrics: TestsMetrics) -> str:
+    """``"40 passed, 2 failed; coverage 87% (threshold 90%)"``."""
+    text = outcome_counts(metrics)
+    if metrics.coverage is not None:
+        text += f"; coverage {percent(metrics.coverage)}"
+        if metrics.coverage_threshold:
+            text += f" (threshold {percent(metrics.coverage_threshold)})"
+    return text
+
+
+def coverage_color(coverage: float, threshold: float) -> str:
+    """The color of a coverage badge.
+
+    Bright green at or above the threshold and 90 %, green at or above the threshold, orange
+    up to 10 points under it, red further under.
+    """
+    if coverage >= threshold:
+        return "brightgreen" if coverage >= COVERAGE_EXCELLENT else "green"
+    if coverage >= threshold - COVERAGE_ORANGE_MARGIN:
+        return "orange"
+    return "red"
+
+
+def coverage_badge(_result: CheckResult, metrics: TestsMetrics, report: Report) -> Badge:
+    """``coverage: 87%``, colored against the check's threshold (else the report's)."""
+    if metrics.coverage is None:
+        return badge("coverage", "unknown", "lightgrey")
+    threshold = metrics.coverage_threshold
+    if threshold is None:
+        threshold = report.coverage_threshold
+    return badge("coverage", percent(metrics.coverage), coverage_color(metrics.coverage, threshold))
+
+
+def tests_badge(result: CheckResult, metrics: TestsMetrics, _report: Report) -> Badge:
+    """``tests: 42 passed`` (green) or ``tests: 2 failed, 1 error`` (red)."""
+    if metrics.failing:
+        parts = [f"{metrics.failed} failed"] if metrics.failed else []
+        if metrics.errors:
+            parts.append(plural(metrics.errors, "error"))
+        return badge(NAME, ", ".join(parts), "red")
+    if result.status == "failed":
+        return badge(NAME, "failing", "red")
+    if metrics.passed == 0:
+        return badge(NAME, "no tests", "yellow")
+    return badge(NAME, f"{metrics.passed} passed", "brightgreen")
 
 
 def coverage_target(settings: Settings) -> list[str]:
@@ -57,7 +177,7 @@ def parse_junit(path: Path, settings: Settings) -> tuple[dict[str, int], list[Fi
             file = case.get("file")
             findings.append(
                 Finding(
-                    check="tests",
+                    check=NAME,
                     file=relative_path(file, settings.root) if file else None,
                     line=int(line) + 1 if line is not None and line.isdigit() else None,
                     code="test-error" if outcome == "errors" else "test-failure",
@@ -103,9 +223,9 @@ def run(settings: Settings, python: Path) -> CheckResult:
                 env={"COVERAGE_FILE": str(Path(tmp) / ".coverage")},
             )
         except ToolError as exc:
-            return error_result("tests", str(exc), started)
+            return error_result(NAME, str(exc), started)
         if completed.returncode not in RAN_EXIT_CODES or not junit.exists():
-            return error_result("tests", f"pytest could not run: {completed.tail(3)}", started)
+            return error_result(NAME, f"pytest could not run: {completed.tail(3)}", started)
         counts, findings = parse_junit(junit, settings)
         coverage = read_coverage(coverage_json)
 
@@ -118,28 +238,51 @@ def run(settings: Settings, python: Path) -> CheckResult:
     if ran == 0:
         problems.append("no tests ran")
         findings.append(
-            Finding(check="tests", file=None, line=None, code="no-tests", message="no tests ran")
+            Finding(check=NAME, file=None, line=None, code="no-tests", message="no tests ran")
         )
     if coverage is not None and coverage < threshold:
-        problems.append(f"coverage {coverage:.1f}% is under the threshold {threshold:g}%")
-        findings.append(
-            Finding(
-                check="tests",
-                file=None,
-                line=None,
-                code="coverage",
-                message=f"coverage {coverage:.1f}% is under the threshold {threshold:g}%",
-            )
-        )
+        under = f"coverage {coverage:.1f}% is under the threshold {threshold:g}%"
+        problems.append(under)
+        findings.append(Finding(check=NAME, file=None, line=None, code="coverage", message=under))
     summary = "; ".join(problems) or (
         f"{plural(counts['passed'], 'test')} passed, coverage "
         + (f"{coverage:.1f}%" if coverage is not None else "not measured")
     )
+    metrics = TestsMetrics(**counts, coverage=coverage, coverage_threshold=threshold)
     return CheckResult(
-        name="tests",
+        name=NAME,
         status="failed" if problems else "passed",
         summary=summary,
         duration_s=time.perf_counter() - started,
-        metrics={**counts, "coverage": coverage, "coverage_threshold": threshold},
+        metrics=dataclasses.asdict(metrics),
         findings=findings,
     )
+
+
+CHECK: CheckSpec[TestsMetrics] = CheckSpec(
+    name=NAME,
+    metrics=TestsMetrics.of,
+    run=lambda inputs: run(inputs.settings, inputs.project_python()),
+    figures=figures,
+    priority=1,
+    badges={"coverage": coverage_badge, NAME: tests_badge},
+    badge_rank=1,
+    penalties=(
+        PenaltyRule(NAME, "failing or erroring test", 5, 30, lambda m: m.failing),
+        PenaltyRule(
+            NAME,
+            "percentage point of coverage under the threshold",
+            1,
+            20,
+            lambda m: m.coverage_shortfall,
+        ),
+    ),
+    caps=(
+        CapRule(NAME, "a test fails or errors", "D", lambda m: m.failing > 0),
+        CapRule(NAME, "coverage is under the threshold", "B", lambda m: m.coverage_shortfall > 0),
+    ),
+    merge=MergeRule(
+        summed=frozenset({"passed", "failed", "errors", "skipped"}),
+        weakest=frozenset({"coverage"}),
+    ),
+)

@@ -6,15 +6,46 @@ mypy runs from research-ci's environment but looks at the project's packages thr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, plural, relative_path
-from research_ci.config import Settings
+from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.spec import (
+    CheckSpec,
+    MergeRule,
+    PenaltyRule,
+    count_badge,
+    metric_count,
+)
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Severity
+from research_ci.words import plural
+
+if TYPE_CHECKING:
+    from research_ci.config import Settings
+
+NAME = "types"
+
+
+@dataclasses.dataclass(frozen=True)
+class TypesMetrics:
+    """``errors``: mypy's errors (its notes are findings, not errors)."""
+
+    errors: int = 0
+
+    @classmethod
+    def of(cls, result: CheckResult) -> TypesMetrics:
+        """The figures of a types result."""
+        return cls(errors=metric_count(result, "errors"))
+
+
+def figures(metrics: TypesMetrics) -> str:
+    """``2 errors`` or ``no errors``."""
+    return plural(metrics.errors, "error") if metrics.errors else "no errors"
 
 
 def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
@@ -32,7 +63,7 @@ def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
         column = item.get("column")
         findings.append(
             Finding(
-                check="types",
+                check=NAME,
                 file=relative_path(item["file"], settings.root) if item.get("file") else None,
                 line=item.get("line") if (item.get("line") or 0) > 0 else None,
                 col=column + 1 if isinstance(column, int) and column >= 0 else None,
@@ -71,20 +102,33 @@ def run(settings: Settings, python: Path) -> CheckResult:
             timeout_s=settings.timeout_s,
         )
     except ToolError as exc:
-        return error_result("types", str(exc), started)
+        return error_result(NAME, str(exc), started)
     try:
         findings = parse_mypy_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError) as exc:
-        return error_result("types", f"cannot read mypy's JSON output: {exc}", started)
+        return error_result(NAME, f"cannot read mypy's JSON output: {exc}", started)
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
-        return error_result("types", f"mypy failed: {completed.tail(3)}", started)
-    errors = sum(1 for finding in findings if finding.severity == "error")
+        return error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
+    metrics = TypesMetrics(errors=sum(1 for finding in findings if finding.severity == "error"))
     return CheckResult(
-        name="types",
-        status="failed" if errors else "passed",
-        summary=plural(errors, "error") if errors else "no type errors",
+        name=NAME,
+        status="failed" if metrics.errors else "passed",
+        summary=figures(metrics),
         duration_s=time.perf_counter() - started,
-        metrics={"errors": errors},
+        metrics=dataclasses.asdict(metrics),
         findings=findings,
     )
+
+
+CHECK: CheckSpec[TypesMetrics] = CheckSpec(
+    name=NAME,
+    metrics=TypesMetrics.of,
+    run=lambda inputs: run(inputs.settings, inputs.project_python()),
+    figures=figures,
+    priority=2,
+    badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.errors, "error")},
+    badge_rank=2,
+    penalties=(PenaltyRule(NAME, "mypy error", 2, 20, lambda m: m.errors),),
+    merge=MergeRule(distinct_count="errors"),
+)

@@ -8,30 +8,35 @@ fails when the report's own gate failed or the grade is under ``minimum-grade``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
+from research_ci.checks.data import CHECK as DATA
+from research_ci.checks.spec import CheckSpec
+from research_ci.checks.tests import CHECK as TESTS
 from research_ci.grade import GRADES, grade_rank
 from research_ci.report import Report
+
+M = TypeVar("M")
+
+
+def _figures(report: Report, spec: CheckSpec[M]) -> M | None:
+    """The check's figures when it ran and produced some (not skipped, not unable to run)."""
+    result = report.checks.get(spec.name)
+    if result is None or result.status == "skipped" or not result.metrics:
+        return None
+    return spec.metrics(result)
 
 
 def step_outputs(report: Report, report_path: Path) -> dict[str, str]:
     """The action's outputs for ``report``."""
-    coverage = ""
-    tests = report.checks.get("tests")
-    if tests is not None and tests.status != "skipped":
-        value = tests.metrics.get("coverage")
-        if isinstance(value, (int, float)):
-            coverage = f"{value:g}"
-    anomalies = ""
-    data = report.checks.get("data")
-    if data is not None and data.status != "skipped":
-        found = data.metrics.get("anomalies")
-        anomalies = str(len(found)) if isinstance(found, list) else ""
+    tests = _figures(report, TESTS)
+    data = _figures(report, DATA)
     return {
         "grade": report.grade,
         "score": str(report.score),
         "report": str(report_path.resolve()),
-        "coverage": coverage,
-        "anomalies": anomalies,
+        "coverage": f"{tests.coverage:g}" if tests and tests.coverage is not None else "",
+        "anomalies": str(len(data.anomalies)) if data else "",
     }
 
 
