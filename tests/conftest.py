@@ -12,7 +12,37 @@ import pytest
 from research_ci.report import validate_report_dict
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: The full public datasets (optional): only tests marked ``shared_data`` may read them,
+#: through the ``shared_data`` fixture; required tests read the samples in tests/data.
+SHARED_DATA = Path(os.environ.get("RESEARCH_CI_SHARED_DATA") or REPO.parent / "shared" / "data")
+
+
+def pytest_report_header() -> str:
+    """Say whether the optional ``shared_data`` tests can run."""
+    where = "present" if SHARED_DATA.is_dir() else "absent: shared_data tests deselected"
+    return f"full datasets (RESEARCH_CI_SHARED_DATA): {SHARED_DATA} ({where})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the optional ``shared_data`` tests when the full datasets are absent.
+
+    Deselected, not skipped: without the datasets they are not part of the suite, and the
+    skip count of a fresh clone stays the count of required tests that could not run.
+    """
+    if SHARED_DATA.is_dir():
+        return
+    optional = [item for item in items if item.get_closest_marker("shared_data")]
+    if optional:
+        config.hook.pytest_deselected(items=optional)
+        items[:] = [item for item in items if not item.get_closest_marker("shared_data")]
+
+
+@pytest.fixture
+def shared_data(request: pytest.FixtureRequest) -> Path:
+    """The full datasets, for tests marked ``shared_data`` only."""
+    if request.node.get_closest_marker("shared_data") is None:
+        pytest.fail("only tests marked shared_data may read the full datasets; use tests/data")
+    return SHARED_DATA
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,4 @@
-"""Helpers of the data tests: where the TFDV environment and the shared datasets are."""
+"""Helpers of the data tests: where the TFDV environment and the test datasets are."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-#: ../shared/data beside the repository (CI clones main with shared next to it).
-SHARED_DATA = REPO.parent / "shared" / "data"
-TAXI = SHARED_DATA / "tfdv_chicago_taxi"
-PENGUIN = SHARED_DATA / "tfx_penguin"
-EXTERNAL = SHARED_DATA / "tfx_testdata_external"
-ADULT = SHARED_DATA / "uci_adult" / "adult.data"
+#: Trimmed samples of the public datasets, shipped in the repository (see PROVENANCE.md
+#: there): every required test reads these, never the full datasets of ../shared/data.
+DATA = TESTS / "data"
+#: TFDV's Chicago taxi example: train.csv and eval.csv (3,000 rows each; eval keeps the
+#: injected anomalies), serving.csv (100 rows, no ``tips`` label).
+TAXI = DATA / "chicago_taxi"
+#: TFX's Palmer penguins, whole files: labelled.csv and skewed.csv (334 rows), unlabelled.csv.
+PENGUIN = DATA / "penguins"
+#: TFX's CSV test data: empty_column.csv, multi_line_string.csv, and float_ints.csv /
+#: float_ints2.csv (2,000 and 1,000 taxi rows with integers written as floats).
+CSV_EDGE = DATA / "csv_edge_cases"
+#: UCI Adult, 5,000 rows in the original format: no header, ", " separator, "?" missing.
+ADULT = DATA / "uci_adult" / "adult.data"
 ADULT_COLUMNS = (
     "age,workclass,fnlwgt,education,education-num,marital-status,occupation,relationship,"
     "race,sex,capital-gain,capital-loss,hours-per-week,native-country,income"
@@ -32,12 +39,6 @@ def data_python() -> str:
     if not Path(python).exists():
         pytest.skip(f"RESEARCH_CI_DATA_PYTHON={python} does not exist (run make install-data)")
     return python
-
-
-def need_shared_data() -> None:
-    """Skip when ../shared/data (the public datasets) is not beside the repository."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"the shared datasets are not at {SHARED_DATA}")
 
 
 def run_steps(steps: list[dict[str, Any]], workdir: Path, timeout: float = 300) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from data_helpers import PENGUIN, assert_usage_error, cli, need_shared_data, run_steps
+from data_helpers import PENGUIN, assert_usage_error, cli, run_steps
 
 pytestmark = [pytest.mark.data, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ with tf.io.TFRecordWriter({work!r} + "/penguins.tfrecord") as writer:
 
 
 def _skew_fixtures(work: Path) -> tuple[Path, Path]:
-    source = PENGUIN / "labelled_penguins_processed.csv"
+    source = PENGUIN / "labelled.csv"
     with source.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
@@ -63,9 +63,8 @@ def _skew_fixtures(work: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def beam(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
-    need_shared_data()
     work = tmp_path_factory.mktemp("beam")
-    penguins = PENGUIN / "labelled_penguins_processed.csv"
+    penguins = PENGUIN / "labelled.csv"
     training, serving = _skew_fixtures(work)
     direct = ("--runner", "DirectRunner", "--beam-option", "direct_num_workers=1")
     steps = [

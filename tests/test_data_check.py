@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from data_helpers import TAXI, data_python, need_shared_data
+from data_helpers import TAXI, data_python
 from research_ci.checks import data as data_check
 from research_ci.config import load_settings
 from research_ci.grade import build_report
@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.data, pytest.mark.slow]
 
 
 def test_check_runs_every_configured_dataset(tmp_path: Path) -> None:
-    need_shared_data()
     python = data_python()
     train, eval_csv, serving = (TAXI / name for name in ("train.csv", "eval.csv", "serving.csv"))
     (tmp_path / "pyproject.toml").write_text(

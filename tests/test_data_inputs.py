@@ -15,12 +15,11 @@ import pytest
 from data_helpers import (
     ADULT,
     ADULT_COLUMNS,
-    EXTERNAL,
+    CSV_EDGE,
     PENGUIN,
     TAXI,
     assert_usage_error,
     cli,
-    need_shared_data,
     run_steps,
 )
 
@@ -136,7 +135,7 @@ def _write_fixtures(work: Path) -> dict[str, Path]:
     )
     shards = work / "shards"
     shards.mkdir()
-    source_lines = (PENGUIN / "labelled_penguins_processed.csv").read_text().splitlines()
+    source_lines = (PENGUIN / "labelled.csv").read_text().splitlines()
     for index in range(2):
         part = [source_lines[0], *source_lines[1 + index :: 2]]
         (shards / f"part-{index}.csv").write_text("\n".join(part) + "\n", encoding="utf-8")
@@ -153,10 +152,9 @@ def _write_fixtures(work: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], list[Any]]:
-    need_shared_data()
     work = tmp_path_factory.mktemp("inputs")
     f = _write_fixtures(work)
-    penguins = PENGUIN / "labelled_penguins_processed.csv"
+    penguins = PENGUIN / "labelled.csv"
     schema = work / "penguins.pbtxt"
     taxi_schema = work / "taxi.pbtxt"
     steps: list[dict[str, Any]] = [
@@ -179,7 +177,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
             "--schema",
             schema,
             "--data",
-            PENGUIN / "skewed_penguins_processed.csv",
+            PENGUIN / "skewed.csv",
             "--report",
             work / "skewed.json",
         ),
@@ -188,7 +186,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
             "--schema",
             schema,
             "--data",
-            PENGUIN / "unlabelled_penguins.csv",
+            PENGUIN / "unlabelled.csv",
             "--environment",
             "SERVING",
             "--report",
@@ -218,11 +216,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
         cli(
             "infer",
             "--data",
-            EXTERNAL / "csv_multi_line_string_data.csv",
+            CSV_EDGE / "multi_line_string.csv",
             "--schema",
             work / "multi.pbtxt",
         ),
-        cli("infer", "--data", EXTERNAL / "csv_empty_data.csv", "--schema", work / "empty.pbtxt"),
+        cli("infer", "--data", CSV_EDGE / "empty_column.csv", "--schema", work / "empty.pbtxt"),
         cli(
             "infer",
             "--data",
@@ -264,15 +262,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
             work / "adult.json",
         ),
         # 22-23: drift between two spans of the TFX taxi data (floats written as 180.0)
-        cli("infer", "--data", EXTERNAL / "csv_data.csv", "--schema", taxi_schema),
+        cli("infer", "--data", CSV_EDGE / "float_ints.csv", "--schema", taxi_schema),
         cli(
             "validate",
             "--schema",
             taxi_schema,
             "--data",
-            EXTERNAL / "csv_data2.csv",
+            CSV_EDGE / "float_ints2.csv",
             "--previous",
-            EXTERNAL / "csv_data.csv",
+            CSV_EDGE / "float_ints.csv",
             "--report",
             work / "spans.json",
         ),
@@ -400,7 +398,7 @@ def test_uci_adult_headerless_with_comma_space_and_question_marks(
 ) -> None:
     work, _, out = inputs
     assert out[20]["code"] == 0, out[20]
-    assert "15 features from 32561 rows" in out[20]["stdout"]
+    assert "15 features from 5000 rows" in out[20]["stdout"]
     schema = (work / "adult.pbtxt").read_text(encoding="utf-8")
     assert 'value: "State-gov"' in schema  # the ", " separator is gone from values
     assert 'value: "?"' not in schema  # "?" means missing
@@ -413,7 +411,7 @@ def test_drift_between_spans(inputs: tuple[Path, dict[str, Path], list[Any]]) ->
     assert out[22]["code"] == 0, out[22]
     report = _json(work / "spans.json")
     assert out[23]["code"] == (1 if report["anomalies"] else 0)
-    assert report["examples"] == {"data": 5000, "previous": 10000}
+    assert report["examples"] == {"data": 1000, "previous": 2000}
     assert len(report["drift"]) >= 15
     measures = {item["measure"] for item in report["drift"]}
     assert measures == {"infinity_norm", "jensen_shannon_divergence"}
@@ -424,7 +422,7 @@ def test_chunked_statistics_match_single_block_and_tfdv_dataframe(
 ) -> None:
     _, _, out = inputs
     result = out[24]["result"]
-    assert result["rows"] == [10000, 10000, 10000, 10000]
+    assert result["rows"] == [3000, 3000, 3000, 3000]
     assert result["batches"] > 10
     assert result["runner"] == "in-process, 2 processes"
     small, whole, pandas = result["small"], result["whole"], result["pandas"]

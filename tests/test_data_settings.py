@@ -347,9 +347,8 @@ def test_run_refuses_bad_or_empty_configuration(tmp_path: Path) -> None:
     settings = load_settings(_project(tmp_path, 'label = "y"\n'))
     with pytest.raises(UsageError, match="nothing to check"):
         data_check.run(settings)
-    settings = load_settings(_project(tmp_path, 'validate = [{ environment = "X" }]\n'))
     with pytest.raises(UsageError, match="'path' is required"):
-        data_check.run(settings)
+        data_check.run(load_settings(_project(tmp_path, 'validate = [{ environment = "X" }]\n')))
 
 
 def test_data_python_prefers_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from data_helpers import TAXI, assert_usage_error, cli, need_shared_data, run_steps
+from data_helpers import TAXI, assert_usage_error, cli, run_steps
 from research_ci.report import report_schema
 
 pytestmark = [pytest.mark.data, pytest.mark.slow]
@@ -47,7 +47,6 @@ def _valid_items(items: list[dict[str, Any]], definition: str) -> None:
 
 @pytest.fixture(scope="module")
 def taxi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
-    need_shared_data()
     work = tmp_path_factory.mktemp("taxi")
     schema = work / "schema.pbtxt"
     train, eval_csv, serving = TAXI / "train.csv", TAXI / "eval.csv", TAXI / "serving.csv"
@@ -138,7 +137,7 @@ def _report(work: Path, name: str) -> dict[str, Any]:
 def test_infer_writes_environments_and_comparators(taxi: tuple[Path, list[Any]]) -> None:
     work, outcomes = taxi
     assert outcomes[0]["code"] == 0, outcomes[0]
-    assert "18 features from 10000 rows" in outcomes[0]["stdout"]
+    assert "18 features from 3000 rows" in outcomes[0]["stdout"]
     text = (work / "schema.pbtxt").read_text(encoding="utf-8")
     assert 'default_environment: "TRAINING"' in text
     assert 'default_environment: "SERVING"' in text
@@ -172,7 +171,7 @@ def test_eval_has_prcard_anomaly_and_drift_for_every_feature(
         item["feature"] for item in report["anomalies"] if item["kind"].startswith("COMPARATOR_")
     }
     assert drifted == drift_anomalies
-    assert report["examples"] == {"data": 5000, "previous": 10000}
+    assert report["examples"] == {"data": 3000, "previous": 3000}
     markdown = (work / "eval.md").read_text(encoding="utf-8")
     assert "| `payment_type` | ENUM_TYPE_UNEXPECTED_STRING_VALUES |" in markdown
     html = (work / "eval.html").read_text(encoding="utf-8")

@@ -92,14 +92,14 @@ def check(
     Writes the JSON report, prints the result and exits 0 when the gate passes, 1 when a
     check fails or the grade is under the minimum, 2 on a usage or configuration error.
     """
-    from research_ci.config import load_settings, parse_checks  # noqa: PLC0415
+    from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
     from research_ci.report import save_report  # noqa: PLC0415
     from research_ci.runner import run_checks  # noqa: PLC0415
 
     settings = load_settings(path)
-    selected = parse_checks(only, source="--only") if only is not None else settings.checks
+    selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
     target = report_path or settings.root / ".research-ci" / "report.json"
     ensure_writable(target)
 

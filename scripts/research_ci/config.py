@@ -1,58 +1,84 @@
-"""Read a project's settings from its pyproject.toml.
+"""A project's settings: its pyproject.toml read once, cleaned into a typed :class:`Settings`.
 
-research-ci's own table is ``[tool.research-ci]``; the tools it runs read their own tables
-(``[tool.black]``, ``[tool.ruff]``, ``[tool.mypy]``, ``[tool.pytest.ini_options]``,
-``[tool.coverage.*]``) themselves. Only coverage's ``fail_under`` is read here, because it is
-the coverage threshold when present. Unknown keys are refused so a typo never silently
-disables a gate.
+research-ci's own table is ``[tool.research-ci]``; each of its keys has one small
+``clean_<key>`` function that turns the raw TOML value into a typed one or refuses it with one
+line (a :class:`~research_ci.errors.UsageError`), and :data:`CLEANERS` lists them, so adding a
+key (or a sub-table such as ``[tool.research-ci.data]``) is a field on :class:`Settings`, a
+``clean_<key>`` and a line in :data:`CLEANERS`. Unknown keys are refused, so a typo never
+silently disables a gate.
+
+The tools research-ci runs read their own tables (``[tool.black]``, ``[tool.ruff]``,
+``[tool.mypy]``, ``[tool.pytest.ini_options]``, ``[tool.coverage.*]``) themselves; the few facts
+research-ci needs from them (is ``[tool.mypy] files`` set, coverage's ``source`` and
+``fail_under``, the project's extras) are read here too, into :class:`ToolFacts` and
+:class:`ProjectFacts`, so that checks only ever see typed settings.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from research_ci.checks.registry import CHECK_NAMES, CHECKS
+from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from research_ci.pyproject import read_toml, tool_table
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
-KNOWN_KEYS = frozenset(
-    {
-        "minimum-grade",
-        "coverage-threshold",
-        "checks",
-        "paths",
-        "report-url",
-        "timeout",
-        "data",
-    }
-)
+DEFAULT_TIMEOUT_S = 1800.0
+#: Extras and dependency groups worth installing for the checks, when the project has them.
+TEST_GROUPS: tuple[str, ...] = ("test", "tests", "dev")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProjectFacts:
+    """What ``[project]`` and ``[dependency-groups]`` say about installing the project."""
+
+    name: str
+    #: PEP 621 ``[project]`` is there, so the project can be installed (editable) for checks.
+    installable: bool = False
+    #: Its ``test``/``tests``/``dev`` extras and PEP 735 dependency groups.
+    extras: tuple[str, ...] = ()
+    dependency_groups: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ToolFacts:
+    """What research-ci needs to know from the tools' own configuration."""
+
+    #: ``[tool.mypy] files`` is set: mypy chooses what to check.
+    mypy_files: bool = False
+    #: ``[tool.coverage.run] source`` (or ``source_pkgs``) is set: coverage chooses what to measure.
+    coverage_source: bool = False
+    #: ``[tool.coverage.report] fail_under``: the coverage threshold when set.
+    coverage_fail_under: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Everything ``research-ci check`` needs to know about one project."""
+    """Everything ``research-ci check`` needs to know about one project, typed."""
 
     root: Path
-    project_name: str
-    pyproject: dict[str, Any]
+    project: ProjectFacts
+    tools: ToolFacts = ToolFacts()
     checks: tuple[str, ...]
-    minimum_grade: str
-    coverage_threshold: float
-    coverage_threshold_source: str
+    minimum_grade: str = DEFAULT_MINIMUM_GRADE
+    coverage_threshold: float = DEFAULT_COVERAGE_THRESHOLD
     paths: tuple[str, ...]
-    report_url: str | None
-    timeout_s: float
-    data: dict[str, Any]
+    #: ``[tool.research-ci] paths`` was set (else black and ruff get ``.``).
+    paths_configured: bool = False
+    report_url: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    data: DataSettings
+
+    @property
+    def project_name(self) -> str:
+        """The project's name (``[project] name``, else its directory's)."""
+        return self.project.name
 
     @property
     def file_tool_paths(self) -> tuple[str, ...]:
@@ -60,23 +86,98 @@ class Settings:
 
         With ``.`` their own include/exclude settings decide, as when a developer runs them.
         """
-        configured = "paths" in self.pyproject.get("tool", {}).get("research-ci", {})
-        return self.paths if configured else (".",)
+        return self.paths if self.paths_configured else (".",)
 
-    @property
-    def has_project_table(self) -> bool:
-        """True when the project is installable (PEP 621 ``[project]`` and a build system)."""
-        return "project" in self.pyproject
 
-    def optional_dependency_groups(self) -> list[str]:
-        """Extras worth installing for checks: ``test``, ``tests``, ``dev`` when defined."""
-        extras = self.pyproject.get("project", {}).get("optional-dependencies", {})
-        return [name for name in ("test", "tests", "dev") if name in extras]
+# --- one clean_<key> per key of [tool.research-ci] ------------------------------------------
 
-    def dependency_groups(self) -> list[str]:
-        """PEP 735 groups worth installing for checks: ``test``, ``tests``, ``dev``."""
-        groups = self.pyproject.get("dependency-groups", {})
-        return [name for name in ("test", "tests", "dev") if name in groups]
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """Where a value was read, for its messages (and the root its paths are relative to)."""
+
+    #: The value: ``<pyproject> [tool.research-ci] checks``, or ``--only``.
+    source: str
+    #: Its table: ``<pyproject> [tool.research-ci]``.
+    table: str = ""
+    root: Path = Path()
+
+
+def clean_checks(value: object, place: Place) -> tuple[str, ...]:
+    """``"format,lint"`` or ``["format", "lint"]`` (also ``--only``) into a validated tuple."""
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",") if item.strip()]
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        items = [item.strip() for item in value]
+    else:
+        raise UsageError(f"{place.source}: expected a list of check names")
+    unknown = [item for item in items if item not in CHECK_NAMES]
+    if unknown:
+        raise UsageError(
+            f"{place.source}: unknown check {', '.join(repr(u) for u in unknown)}; "
+            f"choose from {', '.join(CHECK_NAMES)}"
+        )
+    if not items:
+        raise UsageError(f"{place.source}: no checks selected")
+    return tuple(dict.fromkeys(items))
+
+
+def clean_minimum_grade(value: object, place: Place) -> str:
+    """One of A-F, in either case."""
+    if not isinstance(value, str) or value.upper() not in GRADES:
+        raise UsageError(f"{place.table}: minimum-grade must be one of {', '.join(GRADES)}")
+    return value.upper()
+
+
+def clean_coverage_threshold(value: object, place: Place) -> float:
+    """A number from 0 to 100 (also coverage's own ``fail_under``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise UsageError(f"{place.source}: coverage threshold must be a number from 0 to 100")
+    return float(value)
+
+
+def clean_paths(value: object, place: Place) -> tuple[str, ...]:
+    """A non-empty list of paths relative to the project."""
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise UsageError(f"{place.table}: paths must be a non-empty list of strings")
+
+
+def clean_report_url(value: object, place: Place) -> str | None:
+    """A URL the badges and the summary link to (empty: none)."""
+    if not isinstance(value, str):
+        raise UsageError(f"{place.table}: report-url must be a string")
+    return value or None
+
+
+def clean_timeout(value: object, place: Place) -> float:
+    """Seconds each tool may run."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise UsageError(f"{place.table}: timeout must be a positive number of seconds")
+    return float(value)
+
+
+def clean_data(value: object, place: Place) -> DataSettings:
+    """``[tool.research-ci.data]`` (see :mod:`research_ci.data.settings`)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{place.table}: 'data' must be a table ([tool.research-ci.data])")
+    source = f"{place.root / 'pyproject.toml'} [tool.research-ci.data]"
+    return parse_data_settings(value, root=place.root, source=source)
+
+
+#: ``[tool.research-ci]`` key -> (the :class:`Settings` field it sets, its cleaner).
+CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
+    "checks": ("checks", clean_checks),
+    "minimum-grade": ("minimum_grade", clean_minimum_grade),
+    "coverage-threshold": ("coverage_threshold", clean_coverage_threshold),
+    "paths": ("paths", clean_paths),
+    "report-url": ("report_url", clean_report_url),
+    "timeout": ("timeout_s", clean_timeout),
+    "data": ("data", clean_data),
+}
+
+
+# --- reading ----------------------------------------------------------------------------------
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
@@ -85,51 +186,42 @@ def read_pyproject(root: Path) -> dict[str, Any]:
         raise UsageError(f"path does not exist: {root}")
     if not root.is_dir():
         raise UsageError(f"not a directory: {root}")
-    path = root / "pyproject.toml"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"no pyproject.toml in {root}: research-ci reads the project's settings from it"
-        ) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    missing = f"no pyproject.toml in {root}: research-ci reads the project's settings from it"
+    return read_toml(root / "pyproject.toml", missing=missing)
 
 
-def parse_checks(value: object, *, source: str) -> tuple[str, ...]:
-    """Turn ``"format,lint"`` or ``["format", "lint"]`` into a validated tuple."""
-    if isinstance(value, str):
-        items = [item.strip() for item in value.split(",") if item.strip()]
-    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-        items = [item.strip() for item in value]
-    else:
-        raise UsageError(f"{source}: expected a list of check names")
-    unknown = [item for item in items if item not in CHECK_NAMES]
-    if unknown:
-        raise UsageError(
-            f"{source}: unknown check {', '.join(repr(u) for u in unknown)}; "
-            f"choose from {', '.join(CHECK_NAMES)}"
-        )
-    if not items:
-        raise UsageError(f"{source}: no checks selected")
-    return tuple(dict.fromkeys(items))
+def project_facts(pyproject: Mapping[str, Any], root: Path) -> ProjectFacts:
+    """The project's name, and what to install for its checks."""
+    project = pyproject.get("project", {})
+    extras = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
+    groups = pyproject.get("dependency-groups", {})
+    name = project.get("name") if isinstance(project, dict) else None
+    return ProjectFacts(
+        name=str(name or root.name),
+        installable="project" in pyproject,
+        extras=tuple(group for group in TEST_GROUPS if group in extras),
+        dependency_groups=tuple(group for group in TEST_GROUPS if group in groups),
+    )
+
+
+def tool_facts(pyproject: dict[str, Any]) -> ToolFacts:
+    """The facts research-ci reads from the tools' own tables."""
+    coverage_run = tool_table(pyproject, "coverage", "run")
+    fail_under = tool_table(pyproject, "coverage", "report").get("fail_under")
+    return ToolFacts(
+        mypy_files=bool(tool_table(pyproject, "mypy").get("files")),
+        coverage_source=bool(coverage_run.get("source") or coverage_run.get("source_pkgs")),
+        coverage_fail_under=(
+            None
+            if fail_under is None
+            else clean_coverage_threshold(fail_under, Place("[tool.coverage.report] fail_under"))
+        ),
+    )
 
 
 def _default_paths(root: Path) -> tuple[str, ...]:
     candidates = [name for name in ("src", "tests", "scripts") if (root / name).is_dir()]
     return tuple(candidates) or (".",)
-
-
-def _threshold(value: object, *, source: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        raise UsageError(f"{source}: coverage threshold must be a number from 0 to 100")
-    return float(value)
 
 
 def load_settings(root: Path) -> Settings:
@@ -140,69 +232,32 @@ def load_settings(root: Path) -> Settings:
     table = pyproject.get("tool", {}).get("research-ci", {})
     if not isinstance(table, dict):
         raise UsageError(f"{where}: expected a table")
-    unknown = sorted(set(table) - KNOWN_KEYS)
+    unknown = sorted(set(table) - set(CLEANERS))
     if unknown:
         raise UsageError(
-            f"{where}: unknown key {', '.join(unknown)}; "
-            f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
+            f"{where}: unknown key {', '.join(unknown)}; known keys: {', '.join(sorted(CLEANERS))}"
         )
-
-    data = table.get("data", {})
-    if not isinstance(data, dict):
-        raise UsageError(f"{where}: 'data' must be a table ([tool.research-ci.data])")
-    default_checks = [
-        spec.name
-        for spec in CHECKS
-        if spec.default or (spec.table is not None and table.get(spec.table))
-    ]
-    checks = parse_checks(table.get("checks", default_checks), source=f"{where} checks")
-
-    minimum = table.get("minimum-grade", DEFAULT_MINIMUM_GRADE)
-    if not isinstance(minimum, str) or minimum.upper() not in GRADES:
-        raise UsageError(f"{where}: minimum-grade must be one of {', '.join(GRADES)}")
-
-    coverage_report = pyproject.get("tool", {}).get("coverage", {}).get("report", {})
-    own_threshold = _threshold(
-        table.get("coverage-threshold", DEFAULT_COVERAGE_THRESHOLD),
-        source=f"{where} coverage-threshold",
+    cleaned = {
+        CLEANERS[key][0]: CLEANERS[key][1](value, Place(f"{where} {key}", where, root))
+        for key, value in table.items()
+    }
+    tools = tool_facts(pyproject)
+    if tools.coverage_fail_under is not None:
+        cleaned["coverage_threshold"] = tools.coverage_fail_under
+    cleaned.setdefault(
+        "checks",
+        tuple(
+            spec.name
+            for spec in CHECKS
+            if spec.default or (spec.table is not None and table.get(spec.table))
+        ),
     )
-    if "fail_under" in coverage_report:
-        threshold = _threshold(
-            coverage_report["fail_under"], source="[tool.coverage.report] fail_under"
-        )
-        threshold_source = "[tool.coverage.report] fail_under"
-    else:
-        threshold = own_threshold
-        threshold_source = (
-            "[tool.research-ci] coverage-threshold" if "coverage-threshold" in table else "default"
-        )
-
-    paths = table.get("paths")
-    if paths is None:
-        resolved_paths = _default_paths(root)
-    elif isinstance(paths, list) and paths and all(isinstance(item, str) for item in paths):
-        resolved_paths = tuple(paths)
-    else:
-        raise UsageError(f"{where}: paths must be a non-empty list of strings")
-
-    report_url = table.get("report-url")
-    if report_url is not None and not isinstance(report_url, str):
-        raise UsageError(f"{where}: report-url must be a string")
-    timeout = table.get("timeout", 1800)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise UsageError(f"{where}: timeout must be a positive number of seconds")
-
-    name = pyproject.get("project", {}).get("name") or root.name
     return Settings(
         root=root,
-        project_name=str(name),
-        pyproject=pyproject,
-        checks=checks,
-        minimum_grade=minimum.upper(),
-        coverage_threshold=threshold,
-        coverage_threshold_source=threshold_source,
-        paths=resolved_paths,
-        report_url=report_url or None,
-        timeout_s=float(timeout),
-        data=data,
+        project=project_facts(pyproject, root),
+        tools=tools,
+        paths=cleaned.pop("paths", None) or _default_paths(root),
+        paths_configured="paths" in table,
+        data=cleaned.pop("data", None) or clean_data({}, Place(where, where, root)),
+        **cleaned,
     )

@@ -14,13 +14,14 @@ import threading
 from pathlib import Path
 
 from research_ci.config import Settings
+from research_ci.errors import ResearchCIError
 from research_ci.process import ToolError, run_tool
 
 TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
 ENV_TIMEOUT_S = 900.0
 
 
-class EnvironmentSetupError(Exception):
+class EnvironmentSetupError(ResearchCIError):
     """The project's environment could not be made; the message says why, in one line."""
 
 
@@ -79,11 +80,11 @@ def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
         created = True
 
     installed: list[str] = []
-    if created and settings.has_project_table:
-        extras = settings.optional_dependency_groups()
+    if created and settings.project.installable:
+        extras = settings.project.extras
         target = f"{settings.root}[{','.join(extras)}]" if extras else str(settings.root)
         args: list[str | Path] = ["pip", "install", "--quiet", "--python", python, "-e", target]
-        for group in settings.dependency_groups():
+        for group in settings.project.dependency_groups:
             args += ["--group", f"{settings.root / 'pyproject.toml'}:{group}"]
         _uv(args, settings)
         installed.append(settings.project_name)

@@ -9,8 +9,10 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from research_ci.errors import ResearchCIError
 
-class ToolError(Exception):
+
+class ToolError(ResearchCIError):
     """A tool could not be run at all (missing executable, timeout)."""
 
 

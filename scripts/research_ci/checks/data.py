@@ -33,7 +33,6 @@ from research_ci.checks.spec import (
 )
 from research_ci.data.provision import ProvisionError, data_python
 from research_ci.data.results import DataResult, Measurement, format_number, load_results
-from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Report, Status
@@ -49,20 +48,13 @@ COMPARISONS: tuple[str, ...] = ("drift", "skew")
 MAX_DESCRIPTION_CHARS = 300
 
 
-def data_settings(settings: Settings) -> DataSettings:
-    """The validated ``[tool.research-ci.data]`` table (a one-line UsageError otherwise)."""
-    source = f"{settings.root / 'pyproject.toml'} [tool.research-ci.data]"
-    parsed = parse_data_settings(settings.data, root=settings.root, source=source)
-    if not parsed.validate and not parsed.feature_skew:
+def preflight(settings: Settings) -> None:
+    """Refuse a data table with nothing to check, before any check starts."""
+    if not settings.data.validate and not settings.data.feature_skew:
+        source = f"{settings.root / 'pyproject.toml'} [tool.research-ci.data]"
         raise UsageError(
             f"{source}: nothing to check; set 'train' or add [[tool.research-ci.data.validate]]"
         )
-    return parsed
-
-
-def preflight(settings: Settings) -> None:
-    """Refuse a bad or empty data table before any check starts."""
-    data_settings(settings)
 
 
 def _text(item: Mapping[str, Any], key: str) -> str:
@@ -304,7 +296,7 @@ def fold(results: list[DataResult], *, root: Path, duration_s: float) -> CheckRe
 def run(settings: Settings) -> CheckResult:
     """Validate the configured datasets in the TFDV environment."""
     started = time.perf_counter()
-    parsed = data_settings(settings)
+    preflight(settings)
     try:
         python = data_python()
     except ProvisionError as exc:
@@ -320,7 +312,7 @@ def run(settings: Settings) -> CheckResult:
             report,
             "--html-dir",
             html_dir,
-            *parsed.beam_args(),
+            *settings.data.beam_args(),
         )
         try:
             completed = run_tool(
@@ -333,8 +325,10 @@ def run(settings: Settings) -> CheckResult:
         except ToolError as exc:
             return error_result(NAME, f"could not run the data validation: {exc}", started)
         if completed.returncode == EXIT_USAGE:
+            # The table was validated before the check started: what is left is the data's.
             message = completed.tail(1).removeprefix("research-ci: error: ")
-            raise UsageError(message or "the data validation refused its input")
+            refused = message or "the data validation refused its input"
+            return error_result(NAME, refused, started)
         if completed.returncode not in (0, 1) or not report.exists():
             return error_result(
                 NAME,

@@ -145,8 +145,7 @@ def tests_badge(result: CheckResult, metrics: TestsMetrics, _report: Report) -> 
 
 def coverage_target(settings: Settings) -> list[str]:
     """``--cov`` alone when coverage's ``source`` is configured, else ``src`` or the root."""
-    run_table = settings.pyproject.get("tool", {}).get("coverage", {}).get("run", {})
-    if run_table.get("source") or run_table.get("source_pkgs"):
+    if settings.tools.coverage_source:
         return ["--cov"]
     if (settings.root / "src").is_dir():
         return ["--cov=src"]

@@ -77,7 +77,7 @@ def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
 
 def mypy_targets(settings: Settings) -> list[str]:
     """Paths to check: none when ``[tool.mypy] files`` is set (mypy reads it), else ours."""
-    if settings.pyproject.get("tool", {}).get("mypy", {}).get("files"):
+    if settings.tools.mypy_files:
         return []
     return [path for path in settings.paths if (settings.root / path).exists()] or ["."]
 

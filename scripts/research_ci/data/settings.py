@@ -43,17 +43,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from research_ci.errors import UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from research_ci.pyproject import read_toml, tool_table
 
 ENVIRONMENTS: tuple[str, ...] = ("TRAINING", "SERVING")
 DEFAULT_SCHEMA = "data/schema.pbtxt"
@@ -427,21 +422,9 @@ def parse_beam_option(option: str, *, source: str) -> tuple[str, str]:
 
 def load_data_settings(pyproject: Path) -> DataSettings:
     """Read ``[tool.research-ci.data]`` from a pyproject.toml (empty settings when absent)."""
+    document = read_toml(pyproject, missing=f"config file not found: {pyproject}")
+    table = tool_table(document, "research-ci").get("data", {})
     source = f"{pyproject} [tool.research-ci.data]"
-    try:
-        text = pyproject.read_bytes().decode("utf-8")
-        document = tomllib.loads(text)
-    except FileNotFoundError as exc:
-        raise UsageError(f"config file not found: {pyproject}") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read {pyproject}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{pyproject}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{pyproject}: invalid TOML: {exc}") from exc
-    tool = document.get("tool", {})
-    research_ci = tool.get("research-ci", {}) if isinstance(tool, dict) else {}
-    table = research_ci.get("data", {}) if isinstance(research_ci, dict) else {}
     return parse_data_settings(table, root=pyproject.parent.resolve(), source=source)
 
 

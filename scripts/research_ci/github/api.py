@@ -14,13 +14,13 @@ import urllib.request
 from typing import Any, cast
 
 from research_ci import __version__
-from research_ci.errors import UsageError
+from research_ci.errors import ResearchCIError, UsageError
 
 PAGE_SIZE = 100
 MAX_PAGES = 50
 
 
-class GitHubApiError(Exception):
+class GitHubApiError(ResearchCIError):
     """The API answered with an error status (``status``), or could not be reached (0)."""
 
     def __init__(self, status: int, message: str) -> None:

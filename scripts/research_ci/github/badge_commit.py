@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from research_ci.errors import UsageError
+from research_ci.errors import ResearchCIError, UsageError
 from research_ci.github.context import ActionsContext
 
 COMMIT_MESSAGE = "chore: refresh the research-ci badge [skip ci]"
@@ -24,7 +24,7 @@ BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
 
-class PushError(Exception):
+class PushError(ResearchCIError):
     """The badge commit could not be pushed."""
 
 
