@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from research_ci.cli import main as cli_main
 from research_ci.data import provision
 from research_ci.data.provision import (
     LOCKS,
@@ -39,6 +40,7 @@ from research_ci.environment import uv_binary
 from template_helpers import BIN, TEMPLATE
 
 TRAIN = TEMPLATE / "{{cookiecutter.project_slug}}" / "data" / "train.csv"
+SCHEMA = TRAIN.with_name("schema.pbtxt")
 
 # --------------------------------------------------------------------- choosing a lock
 
@@ -157,6 +159,29 @@ def test_an_installed_package_is_copied_once_per_content(
     ), "no staging directory left"
 
 
+def test_the_cache_is_per_user_and_can_be_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESEARCH_CI_CACHE_DIR", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert provision.cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("RESEARCH_CI_CACHE_DIR")
+    assert provision.cache_dir() == tmp_path / "xdg" / "research-ci"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    expected = "Library/Caches" if sys.platform == "darwin" else ".cache"
+    assert provision.cache_dir() == tmp_path / "home" / expected / "research-ci"
+
+
+def test_this_machine_has_a_glibc_and_a_python_that_cannot_run_is_one_line(
+    tmp_path: Path,
+) -> None:
+    if sys.platform == "linux":
+        assert provision.glibc_version() is not None
+    with pytest.raises(ProvisionError, match="cannot run"):
+        provision.interpreter_identity(tmp_path / "no-python")
+
+
 def test_an_override_that_does_not_exist_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,6 +190,17 @@ def test_an_override_that_does_not_exist_is_refused(
         provision.data_python()
     monkeypatch.setenv("RESEARCH_CI_DATA_PYTHON", sys.executable)
     assert provision.data_python() == DataPython(python=Path(sys.executable))
+
+
+def test_a_data_command_with_a_missing_override_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RESEARCH_CI_DATA_PYTHON", str(tmp_path / "python"))
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["data", "infer", "--data", "x.csv"]) == 2
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1
+    assert f"RESEARCH_CI_DATA_PYTHON={tmp_path / 'python'} does not exist" in err
 
 
 def test_a_rerun_without_tfdv_stops_instead_of_rerunning_again(tmp_path: Path) -> None:
@@ -403,7 +439,6 @@ def test_data_commands_provision_their_environment_once_and_keep_exit_codes(
     cache = tmp_path / "cache"
     work = tmp_path / "work"
     work.mkdir()
-    (work / "train.csv").write_bytes(TRAIN.read_bytes())
     # Serving data whose fertilizer the training data never had: an anomaly (exit 1).
     rows = TRAIN.read_text(encoding="utf-8").splitlines()
     (work / "new.csv").write_text(
@@ -423,23 +458,20 @@ def test_data_commands_provision_their_environment_once_and_keep_exit_codes(
             timeout=900,
         )
 
-    infer = run("infer", "--data", "train.csv", "--label", "yield_t_ha", "--schema", "s.pbtxt")
-    assert infer.returncode == 0, infer.stderr
-    assert "wrote s.pbtxt: 5 features from 400 rows" in infer.stdout
-    provisioning = [line for line in infer.stderr.splitlines() if "data environment" in line]
-    assert len(provisioning) == 1, infer.stderr
+    # One TensorFlow start-up: validate (and provision first), then bad input (reuse only).
+    validate = run("validate", "--schema", str(SCHEMA), "--data", "new.csv")
+    assert validate.returncode == 1, validate.stdout + validate.stderr
+    assert "fertilizer" in validate.stdout
+    provisioning = [line for line in validate.stderr.splitlines() if "data environment" in line]
+    assert len(provisioning) == 1, validate.stderr
     assert "TensorFlow Data Validation 1.16.1" in provisioning[0]
     assert "about 2.6 GB" in provisioning[0]
     (env_name,) = environments(cache)
     assert provision.is_complete(cache / "data" / env_name)
 
-    validate = run("validate", "--schema", "s.pbtxt", "--data", "new.csv")
-    assert validate.returncode == 1, validate.stdout + validate.stderr
-    assert "fertilizer" in validate.stdout
-    assert "data environment" not in validate.stderr, "the environment is reused"
-    assert environments(cache) == [env_name]
-
-    missing = run("validate", "--schema", "missing.pbtxt", "--data", "new.csv")
+    missing = run("infer", "--data", "missing.csv", "--schema", "s.pbtxt")
     assert missing.returncode == 2
-    assert missing.stderr.startswith("research-ci: error: schema not found: missing.pbtxt")
-    assert missing.stderr.count("\n") == 1
+    assert missing.stderr.startswith("research-ci: error: ")
+    assert "missing.csv" in missing.stderr
+    assert missing.stderr.count("\n") == 1, "the environment is reused: no provisioning line"
+    assert environments(cache) == [env_name]
