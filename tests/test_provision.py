@@ -475,3 +475,41 @@ def test_data_commands_provision_their_environment_once_and_keep_exit_codes(
     assert "missing.csv" in missing.stderr
     assert missing.stderr.count("\n") == 1, "the environment is reused: no provisioning line"
     assert environments(cache) == [env_name]
+
+
+RACE = """\
+import threading
+from research_ci.environment import uv_binary
+
+barrier = threading.Barrier(8)
+errors = []
+
+
+def find():
+    barrier.wait()
+    try:
+        uv_binary()
+    except Exception as exc:
+        errors.append(repr(exc))
+
+
+threads = [threading.Thread(target=find) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert not errors, errors
+"""
+
+
+def test_uv_is_found_from_several_threads_at_once() -> None:
+    """The data check and the project environment ask for uv at the same time.
+
+    uv's ``find_uv_bin`` reads ``sysconfig``, whose first use races between threads; without
+    the lock about half of these fresh interpreters failed (TypeError from a half-built table).
+    """
+    for _ in range(8):
+        completed = subprocess.run(
+            [sys.executable, "-c", RACE], capture_output=True, text=True, check=False, timeout=60
+        )
+        assert completed.returncode == 0, completed.stderr
