@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from pathlib import Path
 
 from research_ci.checks.common import error_result
 from research_ci.checks.registry import BY_NAME, CHECK_NAMES
@@ -38,6 +39,7 @@ def run_checks(
     *,
     install: bool = True,
     listener: Listener | None = None,
+    project_python: Callable[[], Path] | None = None,
 ) -> dict[str, CheckResult]:
     """Run ``selected`` checks; unselected checks are reported as skipped.
 
@@ -49,7 +51,8 @@ def run_checks(
     for spec in specs:
         if spec.preflight is not None:
             spec.preflight(settings)
-    inputs = CheckInputs(settings, ProjectPython(settings, install=install).get)
+    # A base checkout (check --base) borrows the head's environment through ``project_python``.
+    inputs = CheckInputs(settings, project_python or ProjectPython(settings, install=install).get)
     results: dict[str, CheckResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
         futures: dict[Future[CheckResult], str] = {}
