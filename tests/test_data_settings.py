@@ -6,7 +6,6 @@ check result, and the lazy imports that keep ``--help`` free of TensorFlow.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -355,22 +354,3 @@ def test_data_python_prefers_the_environment_variable(monkeypatch: pytest.Monkey
     monkeypatch.setenv("RESEARCH_CI_DATA_PYTHON", sys.executable)
     assert provision.data_python().python == Path(sys.executable)
     assert provision.data_python().env() == {}
-
-
-def test_help_does_not_import_tensorflow() -> None:
-    code = (
-        "import sys\n"
-        "from research_ci.cli import main\n"
-        "for args in (['--help'], ['data', '--help'], ['data', 'validate', '--help'],"
-        " ['data', 'infer', '--help'], ['data', 'skew', '--help'], ['data', 'check', '--help']):\n"
-        "    assert main(args) == 0, args\n"
-        "heavy = [m for m in ('tensorflow', 'tensorflow_data_validation', 'apache_beam',"
-        " 'pyarrow') if m in sys.modules]\n"
-        "assert not heavy, heavy\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "infer" in completed.stdout
-    assert "--beam-option" in completed.stdout

@@ -8,7 +8,6 @@ present, else the Python research-ci itself runs on.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import threading
 from pathlib import Path
@@ -25,15 +24,6 @@ class EnvironmentSetupError(ResearchCIError):
     """The project's environment could not be made; the message says why, in one line."""
 
 
-@dataclasses.dataclass(frozen=True)
-class ProjectEnv:
-    """The interpreter that runs the project's tests and whose packages mypy sees."""
-
-    python: Path
-    created: bool
-    installed: tuple[str, ...]
-
-
 #: ``find_uv_bin`` reads ``sysconfig``, whose first use is not thread-safe (Python 3.11 gives a
 #: half-filled table to a second thread): the project environment and the data check both ask.
 _UV_LOCK = threading.Lock()
@@ -41,7 +31,7 @@ _UV_LOCK = threading.Lock()
 
 def uv_binary() -> Path:
     """The uv executable that ships with research-ci (the ``uv`` package on PyPI)."""
-    from uv import find_uv_bin  # noqa: PLC0415
+    from uv import find_uv_bin  # noqa: PLC0415 (only when a project needs installing)
 
     with _UV_LOCK:
         return Path(find_uv_bin())
@@ -72,32 +62,23 @@ def _uv(args: list[str | Path], settings: Settings) -> None:
         raise EnvironmentSetupError(f"uv {args[0]} {args[1]} failed: {result.tail(3)}")
 
 
-def prepare_environment(settings: Settings, *, install: bool) -> ProjectEnv:
-    """Find or make the environment the project's types and tests checks run in."""
-    venv = settings.root / ".venv"
-    python = venv_python(venv)
+def prepare_environment(settings: Settings, *, install: bool) -> Path:
+    """Find or make the environment the project's types and tests checks run in: its Python."""
+    python = venv_python(settings.root / ".venv")
     if not install:
-        chosen = python if python.exists() else Path(sys.executable)
-        return ProjectEnv(python=chosen, created=False, installed=())
-
-    created = False
+        return python if python.exists() else Path(sys.executable)
     if not python.exists():
-        _uv(["venv", "--quiet", "--python", sys.executable, venv], settings)
-        created = True
-
-    installed: list[str] = []
-    if created and settings.project.installable:
-        extras = settings.project.extras
-        target = f"{settings.root}[{','.join(extras)}]" if extras else str(settings.root)
-        args: list[str | Path] = ["pip", "install", "--quiet", "--python", python, "-e", target]
-        for group in settings.project.dependency_groups:
-            args += ["--group", f"{settings.root / 'pyproject.toml'}:{group}"]
-        _uv(args, settings)
-        installed.append(settings.project_name)
+        _uv(["venv", "--quiet", "--python", sys.executable, settings.root / ".venv"], settings)
+        if settings.project.installable:
+            extras = settings.project.extras
+            target = f"{settings.root}[{','.join(extras)}]" if extras else str(settings.root)
+            args: list[str | Path] = ["pip", "install", "--quiet", "--python", python, "-e", target]
+            for group in settings.project.dependency_groups:
+                args += ["--group", f"{settings.root / 'pyproject.toml'}:{group}"]
+            _uv(args, settings)
     if not _has_test_tools(python, settings.root):
         _uv(["pip", "install", "--quiet", "--python", python, *TEST_TOOLS], settings)
-        installed.extend(TEST_TOOLS)
-    return ProjectEnv(python=python, created=created, installed=tuple(installed))
+    return python
 
 
 class ProjectPython:
@@ -119,7 +100,7 @@ class ProjectPython:
         with self._lock:
             if self._python is None and self._failure is None:
                 try:
-                    self._python = prepare_environment(self._settings, install=self._install).python
+                    self._python = prepare_environment(self._settings, install=self._install)
                 except EnvironmentSetupError as exc:
                     self._failure = str(exc)
         if self._failure is not None:

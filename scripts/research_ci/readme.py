@@ -22,6 +22,7 @@ from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_bytes
 from research_ci.shields import markdown_url
+from research_ci.templating import render
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"
@@ -196,8 +197,6 @@ def update_readme_bytes(data: bytes, block: str, *, source: str) -> bytes:
 
 def render_block(badges: Sequence[Badge], *, link: str | None = None) -> str:
     r"""The badge block, markers included, ``\n`` line breaks, no trailing newline."""
-    from research_ci.templating import render  # noqa: PLC0415  (jinja only when rendering)
-
     text = render(
         "readme_badges.md.j2",
         start_marker=START_MARKER,

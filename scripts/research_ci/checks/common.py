@@ -1,11 +1,21 @@
-"""What every check module shares: paths relative to the project, and the error result."""
+"""What every check module shares: paths relative to the project, and the error result.
+
+(What a check *declares* is :mod:`research_ci.checks.spec`.)
+"""
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from research_ci.report import CheckResult
+from research_ci.process import Completed, run_tool
+from research_ci.report import CheckResult, Finding
+
+if TYPE_CHECKING:
+    from research_ci.config import Settings
 
 
 def relative_path(path: str | Path, root: Path) -> str:
@@ -19,6 +29,26 @@ def relative_path(path: str | Path, root: Path) -> str:
         return Path(path).as_posix()
 
 
+def ran(
+    name: str,
+    figures: Mapping[str, Any],
+    findings: list[Finding],
+    started: float,
+    *,
+    failed: bool,
+    summary: str,
+) -> CheckResult:
+    """A check that ran: failed or passed, its figures (the report's form) and its findings."""
+    return CheckResult(
+        name=name,
+        status="failed" if failed else "passed",
+        summary=summary,
+        duration_s=time.perf_counter() - started,
+        metrics=dict(figures),
+        findings=findings,
+    )
+
+
 def error_result(name: str, message: str, started: float) -> CheckResult:
     """A check that could not run: status ``error`` with the reason as its summary."""
     return CheckResult(
@@ -29,6 +59,21 @@ def error_result(name: str, message: str, started: float) -> CheckResult:
     )
 
 
-def plural(count: int, word: str) -> str:
-    """``1 file``, ``2 files``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def run_module(
+    settings: Settings,
+    module: str,
+    *args: str | Path,
+    python: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Completed:
+    """``python -m module args`` in the project, within its time limit.
+
+    ``python`` is research-ci's own interpreter unless given (the project's, for pytest).
+    Raises :class:`~research_ci.process.ToolError` when it cannot start or times out.
+    """
+    return run_tool(
+        [python or sys.executable, "-m", module, *args],
+        cwd=settings.root,
+        timeout_s=settings.timeout_s,
+        env=env,
+    )

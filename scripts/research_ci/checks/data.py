@@ -27,6 +27,7 @@ from research_ci.checks.spec import (
     Badge,
     CapRule,
     CheckSpec,
+    Metrics,
     PenaltyRule,
     SummarySection,
     badge,
@@ -35,7 +36,7 @@ from research_ci.data.provision import ProvisionError, data_python
 from research_ci.data.results import DataResult, Measurement, format_number, load_results
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
-from research_ci.report import CheckResult, Finding, Report, Status
+from research_ci.report import DATA_OUTPUT_DIR, CheckResult, Finding, Report, Status
 from research_ci.words import plural, shorten
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class MeasureRow:
 
 
 @dataclasses.dataclass(frozen=True)
-class DataMetrics:
+class DataMetrics(Metrics):
     """Anomalies, drift and skew measurements, and the datasets they come from."""
 
     anomalies: tuple[AnomalyRow, ...] = ()
@@ -131,6 +132,7 @@ class DataMetrics:
                         measure=_text(item, "measure"),
                         value=_number(item.get("value")),
                         threshold=_number(item.get("threshold")),
+                        note=_text(item, "note"),
                     ),
                     dataset=item.get("dataset"),
                 )
@@ -301,7 +303,7 @@ def run(settings: Settings) -> CheckResult:
         python = data_python()
     except ProvisionError as exc:
         return error_result(NAME, f"no data environment: {exc}", started)
-    html_dir = settings.root / ".research-ci" / "data"
+    html_dir = settings.root / DATA_OUTPUT_DIR
     with tempfile.TemporaryDirectory(prefix="research-ci-data-") as workdir:
         report = Path(workdir) / "data.json"
         args = python.command(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import CheckSpec, MergeRule, PenaltyRule, metric_count
-from research_ci.process import ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_module
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding
 from research_ci.words import plural
 
@@ -35,15 +35,10 @@ _CANNOT_PARSE = re.compile(
 
 
 @dataclasses.dataclass(frozen=True)
-class FormatMetrics:
+class FormatMetrics(Metrics):
     """``files_to_reformat``: files black would change or cannot parse."""
 
     files_to_reformat: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> FormatMetrics:
-        """The figures of a format result."""
-        return cls(files_to_reformat=metric_count(result, "files_to_reformat"))
 
 
 def figures(metrics: FormatMetrics) -> str:
@@ -75,6 +70,26 @@ def parse_black_diff(diff: str) -> dict[str, int]:
     return first_lines
 
 
+def parse_black_error(line: str, root: Path) -> Finding | None:
+    """The finding of a file black cannot parse (``error: cannot ...`` on stderr), if any."""
+    unparsable = _CANNOT_PARSE.match(line)
+    cannot = unparsable or _CANNOT.match(line)
+    if cannot is None:
+        return None
+    return Finding(
+        check=NAME,
+        file=relative_path(cannot.group("path"), root),
+        line=int(unparsable.group("line")) if unparsable else None,
+        col=int(unparsable.group("col")) + 1 if unparsable else None,
+        code="black-parse",
+        message=(
+            "black cannot parse this file (syntax error)"
+            if unparsable
+            else f"black cannot format this file: {cannot.group('message')}"
+        ),
+    )
+
+
 def _summary(findings: list[Finding]) -> str:
     unparsable = sum(1 for finding in findings if finding.code == "black-parse")
     to_reformat = len(findings) - unparsable
@@ -88,18 +103,8 @@ def run(settings: Settings) -> CheckResult:
     """Run black in check mode over the project's paths."""
     started = time.perf_counter()
     try:
-        completed = run_tool(
-            [
-                sys.executable,
-                "-m",
-                "black",
-                "--check",
-                "--diff",
-                "--quiet",
-                *settings.file_tool_paths,
-            ],
-            cwd=settings.root,
-            timeout_s=settings.timeout_s,
+        completed = run_module(
+            settings, "black", "--check", "--diff", "--quiet", *settings.file_tool_paths
         )
     except ToolError as exc:
         return error_result(NAME, str(exc), started)
@@ -114,42 +119,16 @@ def run(settings: Settings) -> CheckResult:
         )
         for path, line in parse_black_diff(completed.stdout).items()
     ]
-    for line in completed.stderr.splitlines():
-        unparsable = _CANNOT_PARSE.match(line.strip())
-        if unparsable:
-            findings.append(
-                Finding(
-                    check=NAME,
-                    file=relative_path(unparsable.group("path"), settings.root),
-                    line=int(unparsable.group("line")),
-                    col=int(unparsable.group("col")) + 1,
-                    code="black-parse",
-                    message="black cannot parse this file (syntax error)",
-                )
-            )
-            continue
-        cannot = _CANNOT.match(line.strip())
-        if cannot:
-            findings.append(
-                Finding(
-                    check=NAME,
-                    file=relative_path(cannot.group("path"), settings.root),
-                    line=None,
-                    code="black-parse",
-                    message=f"black cannot format this file: {cannot.group('message')}",
-                )
-            )
+    findings.extend(
+        finding
+        for line in completed.stderr.splitlines()
+        if (finding := parse_black_error(line.strip(), settings.root)) is not None
+    )
     if completed.returncode not in (0, 1, 123) or (completed.returncode == 123 and not findings):
         return error_result(NAME, f"black failed: {completed.tail(3)}", started)
     count = len(findings)
-    return CheckResult(
-        name=NAME,
-        status="failed" if count else "passed",
-        summary=_summary(findings),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(FormatMetrics(files_to_reformat=count)),
-        findings=findings,
-    )
+    reported = FormatMetrics(files_to_reformat=count).to_json()
+    return ran(NAME, reported, findings, started, failed=count > 0, summary=_summary(findings))
 
 
 CHECK: CheckSpec[FormatMetrics] = CheckSpec(

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import (
-    CheckSpec,
-    MergeRule,
-    PenaltyRule,
-    count_badge,
-    metric_count,
-)
-from research_ci.process import ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_module
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding
 from research_ci.words import plural
 
@@ -27,15 +20,10 @@ NAME = "lint"
 
 
 @dataclasses.dataclass(frozen=True)
-class LintMetrics:
+class LintMetrics(Metrics):
     """``violations``: ruff's findings."""
 
     violations: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> LintMetrics:
-        """The figures of a lint result."""
-        return cls(violations=metric_count(result, "violations"))
 
 
 def figures(metrics: LintMetrics) -> str:
@@ -70,20 +58,15 @@ def run(settings: Settings) -> CheckResult:
     """Run ruff over the project's paths."""
     started = time.perf_counter()
     try:
-        completed = run_tool(
-            [
-                sys.executable,
-                "-m",
-                "ruff",
-                "check",
-                "--output-format",
-                "json",
-                "--no-fix",
-                "--quiet",
-                *settings.file_tool_paths,
-            ],
-            cwd=settings.root,
-            timeout_s=settings.timeout_s,
+        completed = run_module(
+            settings,
+            "ruff",
+            "check",
+            "--output-format",
+            "json",
+            "--no-fix",
+            "--quiet",
+            *settings.file_tool_paths,
         )
     except ToolError as exc:
         return error_result(NAME, str(exc), started)
@@ -94,14 +77,8 @@ def run(settings: Settings) -> CheckResult:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
     metrics = LintMetrics(violations=len(findings))
-    return CheckResult(
-        name=NAME,
-        status="failed" if findings else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
-        findings=findings,
-    )
+    summary = figures(metrics)
+    return ran(NAME, metrics.to_json(), findings, started, failed=bool(findings), summary=summary)
 
 
 CHECK: CheckSpec[LintMetrics] = CheckSpec(

@@ -16,18 +16,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import (
     Badge,
     CapRule,
     CheckSpec,
     MergeRule,
+    Metrics,
     PenaltyRule,
     badge,
-    metric_count,
-    metric_number,
 )
-from research_ci.process import ToolError, run_tool
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.words import percent, plural
 
@@ -36,7 +35,8 @@ if TYPE_CHECKING:
 
 NAME = "tests"
 
-#: pytest's exit codes that still mean "the tests ran" (0 ok, 1 failures, 5 no tests).
+#: pytest's exit codes that still mean "the tests ran": 0 all passed, 1 some failed,
+#: 2 interrupted by collection errors (the JUnit file lists them as errors), 5 no tests.
 RAN_EXIT_CODES = (0, 1, 2, 5)
 MAX_MESSAGE = 500
 
@@ -48,7 +48,7 @@ COVERAGE_ORANGE_MARGIN = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
-class TestsMetrics:
+class TestsMetrics(Metrics):
     """Test counts, and coverage in percent against its threshold (``None``: not measured)."""
 
     __test__ = False  # not a pytest test class
@@ -59,18 +59,6 @@ class TestsMetrics:
     skipped: int = 0
     coverage: float | None = None
     coverage_threshold: float | None = None
-
-    @classmethod
-    def of(cls, result: CheckResult) -> TestsMetrics:
-        """The figures of a tests result."""
-        return cls(
-            passed=metric_count(result, "passed"),
-            failed=metric_count(result, "failed"),
-            errors=metric_count(result, "errors"),
-            skipped=metric_count(result, "skipped"),
-            coverage=metric_number(result, "coverage"),
-            coverage_threshold=metric_number(result, "coverage_threshold"),
-        )
 
     @property
     def failing(self) -> int:
@@ -203,23 +191,19 @@ def run(settings: Settings, python: Path) -> CheckResult:
         junit = Path(tmp) / "junit.xml"
         coverage_json = Path(tmp) / "coverage.json"
         try:
-            completed = run_tool(
-                [
-                    python,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "pytest_cov",
-                    "-o",
-                    "junit_family=xunit1",
-                    f"--junitxml={junit}",
-                    *coverage_target(settings),
-                    f"--cov-report=json:{coverage_json}",
-                    "--cov-fail-under=0",
-                ],
-                cwd=settings.root,
-                timeout_s=settings.timeout_s,
+            completed = run_module(
+                settings,
+                "pytest",
+                "-q",
+                "-p",
+                "pytest_cov",
+                "-o",
+                "junit_family=xunit1",
+                f"--junitxml={junit}",
+                *coverage_target(settings),
+                f"--cov-report=json:{coverage_json}",
+                "--cov-fail-under=0",
+                python=python,
                 env={"COVERAGE_FILE": str(Path(tmp) / ".coverage")},
             )
         except ToolError as exc:
@@ -230,13 +214,13 @@ def run(settings: Settings, python: Path) -> CheckResult:
         coverage = read_coverage(coverage_json)
         kept = keep_line_coverage(coverage_json, settings.root)
 
-    ran = counts["passed"] + counts["failed"] + counts["errors"]
+    executed = counts["passed"] + counts["failed"] + counts["errors"]
     problems: list[str] = []
     if counts["failed"] or counts["errors"]:
         problems.append(
             f"{plural(counts['failed'], 'failed test')}, {plural(counts['errors'], 'error')}"
         )
-    if ran == 0:
+    if executed == 0:
         problems.append("no tests ran")
         findings.append(
             Finding(check=NAME, file=None, line=None, code="no-tests", message="no tests ran")
@@ -250,14 +234,8 @@ def run(settings: Settings, python: Path) -> CheckResult:
         + (f"{coverage:.1f}%" if coverage is not None else "not measured")
     )
     metrics = TestsMetrics(**counts, coverage=coverage, coverage_threshold=threshold)
-    return CheckResult(
-        name=NAME,
-        status="failed" if problems else "passed",
-        summary=summary,
-        duration_s=time.perf_counter() - started,
-        metrics={**dataclasses.asdict(metrics), **({"coverage_file": kept} if kept else {})},
-        findings=findings,
-    )
+    reported = {**metrics.to_json(), **({"coverage_file": kept} if kept else {})}
+    return ran(NAME, reported, findings, started, failed=bool(problems), summary=summary)
 
 
 #: Where coverage.py's per-line JSON is kept for the diff coverage of ``check --base``.

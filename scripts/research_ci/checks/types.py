@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import (
-    CheckSpec,
-    MergeRule,
-    PenaltyRule,
-    count_badge,
-    metric_count,
-)
-from research_ci.process import ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_module
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
 from research_ci.words import plural
 
@@ -32,15 +25,10 @@ NAME = "types"
 
 
 @dataclasses.dataclass(frozen=True)
-class TypesMetrics:
+class TypesMetrics(Metrics):
     """``errors``: mypy's errors (its notes are findings, not errors)."""
 
     errors: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> TypesMetrics:
-        """The figures of a types result."""
-        return cls(errors=metric_count(result, "errors"))
 
 
 def figures(metrics: TypesMetrics) -> str:
@@ -86,20 +74,15 @@ def run(settings: Settings, python: Path) -> CheckResult:
     """Run mypy against the project, seeing the packages installed for ``python``."""
     started = time.perf_counter()
     try:
-        completed = run_tool(
-            [
-                sys.executable,
-                "-m",
-                "mypy",
-                "--output",
-                "json",
-                "--python-executable",
-                python,
-                "--no-error-summary",
-                *mypy_targets(settings),
-            ],
-            cwd=settings.root,
-            timeout_s=settings.timeout_s,
+        completed = run_module(
+            settings,
+            "mypy",
+            "--output",
+            "json",
+            "--python-executable",
+            python,
+            "--no-error-summary",
+            *mypy_targets(settings),
         )
     except ToolError as exc:
         return error_result(NAME, str(exc), started)
@@ -111,14 +94,8 @@ def run(settings: Settings, python: Path) -> CheckResult:
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
         return error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
     metrics = TypesMetrics(errors=sum(1 for finding in findings if finding.severity == "error"))
-    return CheckResult(
-        name=NAME,
-        status="failed" if metrics.errors else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
-        findings=findings,
-    )
+    failed = metrics.errors > 0
+    return ran(NAME, metrics.to_json(), findings, started, failed=failed, summary=figures(metrics))
 
 
 CHECK: CheckSpec[TypesMetrics] = CheckSpec(
