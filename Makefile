@@ -67,7 +67,7 @@ DEMO_PROJECT := $(DEMO_DIR)/my-research-project
 
 # The demo takes a user's path: no RESEARCH_CI_DATA_PYTHON, no .venv-data. research-ci
 # provisions its data environment itself (once, in ~/.cache/research-ci) on the first data run.
-demo: install ## Bake a project from the template, check it (code + data), badge, summary.
+demo: install ## Bake a project from the template, check it (code, data, model), badge, summary.
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/research-ci new $(DEMO_DIR) --no-input
 	@status=0; \
@@ -82,15 +82,17 @@ demo: install ## Bake a project from the template, check it (code + data), badge
 	sed -n '/research-ci:badges:start/,/research-ci:badges:end/p' $(DEMO_PROJECT)/README.md && \
 	echo && echo "Report: $(DEMO_PROJECT)/.research-ci/report.json" && \
 	echo "Data report (HTML, offline): $(DEMO_DIR)/data-report.html" && \
+	echo "Model report by slice (HTML, offline): $(DEMO_PROJECT)/.research-ci/model/report.html" && \
 	echo "SVG badges: $(DEMO_DIR)/badges/"; \
 	exit $$status
 
-benchmark: install install-data ## Print the speed figures (check parallelism, data statistics).
+benchmark: install install-data ## Print the speed figures (check parallelism, data statistics, model analysis).
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_check.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_template.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_stats.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_drift.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_import.py
+	$(BIN)/python benchmarks/bench_model.py
 
 clean: ## Remove build output (keeps the environments).
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

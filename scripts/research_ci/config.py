@@ -26,6 +26,7 @@ from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
+from research_ci.model.settings import ModelSettings, parse_model_settings
 from research_ci.pyproject import read_toml, tool_table
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
@@ -78,6 +79,7 @@ class Settings:
     report_url: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
     data: DataSettings
+    model: ModelSettings
     #: ``[tool.research-ci.maintainability]``: thresholds, exclusions, minimum rating.
     maintainability: MaintainabilitySettings = dataclasses.field(
         default_factory=MaintainabilitySettings
@@ -187,6 +189,14 @@ def clean_data(value: object, place: Place) -> DataSettings:
     return parse_data_settings(value, root=place.root, source=source)
 
 
+def clean_model(value: object, place: Place) -> ModelSettings:
+    """``[tool.research-ci.model]`` (see :mod:`research_ci.model.settings`)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{place.table}: 'model' must be a table ([tool.research-ci.model])")
+    source = f"{place.root / 'pyproject.toml'} [tool.research-ci.model]"
+    return parse_model_settings(value, root=place.root, source=source)
+
+
 def clean_maintainability(value: object, place: Place) -> MaintainabilitySettings:
     """``[tool.research-ci.maintainability]`` (see :mod:`research_ci.maintainability`)."""
     source = f"{place.root / 'pyproject.toml'} [tool.research-ci.maintainability]"
@@ -219,6 +229,7 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "report-url": ("report_url", clean_report_url),
     "timeout": ("timeout_s", clean_timeout),
     "data": ("data", clean_data),
+    "model": ("model", clean_model),
     "maintainability": ("maintainability", clean_maintainability),
     "gate": ("gate", clean_gate),
     "baseline": ("baseline", clean_baseline),
@@ -310,5 +321,6 @@ def load_settings(root: Path) -> Settings:
         paths=cleaned.pop("paths", None) or _default_paths(root),
         paths_configured="paths" in table,
         data=cleaned.pop("data", None) or clean_data({}, Place(where, where, root)),
+        model=cleaned.pop("model", None) or clean_model({}, Place(where, where, root)),
         **cleaned,
     )

@@ -136,7 +136,7 @@ CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     metrics=FormatMetrics.of,
     run=lambda inputs: run(inputs.settings),
     figures=figures,
-    priority=5,
+    priority=6,
     penalties=(
         PenaltyRule(NAME, "file black would reformat", 2, 10, lambda m: m.files_to_reformat),
     ),
