@@ -15,10 +15,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from research_ci.environment import uv_binary
-from template_helpers import BIN, REPO, clean_environment
+from template_helpers import BIN, REPO, clean_environment, load_toml
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
@@ -116,8 +115,7 @@ def test_the_installed_wheel_bakes_and_checks_a_project_with_its_data(
     report = json.loads((project / ".research-ci" / "report.json").read_text(encoding="utf-8"))
     assert report["grade"] == "A"
     statuses = {name: result["status"] for name, result in report["checks"].items()}
-    settings = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    checks = settings["tool"]["research-ci"]["checks"]
+    checks = load_toml(project / "pyproject.toml")["tool"]["research-ci"]["checks"]
     assert "data" in checks
     assert statuses == dict.fromkeys(checks, "passed")
     # The data environment got research_ci from a copy of the wheel's package, not the checkout.
