@@ -18,7 +18,7 @@ data commands (``research-ci data ...`` and the data part of ``research-ci check
 
 research_ci itself reaches a provisioned environment through ``PYTHONPATH``: a checkout's
 ``scripts/`` directory, which holds the package only (edits are live), or, for an installed
-wheel, a copy of the package in the cache named after its version and content. The 2.6 GB
+wheel, a copy of the package in the cache named after its version and content. The 2.5 GB
 environment is shared by every research-ci with the same lock and interpreter; an upgrade
 brings its own code, and a new lock its own environment.
 """
@@ -66,13 +66,14 @@ class Lock:
     python: str
     #: The oldest glibc its Linux x86_64 wheels run on.
     glibc: tuple[int, int]
-    #: Roughly what the environment takes on disk (measured on a 1.16.1 environment).
+    #: Roughly what the environment takes on disk (measured on a 1.16.1 environment; the real
+    #: provisioning test measures the first lock's again).
     size: str
 
 
 #: In order of preference. requirements-py312.txt (TFDV 1.21) has manylinux_2_39 wheels only.
 LOCKS = (
-    Lock("requirements.txt", "3.11", (2, 28), "2.6 GB"),
+    Lock("requirements.txt", "3.11", (2, 28), "2.5 GB"),
     Lock("requirements-py312.txt", "3.12", (2, 39), "3 GB"),
 )
 
