@@ -39,6 +39,7 @@ from research_ci.interpreters import (
     InterpreterNotFoundError,
     find_interpreter,
     own_version,
+    python_version,
     venv_version,
 )
 from research_ci.layout import TEST_TOOLS, InstallStep, PythonRequest, normalize
@@ -75,8 +76,9 @@ class ProjectEnv:
     created: bool = False
     synced: bool = False
     installed: tuple[InstallStep, ...] = ()
-    #: A directory on ``PYTHONPATH`` with the test tools the environment lacks.
+    #: A directory on ``PYTHONPATH`` with the test tools the environment lacks, and which.
     overlay: Path | None = None
+    overlay_tools: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     def run_env(self) -> dict[str, str]:
@@ -101,7 +103,7 @@ class ProjectEnv:
             "created": self.created,
             "synced": self.synced,
             "installed": [{"what": step.what, "from": step.source} for step in self.installed],
-            "overlay": [*TEST_TOOLS] if self.overlay is not None else [],
+            "overlay": list(self.overlay_tools),
             "notes": list(self.notes),
         }
 
@@ -210,7 +212,12 @@ def read_stamp(venv: Path) -> dict[str, Any] | None:
 
 
 def write_stamp(
-    venv: Path, *, state: str, fingerprint: str, version: str, steps: Iterable[InstallStep]
+    venv: Path,
+    *,
+    state: str,
+    fingerprint: dict[str, str],
+    version: str,
+    steps: Iterable[InstallStep],
 ) -> None:
     """Record what research-ci made (``state`` is ``installing`` until the install ends)."""
     stamp = {
@@ -292,7 +299,20 @@ class ProjectEnvironment:
         self._failure: str | None = None
         self._interpreter_lock = threading.Lock()
         self._interpreter: Interpreter | None = None
+        self._path_version = (
+            python_version(Path(self.request.request).expanduser())
+            if self.request is not None and self.request.is_path
+            else None
+        )
         self.plan = self._plan()
+
+    def accepts(self, version: str) -> bool:
+        """True when an environment of Python ``version`` is what the project asks for."""
+        if self.request is None:
+            return True
+        if self.request.is_path:
+            return self._path_version is None or version == self._path_version
+        return self.request.accepts(version)
 
     # -- deciding ------------------------------------------------------------------------
 
@@ -316,12 +336,15 @@ class ProjectEnvironment:
         version = venv_version(venv) or str(stamp.get("python", ""))
         if stamp.get("state") != "complete":
             return Plan("managed", venv, ".venv", "recreate", "an earlier install did not finish")
-        if self.request is not None and version and not self.request.accepts(version):
+        if version and not self.accepts(version):
             reason = f"it has Python {version} and the project needs {self.request}"
             return Plan("managed", venv, ".venv", "recreate", reason)
-        if stamp.get("fingerprint") != self.settings.project.fingerprint(root):
-            changed = ", ".join(self.settings.project.sources) or "the layout"
-            return Plan("managed", venv, ".venv", "sync", f"{changed} changed")
+        old = stamp.get("fingerprint")
+        old = old if isinstance(old, dict) else {}
+        new = self.settings.project.fingerprint(root)
+        changed = sorted(key for key in {*old, *new} if old.get(key) != new.get(key))
+        if changed:
+            return Plan("managed", venv, ".venv", "sync", f"{', '.join(changed)} changed")
         return Plan("managed", venv, ".venv", "use")
 
     @property
@@ -412,10 +435,11 @@ class ProjectEnvironment:
             python = environment_python(plan.prefix)
             version = venv_version(plan.prefix) or _probe_version(python)
         notes: list[str] = []
-        if self.request is not None and not self.request.accepts(version):
+        if not self.accepts(version):
             notes.append(
                 f"{plan.location} has Python {version}, but the project needs {self.request}"
             )
+            self.announce(f"research-ci: warning: {notes[-1]}")
         if plan.kind != "research-ci":
             notes.append(f"{plan.location} was not made by research-ci: nothing installed into it")
         missing = [tool for tool in TEST_TOOLS if installed_version(plan.prefix, tool) is None]
@@ -428,6 +452,7 @@ class ProjectEnvironment:
             location=plan.location,
             python_request=self.request,
             overlay=overlay,
+            overlay_tools=tuple(missing) if overlay is not None else (),
             notes=tuple(notes),
         )
 
@@ -521,8 +546,6 @@ def _described(interpreter: Interpreter, request: PythonRequest | None) -> str:
 
 
 def _probe_version(python: Path) -> str:
-    from research_ci.interpreters import python_version  # noqa: PLC0415
-
     version = python_version(python)
     if version is None:
         raise EnvironmentSetupError(f"{python} does not run")

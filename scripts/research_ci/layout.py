@@ -82,6 +82,8 @@ CONDA_ONLY: frozenset[str] = frozenset(
     }
 )
 _CONDA_ONLY_PREFIXES = ("lib", "r-", "cuda", "conda", "_")
+#: The fingerprint's entry for the install steps themselves.
+STEPS_KEY = "(install steps)"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _VERSION_LIKE = re.compile(r"^\d+(\.\d+){0,2}$")
 
@@ -173,19 +175,19 @@ class Layout:
         """True when the install steps name the package ``name`` (``ruff``)."""
         return normalize(name) in self.declared
 
-    def fingerprint(self, root: Path) -> str:
-        """A hash of the files that decide the environment, and of the steps."""
-        digest = hashlib.sha256()
-        for relative in sorted(self.sources):
-            digest.update(relative.encode() + b"\0")
-            try:
-                digest.update((root / relative).read_bytes())
-            except OSError:
-                digest.update(b"<unreadable>")
-            digest.update(b"\0")
-        for step in self.steps:
-            digest.update("\0".join(step.args).encode() + b"\n")
-        return digest.hexdigest()
+    def fingerprint(self, root: Path) -> dict[str, str]:
+        """A hash of each file that decides the environment, and of the install steps."""
+        hashes = {relative: _file_hash(root / relative) for relative in sorted(self.sources)}
+        steps = "\n".join("\0".join(step.args) for step in self.steps)
+        hashes[STEPS_KEY] = hashlib.sha256(steps.encode()).hexdigest()
+        return hashes
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 # --- setup.py and setup.cfg ------------------------------------------------------------------

@@ -48,14 +48,17 @@ def _checks_table(report: Report) -> Table:
     table.add_column("Check")
     table.add_column("Status")
     table.add_column("Result", overflow="fold")
-    table.add_column("Tool", overflow="fold")
+    tools = any(result.tool for result in report.checks.values())
+    if tools:
+        table.add_column("Tool", overflow="fold")
     table.add_column("Duration", justify="right")
     for name, result in report.checks.items():
+        tool = [Text(tool_words(result), style="dim")] if tools else []
         table.add_row(
             name,
             Text(result.status, style=_STATUS_STYLE.get(result.status, "")),
             Text(check_figures(result)),
-            Text(tool_words(result), style="dim"),
+            *tool,
             f"{result.duration_s:.1f} s",
         )
     return table
