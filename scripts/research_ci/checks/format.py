@@ -1,11 +1,12 @@
 """The format check: black, or ``ruff format`` when the project uses it, in check mode.
 
-Which formatter and which version: see :mod:`research_ci.tools`. The check runs the formatter
-twice at most: first in plain check mode, which uses the formatter's own cache (black skips
-files it has seen unchanged, so a warm run costs what ``black --check`` costs by hand), and
-then, only for the files it would change, with ``--diff`` (which bypasses black's cache) to
-find the first line each would change. Neither formatter has a JSON output: the check reads
-the unified diff (a machine format). Files the formatter cannot parse are reported from its
+Which formatter and which version: see :mod:`research_ci.tools`. black runs twice at most:
+first ``black --check``, which uses black's cache (files it has seen unchanged are skipped,
+so a warm run costs what ``black --check`` costs by hand), then, only for the files it
+would change, ``black --diff`` (which bypasses the cache) to find the first line each would
+change. ``ruff format --diff`` runs once (ruff is fast, and its ``--check`` output changed
+shape across versions). Neither formatter has a JSON output: the check reads the unified
+diff (a machine format). Files the formatter cannot parse are reported from its
 error lines.
 """
 
@@ -38,8 +39,7 @@ _CANNOT_PARSE = re.compile(
     r"^error: cannot parse(?: for target version [^:]*)?: (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$"
 )
 _WOULD_REFORMAT = re.compile(r"^would reformat (?P<path>.+)$")
-# ruff format: "Would reformat: PATH" and "error: Failed to parse PATH:LINE:COL: MESSAGE".
-_RUFF_WOULD_REFORMAT = re.compile(r"^Would reformat: (?P<path>.+)$")
+# ruff format: "error: Failed to parse PATH:LINE:COL: MESSAGE".
 _RUFF_CANNOT_PARSE = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.*)$"
 )
@@ -99,25 +99,22 @@ def _run(tool: Tool, args: list[str], settings: Settings) -> Completed:
     return run_tool([*tool.command, *args], cwd=settings.root, timeout_s=settings.timeout_s)
 
 
-def _diff_findings(
-    tool: Tool, diff_args: list[str], files: list[str], code: str, settings: Settings
-) -> list[Finding]:
-    """One finding per file the formatter would change, at the first line it would change."""
+def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Finding]:
+    """One finding per file black would change, at the first line it would change."""
     if not files:
         return []
-    diff = _run(tool, [*diff_args, *files], settings)
+    diff = _run(tool, ["--diff", "--quiet", *files], settings)
     first_lines = {
         relative_path(path, settings.root): line
         for path, line in parse_black_diff(diff.stdout).items()
     }
-    fix = "black ." if code == "black" else "ruff format ."
     return [
         Finding(
             check=NAME,
             file=relative_path(path, settings.root),
             line=first_lines.get(relative_path(path, settings.root), 1),
-            code=code,
-            message=f"{tool.name} would reformat this file (run `{fix}`)",
+            code="black",
+            message="black would reformat this file (run `black .`)",
         )
         for path in files
     ]
@@ -161,20 +158,26 @@ def run_black(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]
         for line in completed.stderr.splitlines()
         if (match := _WOULD_REFORMAT.match(line.strip()))
     ]
-    findings = _diff_findings(tool, ["--diff", "--quiet"], files, "black", settings)
+    findings = _diff_findings(tool, files, settings)
     return findings + _black_errors(completed.stderr, settings), completed
 
 
 def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
-    """``ruff format --check``, then ``ruff format --diff`` on the files it would change."""
-    completed = _run(tool, ["format", "--check", *settings.file_tool_paths], settings)
-    output = completed.stdout + "\n" + completed.stderr
-    files = [
-        m.group("path")
-        for line in output.splitlines()
-        if (m := _RUFF_WOULD_REFORMAT.match(line.strip()))
+    """``ruff format --diff``: ruff is fast enough to diff every file in one go.
+
+    (Its ``--check`` output changed shape across versions; its unified diff did not.)
+    """
+    completed = _run(tool, ["format", "--diff", *settings.file_tool_paths], settings)
+    findings = [
+        Finding(
+            check=NAME,
+            file=relative_path(path, settings.root),
+            line=line,
+            code="ruff-format",
+            message="ruff would reformat this file (run `ruff format .`)",
+        )
+        for path, line in parse_black_diff(completed.stdout).items()
     ]
-    findings = _diff_findings(tool, ["format", "--diff"], files, "ruff-format", settings)
     for line in completed.stderr.splitlines():
         unparsable = _RUFF_CANNOT_PARSE.match(line.strip())
         if unparsable:
