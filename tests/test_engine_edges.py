@@ -9,9 +9,9 @@ import pytest
 
 from conftest import read_valid_report
 from projects import write_project
-from research_ci.check_cli import _progress
 from research_ci.checks.format import parse_black_diff
 from research_ci.cli import main
+from research_ci.cli.check import _progress
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult
 

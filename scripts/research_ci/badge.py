@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 from research_ci.checks.registry import CHECKS
 from research_ci.checks.spec import Badge, badge
@@ -166,3 +167,8 @@ def badge_svg(badge: Badge, *, link: str | None = None) -> str:
         layout=svg_layout(label, message),
         link=xml_text(link) if link else None,
     )
+
+
+def svg_files(badges: list[Badge], directory: Path, *, link: str | None) -> dict[Path, str]:
+    """``{DIR/<key>.svg: svg text}`` for every badge."""
+    return {directory / f"{badge.key}.svg": badge_svg(badge, link=link) for badge in badges}

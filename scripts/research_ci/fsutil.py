@@ -52,21 +52,3 @@ def ensure_writable(path: Path) -> None:
         raise UsageError(f"cannot write {path}: it is a directory")
     if not os.access(target, os.W_OK):
         raise UsageError(f"cannot write {path}: permission denied")
-
-
-def write_generated(path: Path, text: str, *, check: bool, regenerate: str) -> bool:
-    """Write a generated file, or with ``check`` only compare it.
-
-    Returns True when the file is (or now is) current; with ``check`` a stale file is left
-    untouched and False is returned, and ``regenerate`` is the command that refreshes it.
-    """
-    current = path.read_text(encoding="utf-8") if path.exists() else None
-    if current == text:
-        return True
-    if check:
-        import click  # noqa: PLC0415
-
-        click.echo(f"{path} is out of date: run `{regenerate}`", err=True)
-        return False
-    atomic_write_text(path, text)
-    return True

@@ -24,14 +24,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import MergeRule
-from research_ci.errors import EXIT_OK, UsageError
+from research_ci.errors import UsageError
 from research_ci.findings import deduplicated
 from research_ci.grade import build_report, grade_rank
-from research_ci.report import CheckResult, Report, Status, load_report, save_report
+from research_ci.report import CheckResult, Report, Status
 
 #: Worst last: the merged status is the one with the highest rank.
 STATUS_ORDER: tuple[Status, ...] = ("skipped", "passed", "failed", "error")
@@ -145,34 +143,3 @@ def expand_paths(patterns: Iterable[str]) -> list[Path]:
             if path.resolve() not in {known.resolve() for known in paths}:
                 paths.append(path)
     return paths
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def report() -> None:
-    """Work with research-ci reports."""
-
-
-@report.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option(
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=Path),
-    default=Path(".research-ci/report.json"),
-    show_default=True,
-    help="Where to write the merged report.",
-)
-def merge(files: tuple[str, ...], output: Path) -> int:
-    """Merge partial reports (one per CI job) into one and grade it again.
-
-    FILES may be globs ('reports/**/report.json'); quote them so the shell leaves them alone.
-    """
-    paths = expand_paths(files)
-    merged = merge_reports([load_report(path) for path in paths])
-    save_report(merged, output)
-    verdict = "passed" if merged.gate_passed else "failed"
-    click.echo(
-        f"merged {len(paths)} reports into {output}: grade {merged.grade} ({merged.score}), "
-        f"gate {verdict}"
-    )
-    return EXIT_OK

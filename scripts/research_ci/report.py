@@ -21,6 +21,10 @@ from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_text
 
 SCHEMA_VERSION = 1
+#: research-ci's own output directory in a project (reports, HTML data reports).
+OUTPUT_DIR = Path(".research-ci")
+#: The report's default path: in the project for ``check`` and ``badge``, else where you are.
+REPORT_PATH = OUTPUT_DIR / "report.json"
 Status = Literal["passed", "failed", "skipped", "error"]
 Severity = Literal["error", "warning", "notice"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
@@ -226,6 +230,11 @@ def load_report(path: Path) -> Report:
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
     validate_report_dict(data, source=str(path))
     return report_from_dict(data)
+
+
+def report_path_in(project: Path) -> Path:
+    """The default report of the project at ``project``."""
+    return project / REPORT_PATH
 
 
 def save_report(report: Report, path: Path) -> None:

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-
-import click
 
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import SummarySection
-from research_ci.errors import EXIT_OK
 from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
-from research_ci.fsutil import atomic_write_text
-from research_ci.report import Finding, Report, load_report
+from research_ci.report import Finding, Report
 from research_ci.shields import markdown_url
 from research_ci.templating import render
 from research_ci.words import shorten
@@ -202,50 +197,3 @@ def _cut(text: str, budget: int) -> str:
         if units > budget:
             return text[:index]
     return text
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--report",
-    "report_path",
-    metavar="FILE",
-    type=click.Path(path_type=Path),
-    default=Path(".research-ci/report.json"),
-    show_default=True,
-    help="The JSON report to summarise.",
-)
-@click.option(
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=Path),
-    help="Write the Markdown to this file (replacing it) instead of printing it.",
-)
-@click.option(
-    "--max-chars",
-    metavar="N",
-    type=click.IntRange(min=1_000),
-    default=DEFAULT_MAX_CHARS,
-    show_default=True,
-    help="Size budget (GitHub's comment limit is 65,536).",
-)
-@click.option(
-    "--max-findings",
-    metavar="N",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_FINDINGS,
-    show_default=True,
-    help="Findings shown at most, most important first.",
-)
-def summary(report_path: Path, output: Path | None, max_chars: int, max_findings: int) -> int:
-    """Print the Markdown report: grade, checks, rubric, top findings, data anomalies.
-
-    For a GitHub job summary: research-ci summary >> "$GITHUB_STEP_SUMMARY".
-    """
-    report = load_report(report_path)
-    text = render_summary(report, max_chars=max_chars, max_findings=max_findings)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic_write_text(output, text)
-        click.echo(f"{output}: summary written ({text_length(text)} characters)")
-    return EXIT_OK

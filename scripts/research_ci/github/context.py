@@ -1,7 +1,7 @@
 """The GitHub Actions run as seen from a step.
 
-Environment variables, the event payload, workflow commands (``::notice::``,
-``::error::``) and the ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY`` files.
+Environment variables, the event payload and the ``$GITHUB_OUTPUT`` /
+``$GITHUB_STEP_SUMMARY`` files (workflow commands are :mod:`research_ci.workflow_commands`).
 
 Everything is read from an explicit mapping (``os.environ`` by default) so the same code runs
 under a real runner, under act and in tests.
@@ -17,10 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import click
-
 from research_ci.errors import UsageError
-from research_ci.workflow_commands import workflow_command
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
@@ -35,6 +32,7 @@ class ActionsContext:
     api_url: str
     server_url: str
     event: dict[str, Any]
+    workflow_ref: str = ""
     token: str = dataclasses.field(default="", repr=False)
     output_path: Path | None = None
     summary_path: Path | None = None
@@ -50,6 +48,7 @@ class ActionsContext:
             api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
             server_url=env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
             event=read_event(env.get("GITHUB_EVENT_PATH", "")),
+            workflow_ref=env.get("GITHUB_WORKFLOW_REF", ""),
             token=env.get("GITHUB_TOKEN", "") or env.get("INPUT_GITHUB_TOKEN", ""),
             output_path=_optional_path(env.get("GITHUB_OUTPUT", "")),
             summary_path=_optional_path(env.get("GITHUB_STEP_SUMMARY", "")),
@@ -65,6 +64,14 @@ class ActionsContext:
         if number is None:
             number = self.event.get("number")
         return number if isinstance(number, int) and number > 0 else None
+
+    @property
+    def workflow_url(self) -> str | None:
+        """The page of the workflow this run belongs to (what the badges link to), if known."""
+        workflow = self.workflow_ref.split("@")[0].rsplit("/", 1)[-1]
+        if not workflow or not self.repository:
+            return None
+        return f"{self.server_url}/{self.repository}/actions/workflows/{workflow}"
 
     @property
     def default_branch(self) -> str | None:
@@ -107,11 +114,6 @@ def read_event(path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def emit(name: str, message: str, **properties: str | int | None) -> None:
-    """Print a workflow command on stdout, where the runner reads it."""
-    click.echo(workflow_command(name, message, **properties))
-
-
 def _append(path: Path, text: str) -> None:
     try:
         with path.open("a", encoding="utf-8") as handle:
@@ -120,20 +122,19 @@ def _append(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def write_outputs(context: ActionsContext, values: Mapping[str, str]) -> None:
-    """Write step outputs to ``$GITHUB_OUTPUT`` (heredoc form, safe for any value).
+def write_outputs(context: ActionsContext, values: Mapping[str, str]) -> bool:
+    """Append step outputs to ``$GITHUB_OUTPUT`` (heredoc form, safe for any value).
 
-    Without ``$GITHUB_OUTPUT`` (a local run) they are printed as ``name=value`` lines.
+    ``False`` when there is no ``$GITHUB_OUTPUT`` (a local run): nothing is written.
     """
     if context.output_path is None:
-        for name, value in values.items():
-            click.echo(f"{name}={value}")
-        return
+        return False
     lines = []
     for name, value in values.items():
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
         lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     _append(context.output_path, "".join(lines))
+    return True
 
 
 def append_summary(context: ActionsContext, markdown: str) -> bool:

@@ -11,11 +11,20 @@ from pathlib import Path
 import click
 
 from research_ci.checks.registry import CHECK_NAMES
+from research_ci.cli.options import (
+    emit_generated,
+    generated_file_options,
+    project_argument,
+    report_option,
+)
 from research_ci.errors import EXIT_FAILED, EXIT_OK
+from research_ci.grade import GRADES
 from research_ci.report import CheckResult, Report
 from research_ci.runner import Listener
 
 FORMATS = ("text", "json", "github")
+#: How a finished check is marked in the progress lines.
+PROGRESS_MARKS = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}
 
 
 def _announce_line(line: str) -> None:
@@ -59,9 +68,7 @@ def _progress_and_announce(
                 running.add(name)
             else:
                 running.discard(name)
-                mark = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}.get(
-                    result.status, "-"
-                )
+                mark = PROGRESS_MARKS.get(result.status, "-")
                 console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
@@ -70,20 +77,15 @@ def _progress_and_announce(
 
 
 @click.command()
-@click.argument(
-    "path", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
-)
+@project_argument
 @click.option(
     "--only",
     metavar="CHECKS",
     help=f"Comma-separated checks to run ({','.join(CHECK_NAMES)}); "
     "default: [tool.research-ci] checks.",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the JSON report (default PATH/.research-ci/report.json).",
+@report_option(
+    "Where to write the JSON report (default PATH/.research-ci/report.json).", in_project=True
 )
 @click.option(
     "--format",
@@ -108,7 +110,7 @@ def _progress_and_announce(
 )
 @click.option(
     "--minimum-grade",
-    type=click.Choice(["A", "B", "C", "D", "F"], case_sensitive=False),
+    type=click.Choice(GRADES, case_sensitive=False),
     help="Fail under this grade (overrides [tool.research-ci] minimum-grade).",
 )
 def check(
@@ -129,14 +131,13 @@ def check(
     from research_ci.environment import ProjectEnvironment  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
-    from research_ci.report import save_report  # noqa: PLC0415
+    from research_ci.report import report_path_in, save_report  # noqa: PLC0415
     from research_ci.runner import run_checks  # noqa: PLC0415
 
     settings = load_settings(path)
     selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
-    target = report_path or settings.root / ".research-ci" / "report.json"
+    target = report_path or report_path_in(settings.root)
     ensure_writable(target)
-
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     with _progress_and_announce(enabled=interactive) as (listen, announce):
         environment = ProjectEnvironment(
@@ -177,28 +178,12 @@ def _emit(report: Report, output_format: str, root: Path) -> None:
 
 
 @click.command()
-@click.option("--markdown", is_flag=True, help="Print Markdown (the only format for now).")
-@click.option(
-    "--output",
-    "output_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date.")
-def rubric(markdown: bool, output_path: Path | None, check_only: bool) -> int:
+@generated_file_options
+def rubric(output_path: Path | None, check_only: bool) -> int:
     """Print the grading rubric, generated from the table the grader uses."""
-    del markdown
-    from research_ci.fsutil import write_generated  # noqa: PLC0415
     from research_ci.grade import rubric_markdown  # noqa: PLC0415
     from research_ci.templating import render  # noqa: PLC0415
 
     text = render("rubric_page.md.j2", body=rubric_markdown())
-    if output_path is None:
-        click.echo(text, nl=False)
-        return EXIT_OK
     regenerate = f"research-ci rubric --output {output_path}"
-    fresh = write_generated(output_path, text, check=check_only, regenerate=regenerate)
-    return EXIT_OK if fresh else EXIT_FAILED
-
-
-__all__ = ["check", "rubric"]
+    return emit_generated(text, output_path, check=check_only, regenerate=regenerate)

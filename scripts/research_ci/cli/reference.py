@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from research_ci.errors import EXIT_FAILED, EXIT_OK
+from research_ci.cli.options import emit_generated, generated_file_options
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,22 +57,16 @@ def inspect_help(command: click.Command) -> str:
 def reference_markdown() -> str:
     """The whole reference page."""
     from research_ci.cli import cli  # noqa: PLC0415 - the CLI imports this module lazily
-    from research_ci.templating import render  # noqa: PLC0415
+    from research_ci.templating import render  # noqa: PLC0415 - jinja only when rendering
 
     return render("cli.md.j2", entries=_entries(cli, ["research-ci"], None))
 
 
 @click.command(hidden=True)
-@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date.")
+@generated_file_options
 def cli_reference(output_path: Path | None, check_only: bool) -> int:
     """Print (or write) the Markdown CLI reference."""
-    from research_ci.fsutil import write_generated  # noqa: PLC0415
-
-    text = reference_markdown()
-    if output_path is None:
-        click.echo(text, nl=False)
-        return EXIT_OK
     regenerate = f"research-ci cli-reference --output {output_path}"
-    fresh = write_generated(output_path, text, check=check_only, regenerate=regenerate)
-    return EXIT_OK if fresh else EXIT_FAILED
+    return emit_generated(
+        reference_markdown(), output_path, check=check_only, regenerate=regenerate
+    )

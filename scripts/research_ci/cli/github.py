@@ -9,23 +9,23 @@ from pathlib import Path
 
 import click
 
+from research_ci.cli.options import report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.github.api import GitHubApiError, GitHubClient
 from research_ci.github.badge_commit import PushError, commit_badge
 from research_ci.github.comment import comment_body, upsert_sticky
-from research_ci.github.context import ActionsContext, append_summary, emit, write_outputs
+from research_ci.github.context import ActionsContext, append_summary, write_outputs
 from research_ci.github.outputs import gate_failures, parse_grade, step_outputs
 from research_ci.report import load_report
+from research_ci.workflow_commands import workflow_command
 
 TITLE = "research-ci"
-REPORT_OPTION = click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path(".research-ci/report.json"),
-    show_default=True,
-    help="The JSON report written by `research-ci check` or `report merge`.",
-)
+REPORT_OPTION = report_option("The JSON report written by `research-ci check` or `report merge`.")
+
+
+def emit(name: str, message: str, **properties: str | int | None) -> None:
+    """Print a workflow command on stdout, where the runner reads it."""
+    click.echo(workflow_command(name, message, **properties))
 
 
 @click.group()
@@ -38,7 +38,10 @@ def github() -> None:
 def outputs(report_path: Path) -> int:
     """Write grade, score, report, coverage and anomalies to $GITHUB_OUTPUT."""
     report = load_report(report_path)
-    write_outputs(ActionsContext.from_env(), step_outputs(report, report_path))
+    values = step_outputs(report, report_path)
+    if not write_outputs(ActionsContext.from_env(), values):
+        for name, value in values.items():
+            click.echo(f"{name}={value}")
     return EXIT_OK
 
 

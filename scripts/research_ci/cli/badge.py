@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from research_ci.badge import badge_svg, report_badges
-from research_ci.checks.spec import Badge
+from research_ci.badge import report_badges, svg_files
+from research_ci.cli.options import project_argument, report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
-from research_ci.fsutil import atomic_write_bytes, atomic_write_text
-from research_ci.readme import read_readme, render_block, update_readme_bytes
-from research_ci.report import load_report
+from research_ci.fsutil import atomic_write_text
+from research_ci.readme import render_block, update_readme
+from research_ci.report import load_report, report_path_in
 
 
 def _check_directory(directory: Path) -> None:
@@ -25,11 +25,6 @@ def _check_directory(directory: Path) -> None:
         target = target.parent
     if not target.is_dir():
         raise UsageError(f"cannot write SVG badges to {directory}: {target} is not a directory")
-
-
-def svg_files(badges: list[Badge], directory: Path, *, link: str | None) -> dict[Path, str]:
-    """``{DIR/<key>.svg: svg text}`` for every badge."""
-    return {directory / f"{badge.key}.svg": badge_svg(badge, link=link) for badge in badges}
 
 
 def _stale_svgs(files: dict[Path, str]) -> list[Path]:
@@ -44,15 +39,9 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
     return stale
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    metavar="FILE",
-    type=click.Path(path_type=Path),
-    help="The JSON report to read. [default: PATH/.research-ci/report.json]",
-)
+@click.command()
+@project_argument
+@report_option("The JSON report to read. [default: PATH/.research-ci/report.json]", in_project=True)
 @click.option(
     "--readme",
     "readme_path",
@@ -94,16 +83,16 @@ def badge(
     """
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
-    report = load_report(report_path or path / ".research-ci" / "report.json")
+    report = load_report(report_path or report_path_in(path))
     readme = readme_path or path / "README.md"
     link = link or report.report_url
     badges = report_badges(report)
-    data = read_readme(readme)
-    new_data = update_readme_bytes(data, render_block(badges, link=link), source=str(readme))
+    block = render_block(badges, link=link)
+    readme_stale = update_readme(readme, block, check=True)  # refuses a bad README, writes nothing
     svgs = svg_files(badges, svg_dir, link=link) if svg_dir is not None else {}
     stale_svgs = _stale_svgs(svgs)
     if check:
-        stale = ([readme] if new_data != data else []) + stale_svgs
+        stale = ([readme] if readme_stale else []) + stale_svgs
         if stale:
             names = ", ".join(str(item) for item in stale)
             click.echo(
@@ -118,8 +107,7 @@ def badge(
         for svg_path in stale_svgs:
             atomic_write_text(svg_path, svgs[svg_path])
         click.echo(f"{svg_dir}: {len(stale_svgs)} of {len(svgs)} SVG badges written")
-    if new_data != data:
-        atomic_write_bytes(readme.resolve(), new_data)  # through a symlink, not over it
+    if readme_stale and update_readme(readme, block):
         click.echo(f"{readme}: badges updated ({report.grade} ({report.score}))")
     else:
         click.echo(f"{readme}: badges already up to date")

@@ -1,0 +1,54 @@
+"""``research-ci new``: bake a research project from the template (:mod:`research_ci.scaffold`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from research_ci.errors import EXIT_OK
+from research_ci.scaffold import (
+    bake,
+    find_template,
+    parse_assignments,
+    split_arguments,
+    template_defaults,
+)
+
+
+@click.command()
+@click.argument("arguments", nargs=-1, metavar="[OUTPUT_DIR] [KEY=VALUE]...")
+@click.option("--no-input", is_flag=True, help="Do not prompt: use the defaults and KEY=VALUE.")
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Bake another copy of the template. [default: the one next to research-ci]",
+)
+@click.option(
+    "--origin",
+    "origin_url",
+    metavar="URL",
+    help="Template repository to record in .cruft.json (e.g. https://github.com/ORG/research-ci)"
+    " instead of the local checkout, so that collaborators can run `cruft update`.",
+)
+def new(
+    arguments: tuple[str, ...],
+    no_input: bool,
+    template_path: Path | None,
+    origin_url: str | None,
+) -> int:
+    """Create a research project from the template, in OUTPUT_DIR/<project_slug>.
+
+    OUTPUT_DIR defaults to the current directory. KEY=VALUE answers a prompt, e.g.
+    project_name="Soil Study" python_version=3.12 license=BSD-3-Clause include_notebooks=no.
+    With --no-input every other prompt takes its default. The project gets a .cruft.json,
+    so `cruft check` and `cruft update` follow the template later.
+    """
+    template = find_template(template_path)
+    output_dir, assignments = split_arguments(arguments)
+    answers = parse_assignments(assignments, template_defaults(template))
+    project = bake(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
+    click.echo(f"Created {project}")
+    click.echo(f"Next: cd {project} && research-ci check")
+    return EXIT_OK

@@ -1,0 +1,79 @@
+"""What the commands share: their arguments and options, and the write-or-check of a generated file.
+
+One definition per option, so that ``--report`` means the same file with the same help in every
+command, and the default report path is spelled once (:data:`research_ci.report.REPORT_PATH`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from research_ci.errors import EXIT_FAILED, EXIT_OK
+from research_ci.fsutil import atomic_write_text
+from research_ci.report import REPORT_PATH
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_argument(function: F) -> F:
+    """``[PATH]``: the project, default the current directory."""
+    return click.argument("path", default=".", type=click.Path(path_type=Path), required=False)(
+        function
+    )
+
+
+def report_option(
+    help_text: str, *, in_project: bool = False, name: str = "--report"
+) -> Callable[[F], F]:
+    """A JSON report file: ``PATH/.research-ci/report.json`` or, by default, the one here.
+
+    ``in_project``: the default is under the command's PATH (resolved by the command, so the
+    option's value is ``None`` when not given); else it is relative to the working directory.
+    """
+    return click.option(
+        name,
+        "report_path" if name == "--report" else name.lstrip("-"),
+        metavar="FILE",
+        type=click.Path(path_type=Path),
+        default=None if in_project else REPORT_PATH,
+        show_default=not in_project,
+        help=help_text,
+    )
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """``--output FILE``: where to write instead of printing."""
+    return click.option(
+        "--output", "output_path", metavar="FILE", type=click.Path(path_type=Path), help=help_text
+    )
+
+
+def generated_file_options(function: F) -> F:
+    """``--output FILE`` and ``--check`` of a generated docs page."""
+    function = click.option(
+        "--check", "check_only", is_flag=True, help="Exit 1 if --output is out of date."
+    )(function)
+    return output_option("Write to this file instead of stdout.")(function)
+
+
+def emit_generated(text: str, output_path: Path | None, *, check: bool, regenerate: str) -> int:
+    """Print a generated page, or write it to ``output_path``; with ``check`` only compare.
+
+    A stale file under ``check`` is left untouched, named on stderr with the command that
+    refreshes it, and the exit code is 1.
+    """
+    if output_path is None:
+        click.echo(text, nl=False)
+        return EXIT_OK
+    current = output_path.read_text(encoding="utf-8") if output_path.exists() else None
+    if current == text:
+        return EXIT_OK
+    if check:
+        click.echo(f"{output_path} is out of date: run `{regenerate}`", err=True)
+        return EXIT_FAILED
+    atomic_write_text(output_path, text)
+    return EXIT_OK
