@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import re
 import sys
 import threading
@@ -193,7 +192,9 @@ def _command(name: str, python: Path, prefix: Path) -> tuple[str, ...]:
 
 def own_version(name: str) -> str:
     """The version of ``name`` research-ci itself depends on."""
-    return importlib.metadata.version(name)
+    from importlib.metadata import version  # noqa: PLC0415 - 40 ms, only when needed
+
+    return version(name)
 
 
 def own_command(name: str) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Severity
-from research_ci.tools import Tool, ToolSetupError, resolve
+from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, resolve
 from research_ci.words import plural
 
 if TYPE_CHECKING:
@@ -138,8 +138,9 @@ def run(inputs: CheckInputs) -> CheckResult:
             [
                 *tool.command,
                 *output,
-                "--python-executable",
-                python,
+                # mypy installed in the project's environment already sees its packages
+                # (and skips starting that Python to ask where they are).
+                *(() if tool.source == FROM_ENVIRONMENT else ("--python-executable", python)),
                 "--no-error-summary",
                 *mypy_targets(settings),
             ],

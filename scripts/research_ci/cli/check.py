@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -139,6 +141,11 @@ def check(
     target = report_path or report_path_in(settings.root)
     ensure_writable(target)
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
+    if output_format == "text":
+        # rich takes a quarter of a second to import: do it while the tools run.
+        threading.Thread(
+            target=importlib.import_module, args=("research_ci.output",), daemon=True
+        ).start()
     with _progress_and_announce(enabled=interactive) as (listen, announce):
         environment = ProjectEnvironment(
             settings, install=not no_install, python=python, announce=announce

@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.templating import environment
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: Version of the data-report JSON written by ``research-ci data``.
 DATA_REPORT_VERSION = 1
@@ -183,6 +183,9 @@ def load_results(path: Path) -> list[DataResult]:
 
 def template_environment() -> jinja2.Environment:
     """Templates of the data reports (Markdown and HTML), shipped in this package."""
+    # jinja2 only when rendering: every `research-ci check` imports this module.
+    from research_ci.templating import environment  # noqa: PLC0415
+
     env = environment("research_ci.data")
     env.filters["num"] = format_number
     return env
