@@ -512,3 +512,16 @@ def test_formatter_is_detected(tmp_path: Path, files: dict[str, str], formatter:
     write(tmp_path, {"code.py": "x = 1\n", **files})
     settings = load_settings(tmp_path)
     assert choose_formatter(settings, read_pre_commit(tmp_path))[0] == formatter
+
+
+def test_a_conda_file_beside_a_package_is_left_to_conda(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n',
+            "environment.yml": "dependencies:\n  - jupyterlab\n  - pandas\n  - pip:\n      - .\n",
+        },
+    )
+    layout = load_settings(tmp_path).project
+    assert steps(tmp_path) == [("-e .", "pyproject.toml"), ("pytest, pytest-cov", "research-ci")]
+    assert "environment.yml" not in layout.sources

@@ -7,7 +7,8 @@ executed). A :class:`Layout` says:
   for a package (PEP 621 ``[project]``, a ``[build-system]``, ``setup.py`` or ``setup.cfg``),
   with its ``test``/``tests``/``dev`` extras and dependency groups; ``-r FILE`` for each
   requirements file (``requirements.txt``, ``requirements-dev.txt``, ``test-requirements.txt``
-  ...); the dependencies of a conda ``environment.yml`` that exist on PyPI;
+  ...); for a project that has neither, the dependencies of its conda ``environment.yml``
+  that exist on PyPI;
 * which Python it asks for (:class:`PythonRequest`): ``.python-version``, then
   ``requires-python`` (or ``python_requires``), then the ``python`` of ``environment.yml``;
 * which files decide the environment (their hash is the environment's stamp);
@@ -551,7 +552,11 @@ def detect_layout(
     steps += requirements
     declared |= names
     sources += [step.source for step in requirements]
-    conda_step, conda, conda_file = _conda_step(root)
+    # A conda environment file beside a package or requirements files is usually a demo or
+    # binder environment (notebooks, jupyterlab): the package's own dependencies decide.
+    conda_step, conda, conda_file = (
+        _conda_step(root) if package is None and not requirements else (None, _Conda(), None)
+    )
     notes: list[str] = []
     if conda_file is not None:
         sources.append(conda_file)
