@@ -14,6 +14,7 @@ import pytest
 
 from research_ci.config import load_settings
 from research_ci.environment import (
+    EnvironmentSetupError,
     ProjectEnvironment,
     activated_environment,
     first_error,
@@ -525,3 +526,20 @@ def test_a_conda_file_beside_a_package_is_left_to_conda(tmp_path: Path) -> None:
     layout = load_settings(tmp_path).project
     assert steps(tmp_path) == [("-e .", "pyproject.toml"), ("pytest, pytest-cov", "research-ci")]
     assert "environment.yml" not in layout.sources
+
+
+def test_a_venv_whose_python_is_gone(tmp_path: Path) -> None:
+    project = write(tmp_path, {"requirements.txt": "numpy\n"})
+    venv = fake_venv(project, "3.11.7")
+    (venv / "bin" / "python").unlink()
+    environment = ProjectEnvironment(load_settings(project), install=True)
+    assert (environment.plan.kind, environment.plan.action) == ("existing", "use")
+    with pytest.raises(EnvironmentSetupError, match=r"bin/python does not run: .* remove it"):
+        environment.get()
+    record = environment.record()
+    assert record is not None
+    assert (record["kind"], record["location"]) == ("existing", ".venv")
+    assert "does not run" in record["error"]
+    write_stamp(venv, state="complete", fingerprint={}, version="3.11.7", steps=[])
+    plan = ProjectEnvironment(load_settings(project), install=True).plan
+    assert (plan.kind, plan.action, plan.reason) == ("managed", "recreate", "its Python is gone")

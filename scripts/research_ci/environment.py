@@ -323,6 +323,11 @@ class ProjectEnvironment:
             return Plan("activated", active[0], active[1], "use")
         venv = root / ".venv"
         exists = venv_python(venv).exists()
+        if venv.is_dir() and not exists and read_stamp(venv) is not None:
+            return Plan("managed", venv, ".venv", "recreate", "its Python is gone")
+        if venv.is_dir() and not exists:
+            # Someone else's, broken: said when it is used, never removed.
+            return Plan("existing", venv, ".venv", "use")
         if not self.install:
             if exists:
                 kind = "managed" if read_stamp(venv) is not None else "existing"
@@ -433,7 +438,9 @@ class ProjectEnvironment:
             python, version = Path(sys.executable), own_version()
         else:
             python = environment_python(plan.prefix)
-            version = venv_version(plan.prefix) or _probe_version(python)
+            version = (venv_version(plan.prefix) if python.exists() else None) or _probe_version(
+                python
+            )
         notes: list[str] = []
         if not self.accepts(version):
             notes.append(
@@ -546,7 +553,10 @@ def _described(interpreter: Interpreter, request: PythonRequest | None) -> str:
 
 
 def _probe_version(python: Path) -> str:
-    version = python_version(python)
+    version = python_version(python) if python.exists() else None
     if version is None:
-        raise EnvironmentSetupError(f"{python} does not run")
+        raise EnvironmentSetupError(
+            f"{python} does not run: the environment is broken; remove it (research-ci makes "
+            "a new .venv) or repair it"
+        )
     return version

@@ -32,6 +32,8 @@ from research_ci.environment import (
     EnvironmentSetupError,
     ProjectEnv,
     ProjectEnvironment,
+    environment_python,
+    installed_version,
     run_uv,
     venv_python,
 )
@@ -252,31 +254,31 @@ def cached_tool(
 # --- resolution ---------------------------------------------------------------------------
 
 
-def _from_environment(name: str, env: ProjectEnv | None) -> Tool | None:
-    if env is None or env.kind == "research-ci":
+def _from_environment(name: str, settings: Settings, project: ProjectEnvironment) -> Tool | None:
+    """``name`` from the project's environment, when it is installed there.
+
+    An environment that is ready is looked into at once (nothing needs installing for that);
+    one being made is waited for only when the project declares ``name`` (its own pin will be
+    there), so that otherwise format and lint start at once.
+    """
+    env: ProjectEnv | None = project.prepared
+    if env is None and not project.ready and settings.project.declares(name):
+        try:
+            env = project.get()
+        except EnvironmentSetupError:
+            return None
+    if env is not None:
+        kind, prefix, python, location = env.kind, env.prefix, env.python, env.location
+    elif project.ready:
+        plan = project.plan
+        kind, prefix, location = plan.kind, plan.prefix, plan.location
+        python = environment_python(prefix)
+    else:
         return None
-    version = env.has(name)
+    version = installed_version(prefix, name) if kind != "research-ci" else None
     if version is None:
         return None
-    return Tool(
-        name, version, FROM_ENVIRONMENT, _command(name, env.python, env.prefix), env.location
-    )
-
-
-def _project_env(name: str, settings: Settings, project: ProjectEnvironment) -> ProjectEnv | None:
-    """The project's environment when it is (or will be) the one to look in for ``name``.
-
-    An environment being made is waited for only when the project declares ``name`` (its
-    own pin will be there); otherwise format and lint start at once.
-    """
-    if project.prepared is not None:
-        return project.prepared
-    if not (project.ready or settings.project.declares(name)):
-        return None
-    try:
-        return project.get()
-    except EnvironmentSetupError:
-        return None
+    return Tool(name, version, FROM_ENVIRONMENT, _command(name, python, prefix), location)
 
 
 def resolve(
@@ -288,7 +290,7 @@ def resolve(
     pre_commit: PreCommit | None = None,
 ) -> Tool:
     """The ``name`` tool (black, ruff or mypy) to run on the project (module docstring)."""
-    found = _from_environment(name, _project_env(name, settings, project))
+    found = _from_environment(name, settings, project)
     if found is not None:
         return found
     pins = pre_commit if pre_commit is not None else read_pre_commit(settings.root)
