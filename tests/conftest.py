@@ -45,6 +45,20 @@ def shared_data(request: pytest.FixtureRequest) -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_research_ci_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> None:
+    """A research-ci cache of this test run, shared by its workers, never the user's.
+
+    A research-ci run without RESEARCH_CI_DATA_PYTHON provisions its data environment there
+    (seconds: uv links the packages from its own cache) instead of in ~/.cache/research-ci.
+    """
+    if os.environ.get("RESEARCH_CI_CACHE_DIR"):
+        return
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    os.environ["RESEARCH_CI_CACHE_DIR"] = str(shared / "research-ci-cache")
+
+
 @pytest.fixture(autouse=True)
 def _no_ci_colors(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep tool output plain and independent of the developer's terminal."""
@@ -62,3 +76,10 @@ def read_valid_report(path: Path) -> dict[str, Any]:
 def data_python() -> str | None:
     """The TFDV environment's interpreter, when the test run has one."""
     return os.environ.get("RESEARCH_CI_DATA_PYTHON") or None
+
+
+@pytest.fixture(autouse=True)
+def _no_activated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """research-ci uses an activated environment: the developer's must not leak into tests."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)

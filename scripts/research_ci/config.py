@@ -10,12 +10,15 @@ silently disables a gate.
 The tools research-ci runs read their own tables (``[tool.black]``, ``[tool.ruff]``,
 ``[tool.mypy]``, ``[tool.pytest.ini_options]``, ``[tool.coverage.*]``) themselves; the few facts
 research-ci needs from them (is ``[tool.mypy] files`` set, coverage's ``source`` and
-``fail_under``, the project's extras) are read here too, into :class:`ToolFacts` and
-:class:`ProjectFacts`, so that checks only ever see typed settings.
+``fail_under``, is a formatter configured) are read here too, into :class:`ToolFacts`, and
+what the project's files say about installing it into a :class:`~research_ci.layout.Layout`,
+so that checks only ever see typed settings. pyproject.toml is optional: a ``setup.py``,
+``setup.cfg`` or requirements project, or plain scripts, are checked with the defaults.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,25 +28,13 @@ from research_ci.checks.registry import CHECK_NAMES, CHECKS
 from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
+from research_ci.layout import ENVIRONMENT_FILES, REQUIREMENTS_FILES, Layout, detect_layout
 from research_ci.pyproject import read_toml, tool_table
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
 DEFAULT_TIMEOUT_S = 1800.0
-#: Extras and dependency groups worth installing for the checks, when the project has them.
-TEST_GROUPS: tuple[str, ...] = ("test", "tests", "dev")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ProjectFacts:
-    """What ``[project]`` and ``[dependency-groups]`` say about installing the project."""
-
-    name: str
-    #: PEP 621 ``[project]`` is there, so the project can be installed (editable) for checks.
-    installable: bool = False
-    #: Its ``test``/``tests``/``dev`` extras and PEP 735 dependency groups.
-    extras: tuple[str, ...] = ()
-    dependency_groups: tuple[str, ...] = ()
+FORMATTERS: tuple[str, ...] = ("black", "ruff")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -56,6 +47,10 @@ class ToolFacts:
     coverage_source: bool = False
     #: ``[tool.coverage.report] fail_under``: the coverage threshold when set.
     coverage_fail_under: float | None = None
+    #: ``[tool.black]`` is set.
+    black_config: bool = False
+    #: ruff's formatter is configured (``[tool.ruff.format]``, ``[format]`` in ruff.toml).
+    ruff_format_config: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -63,7 +58,8 @@ class Settings:
     """Everything ``research-ci check`` needs to know about one project, typed."""
 
     root: Path
-    project: ProjectFacts
+    #: What the project's files say about installing it (see :mod:`research_ci.layout`).
+    project: Layout
     tools: ToolFacts = ToolFacts()
     checks: tuple[str, ...]
     minimum_grade: str = DEFAULT_MINIMUM_GRADE
@@ -73,6 +69,8 @@ class Settings:
     paths_configured: bool = False
     report_url: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: ``[tool.research-ci] formatter``: ``black`` or ``ruff`` (``None``: detected).
+    formatter: str | None = None
     data: DataSettings
 
     @property
@@ -157,6 +155,13 @@ def clean_timeout(value: object, place: Place) -> float:
     return float(value)
 
 
+def clean_formatter(value: object, place: Place) -> str:
+    """``black`` or ``ruff`` (``ruff format``)."""
+    if not isinstance(value, str) or value not in FORMATTERS:
+        raise UsageError(f"{place.table}: formatter must be one of {', '.join(FORMATTERS)}")
+    return value
+
+
 def clean_data(value: object, place: Place) -> DataSettings:
     """``[tool.research-ci.data]`` (see :mod:`research_ci.data.settings`)."""
     if not isinstance(value, dict):
@@ -173,6 +178,7 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "paths": ("paths", clean_paths),
     "report-url": ("report_url", clean_report_url),
     "timeout": ("timeout_s", clean_timeout),
+    "formatter": ("formatter", clean_formatter),
     "data": ("data", clean_data),
 }
 
@@ -181,30 +187,48 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
-    """Parse ``root/pyproject.toml`` or raise a one-line :class:`UsageError`."""
+    """Parse ``root/pyproject.toml`` (empty when absent) or raise a one-line :class:`UsageError`.
+
+    A directory with no pyproject.toml is still a project when it has a ``setup.py``,
+    ``setup.cfg``, requirements file, ``environment.yml`` or Python files; an empty or
+    unrelated directory is refused.
+    """
     if not root.exists():
         raise UsageError(f"path does not exist: {root}")
     if not root.is_dir():
         raise UsageError(f"not a directory: {root}")
-    missing = f"no pyproject.toml in {root}: research-ci reads the project's settings from it"
-    return read_toml(root / "pyproject.toml", missing=missing)
+    if (root / "pyproject.toml").exists() or (root / "pyproject.toml").is_symlink():
+        return read_toml(root / "pyproject.toml", missing=f"cannot read {root / 'pyproject.toml'}")
+    if not looks_like_python_project(root):
+        raise UsageError(
+            f"no Python project in {root}: no pyproject.toml, setup.py, setup.cfg, "
+            "requirements file, environment.yml or Python file"
+        )
+    return {}
 
 
-def project_facts(pyproject: Mapping[str, Any], root: Path) -> ProjectFacts:
-    """The project's name, and what to install for its checks."""
-    project = pyproject.get("project", {})
-    extras = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
-    groups = pyproject.get("dependency-groups", {})
-    name = project.get("name") if isinstance(project, dict) else None
-    return ProjectFacts(
-        name=str(name or root.name),
-        installable="project" in pyproject,
-        extras=tuple(group for group in TEST_GROUPS if group in extras),
-        dependency_groups=tuple(group for group in TEST_GROUPS if group in groups),
-    )
+def looks_like_python_project(root: Path) -> bool:
+    """A setup file, a requirements file, or Python code at the top or one level down."""
+    markers = ("setup.py", "setup.cfg", *ENVIRONMENT_FILES, *REQUIREMENTS_FILES)
+    if any((root / marker).is_file() for marker in markers):
+        return True
+    for pattern in ("*.py", "*.ipynb", "*/*.py", "*/*.ipynb"):
+        for path in root.glob(pattern):
+            if not any(part.startswith(".") for part in path.relative_to(root).parts):
+                return True
+    return False
 
 
-def tool_facts(pyproject: dict[str, Any]) -> ToolFacts:
+def _ruff_toml_formats(root: Path) -> bool:
+    """``ruff.toml`` or ``.ruff.toml`` (which ruff reads before pyproject) has ``[format]``."""
+    for name in ("ruff.toml", ".ruff.toml"):
+        if (root / name).is_file():
+            with contextlib.suppress(UsageError):
+                return "format" in read_toml(root / name, missing="")
+    return False
+
+
+def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
     """The facts research-ci reads from the tools' own tables."""
     coverage_run = tool_table(pyproject, "coverage", "run")
     fail_under = tool_table(pyproject, "coverage", "report").get("fail_under")
@@ -216,12 +240,20 @@ def tool_facts(pyproject: dict[str, Any]) -> ToolFacts:
             if fail_under is None
             else clean_coverage_threshold(fail_under, Place("[tool.coverage.report] fail_under"))
         ),
+        black_config="black" in pyproject.get("tool", {}),
+        ruff_format_config=bool(tool_table(pyproject, "ruff").get("format"))
+        or _ruff_toml_formats(root),
     )
 
 
 def _default_paths(root: Path) -> tuple[str, ...]:
-    candidates = [name for name in ("src", "tests", "scripts") if (root / name).is_dir()]
-    return tuple(candidates) or (".",)
+    """``src`` with ``tests`` and ``scripts`` in a src layout; else the whole project.
+
+    A flat layout (a package or modules at the top) has its code outside those folders.
+    """
+    if not (root / "src").is_dir():
+        return (".",)
+    return tuple(name for name in ("src", "tests", "scripts") if (root / name).is_dir())
 
 
 def load_settings(root: Path) -> Settings:
@@ -241,7 +273,7 @@ def load_settings(root: Path) -> Settings:
         CLEANERS[key][0]: CLEANERS[key][1](value, Place(f"{where} {key}", where, root))
         for key, value in table.items()
     }
-    tools = tool_facts(pyproject)
+    tools = tool_facts(pyproject, root)
     if tools.coverage_fail_under is not None:
         cleaned["coverage_threshold"] = tools.coverage_fail_under
     cleaned.setdefault(
@@ -254,7 +286,7 @@ def load_settings(root: Path) -> Settings:
     )
     return Settings(
         root=root,
-        project=project_facts(pyproject, root),
+        project=detect_layout(root, pyproject),
         tools=tools,
         paths=cleaned.pop("paths", None) or _default_paths(root),
         paths_configured="paths" in table,

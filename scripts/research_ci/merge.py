@@ -94,6 +94,7 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
         duration_s=max(result.duration_s for result in results),
         metrics=metrics,
         findings=findings,
+        tool=next((result.tool for result in results if result.tool), None),
     )
 
 
@@ -110,13 +111,15 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     for report in reports:
         for name, result in report.checks.items():
             by_check.setdefault(name, []).append(result)
-    return build_report(
+    merged = build_report(
         project_name=projects[0],
         checks={name: merge_check(results) for name, results in by_check.items()},
         minimum_grade=min((report.minimum_grade for report in reports), key=grade_rank),
         coverage_threshold=max(report.coverage_threshold for report in reports),
         report_url=next((report.report_url for report in reports if report.report_url), None),
     )
+    merged.environment = next((r.environment for r in reports if r.environment), None)
+    return merged
 
 
 def expand_paths(patterns: Iterable[str]) -> list[Path]:

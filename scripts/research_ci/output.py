@@ -24,7 +24,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from research_ci.figures import check_figures
+from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
 from research_ci.workflow_commands import workflow_command
@@ -48,12 +48,17 @@ def _checks_table(report: Report) -> Table:
     table.add_column("Check")
     table.add_column("Status")
     table.add_column("Result", overflow="fold")
+    tools = any(result.tool for result in report.checks.values())
+    if tools:
+        table.add_column("Tool", overflow="fold")
     table.add_column("Duration", justify="right")
     for name, result in report.checks.items():
+        tool = [Text(tool_words(result), style="dim")] if tools else []
         table.add_row(
             name,
             Text(result.status, style=_STATUS_STYLE.get(result.status, "")),
             Text(check_figures(result)),
+            *tool,
             f"{result.duration_s:.1f} s",
         )
     return table
@@ -88,6 +93,9 @@ def print_text(report: Report, *, console: Console | None = None) -> None:
     """Print the report for a terminal: checks table, top findings, grade panel."""
     console = console or Console()
     console.print(_checks_table(report))
+    environment = environment_words(report.environment)
+    if environment:
+        console.print(Text.assemble(("Environment: ", "bold"), environment))
     findings = prioritized(report.findings())
     if findings:
         console.print(Text(f"Findings ({len(findings)})", style="bold"))

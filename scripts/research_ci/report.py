@@ -72,21 +72,25 @@ class CheckResult:
     duration_s: float = 0.0
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     findings: list[Finding] = dataclasses.field(default_factory=list)
+    #: The tool that ran: ``{"name": "ruff", "version": "0.3.0", "from": "pre-commit"}``.
+    tool: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: status, summary, duration, the metrics flattened in, then findings."""
+        """JSON form: status, summary, duration, the metrics flattened in, tool, findings."""
         return {
             "status": self.status,
             "summary": self.summary,
             "duration_s": round(self.duration_s, 3),
             **self.metrics,
+            **({"tool": dict(self.tool)} if self.tool is not None else {}),
             "findings": [finding.to_dict() for finding in self.findings],
         }
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> CheckResult:
         """Inverse of :meth:`to_dict`."""
-        reserved = {"status", "summary", "duration_s", "findings"}
+        reserved = {"status", "summary", "duration_s", "findings", "tool"}
+        tool = data.get("tool")
         return cls(
             name=name,
             status=cast("Status", data["status"]),
@@ -94,6 +98,7 @@ class CheckResult:
             duration_s=float(data.get("duration_s", 0.0)),
             metrics={key: value for key, value in data.items() if key not in reserved},
             findings=[Finding.from_dict(item) for item in data.get("findings", [])],
+            tool={str(k): str(v) for k, v in tool.items()} if isinstance(tool, dict) else None,
         )
 
 
@@ -125,6 +130,8 @@ class Report:
     )
     tool_version: str = __version__
     report_url: str | None = None
+    #: The project's environment: where, which Python, what was installed from what.
+    environment: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document described by ``schemas/report.schema.json``."""
@@ -133,6 +140,7 @@ class Report:
             "tool": {"name": "research-ci", "version": self.tool_version},
             "generated_at": self.generated_at,
             "project": {"name": self.project_name},
+            **({"environment": self.environment} if self.environment is not None else {}),
             "report_url": self.report_url,
             "settings": {
                 "minimum_grade": self.minimum_grade,
@@ -200,6 +208,7 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         generated_at=str(data["generated_at"]),
         tool_version=str(data["tool"]["version"]),
         report_url=data.get("report_url"),
+        environment=data.get("environment"),
     )
 
 

@@ -1,10 +1,11 @@
 """Run the selected checks in parallel and collect one result per check.
 
 Every check starts at once, each in its own thread. The ones that need the project's packages
-(types, tests) ask for the project's Python, which the first of them makes (with
-:mod:`research_ci.environment`) while the others wait; the data check runs in its own TFDV
-environment. The wall time is close to the slowest check, not their sum. Results are collected
-as they complete, so progress lines come out in completion order.
+(types, tests), or a tool the project installs in it, ask for the project's environment, which
+the first of them makes (with :mod:`research_ci.environment`) while the others wait; the data
+check runs in its own TFDV environment. The wall time is close to the slowest check, not
+their sum. Results are collected as they complete, so progress lines come out in completion
+order.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from research_ci.checks.common import error_result
 from research_ci.checks.registry import BY_NAME, CHECK_NAMES
 from research_ci.checks.spec import CheckInputs, CheckSpec
 from research_ci.config import Settings
-from research_ci.environment import EnvironmentSetupError, ProjectPython
+from research_ci.environment import EnvironmentSetupError, ProjectEnvironment
 from research_ci.report import CheckResult
 
 Listener = Callable[[str, CheckResult | None], None]
@@ -38,18 +39,24 @@ def run_checks(
     *,
     install: bool = True,
     listener: Listener | None = None,
+    environment: ProjectEnvironment | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[str, CheckResult]:
     """Run ``selected`` checks; unselected checks are reported as skipped.
 
     Each selected check's ``preflight`` runs first, here: bad configuration is refused (a
-    :class:`~research_ci.errors.UsageError`) before any check starts.
+    :class:`~research_ci.errors.UsageError`) before any check starts. ``environment`` is the
+    project's (by default one that installs unless ``install`` is false); ``announce``
+    receives one line when a long phase starts.
     """
     notify = listener or (lambda _name, _result: None)
     specs = [BY_NAME[name] for name in selected]
     for spec in specs:
         if spec.preflight is not None:
             spec.preflight(settings)
-    inputs = CheckInputs(settings, ProjectPython(settings, install=install).get)
+    say = announce or (lambda _line: None)
+    project = environment or ProjectEnvironment(settings, install=install, announce=say)
+    inputs = CheckInputs(settings, project, say)
     results: dict[str, CheckResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
         futures: dict[Future[CheckResult], str] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import SummarySection
-from research_ci.figures import check_figures
+from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
 from research_ci.shields import markdown_url
@@ -117,6 +117,7 @@ def _render(
             "status": result.status,
             "emoji": STATUS_EMOJI.get(result.status, ""),
             "figures": check_figures(result),
+            "tool": tool_words(result),
             "duration": f"{result.duration_s:.1f} s",
         }
         for name, result in report.checks.items()
@@ -128,6 +129,7 @@ def _render(
         gate_emoji="✅" if report.gate_passed else "❌",
         coverage_threshold=f"{report.coverage_threshold:g}%",
         checks=checks,
+        environment=environment_words(report.environment),
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,
         sections=_section_views(sections, shown_rows),

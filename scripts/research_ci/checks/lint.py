@@ -1,10 +1,14 @@
-"""The lint check: ``ruff check --output-format json`` with the project's ``[tool.ruff]``."""
+"""The lint check: ``ruff check --output-format json`` with the project's ``[tool.ruff]``.
+
+The ruff that runs is the project's own (its environment's, else its pre-commit pin, else
+research-ci's: see :mod:`research_ci.tools`): rules grow between ruff versions, and the
+project is linted by the version it is clean under.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +22,11 @@ from research_ci.checks.spec import (
 )
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding
+from research_ci.tools import ToolSetupError, resolve
 from research_ci.words import plural
 
 if TYPE_CHECKING:
+    from research_ci.checks.spec import CheckInputs
     from research_ci.config import Settings
 
 NAME = "lint"
@@ -66,15 +72,15 @@ def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
     return findings
 
 
-def run(settings: Settings) -> CheckResult:
-    """Run ruff over the project's paths."""
+def run(inputs: CheckInputs) -> CheckResult:
+    """Run the project's ruff over its paths."""
     started = time.perf_counter()
+    settings = inputs.settings
     try:
+        tool = resolve("ruff", settings, inputs.environment, announce=inputs.announce)
         completed = run_tool(
             [
-                sys.executable,
-                "-m",
-                "ruff",
+                *tool.command,
                 "check",
                 "--output-format",
                 "json",
@@ -85,10 +91,12 @@ def run(settings: Settings) -> CheckResult:
             cwd=settings.root,
             timeout_s=settings.timeout_s,
         )
-    except ToolError as exc:
+    except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
     if completed.returncode not in (0, 1):
-        return error_result(NAME, f"ruff failed: {completed.tail(3)}", started)
+        failed = error_result(NAME, f"ruff failed: {completed.tail(3)}", started)
+        failed.tool = tool.to_dict()
+        return failed
     try:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -101,13 +109,14 @@ def run(settings: Settings) -> CheckResult:
         duration_s=time.perf_counter() - started,
         metrics=dataclasses.asdict(metrics),
         findings=findings,
+        tool=tool.to_dict(),
     )
 
 
 CHECK: CheckSpec[LintMetrics] = CheckSpec(
     name=NAME,
     metrics=LintMetrics.of,
-    run=lambda inputs: run(inputs.settings),
+    run=run,
     figures=figures,
     priority=4,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.violations, "issue")},

@@ -22,6 +22,7 @@ from research_ci.words import plural
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
+    from research_ci.environment import ProjectEnvironment
 
 M = TypeVar("M")
 
@@ -42,17 +43,28 @@ def metric_number(result: CheckResult, name: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def _quiet(_line: str) -> None:
+    """An announcer that says nothing."""
+
+
 @dataclasses.dataclass(frozen=True)
 class CheckInputs:
-    """What a check runs with: the project's settings, and its Python once it is ready.
+    """What a check runs with: the project's settings, and its environment once it is ready.
 
-    ``project_python()`` blocks until the project's environment is made (the first check
-    that asks starts it) and raises :class:`~research_ci.errors.EnvironmentSetupError` when
-    it cannot be made; checks that do not need the project's packages never call it.
+    ``environment.get()`` (and ``project_python()``) blocks until the project's environment is
+    made (the first check that asks starts it) and raises
+    :class:`~research_ci.environment.EnvironmentSetupError` when it cannot be made; checks that
+    do not need the project's packages never call it. ``announce`` prints one line when a long
+    phase starts (making an environment, running the tests).
     """
 
     settings: Settings
-    project_python: Callable[[], Path]
+    environment: ProjectEnvironment
+    announce: Callable[[str], None] = _quiet
+
+    def project_python(self) -> Path:
+        """The interpreter of the project's environment (made on first request)."""
+        return self.environment.python()
 
 
 # --- badges -----------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The tests check: pytest with pytest-cov in the project's environment.
 
-Results come from pytest's JUnit XML (``junit_family=xunit1``, which carries file and line)
-and coverage's JSON report, never from the terminal output. The coverage threshold is
-coverage's own ``fail_under`` when set, else ``[tool.research-ci] coverage-threshold``.
+pytest runs with the project's environment's Python (see :mod:`research_ci.environment`), with
+pytest-cov from research-ci's cache on ``PYTHONPATH`` when that environment lacks it and is not
+research-ci's to change. Results come from pytest's JUnit XML (``junit_family=xunit1``, which
+carries file and line) and coverage's JSON report, never from the terminal output. The
+coverage threshold is coverage's own ``fail_under`` when set, else ``[tool.research-ci]
+coverage-threshold``.
 """
 
 from __future__ import annotations
@@ -26,12 +29,16 @@ from research_ci.checks.spec import (
     metric_count,
     metric_number,
 )
+from research_ci.environment import dist_version
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Report
+from research_ci.tools import FROM_ENVIRONMENT, FROM_RESEARCH_CI
 from research_ci.words import percent, plural
 
 if TYPE_CHECKING:
+    from research_ci.checks.spec import CheckInputs
     from research_ci.config import Settings
+    from research_ci.environment import ProjectEnv
 
 NAME = "tests"
 
@@ -194,9 +201,24 @@ def read_coverage(path: Path) -> float | None:
     return round(float(data["totals"]["percent_covered"]), 2)
 
 
-def run(settings: Settings, python: Path) -> CheckResult:
+def pytest_tool(env: ProjectEnv) -> dict[str, str]:
+    """The report's record of the pytest that runs: the environment's, else research-ci's."""
+    version = env.has("pytest")
+    if version is not None:
+        return {"name": "pytest", "version": version, "from": FROM_ENVIRONMENT}
+    overlay = env.overlay
+    found = dist_version(overlay, "pytest") if overlay is not None else None
+    return {"name": "pytest", "version": found or "unknown", "from": FROM_RESEARCH_CI}
+
+
+def run(inputs: CheckInputs) -> CheckResult:
     """Run the project's tests with coverage and compare coverage with the threshold."""
     started = time.perf_counter()
+    settings = inputs.settings
+    env = inputs.environment.get()
+    python = env.python
+    tool = pytest_tool(env)
+    inputs.announce(f"research-ci: running the tests (pytest {tool['version']}, {env.location})")
     threshold = settings.coverage_threshold
     with tempfile.TemporaryDirectory(prefix="research-ci-tests-") as tmp:
         junit = Path(tmp) / "junit.xml"
@@ -219,12 +241,14 @@ def run(settings: Settings, python: Path) -> CheckResult:
                 ],
                 cwd=settings.root,
                 timeout_s=settings.timeout_s,
-                env={"COVERAGE_FILE": str(Path(tmp) / ".coverage")},
+                env={"COVERAGE_FILE": str(Path(tmp) / ".coverage"), **env.run_env()},
             )
         except ToolError as exc:
             return error_result(NAME, str(exc), started)
         if completed.returncode not in RAN_EXIT_CODES or not junit.exists():
-            return error_result(NAME, f"pytest could not run: {completed.tail(3)}", started)
+            failed = error_result(NAME, f"pytest could not run: {completed.tail(3)}", started)
+            failed.tool = tool
+            return failed
         counts, findings = parse_junit(junit, settings)
         coverage = read_coverage(coverage_json)
 
@@ -255,13 +279,14 @@ def run(settings: Settings, python: Path) -> CheckResult:
         duration_s=time.perf_counter() - started,
         metrics=dataclasses.asdict(metrics),
         findings=findings,
+        tool=tool,
     )
 
 
 CHECK: CheckSpec[TestsMetrics] = CheckSpec(
     name=NAME,
     metrics=TestsMetrics.of,
-    run=lambda inputs: run(inputs.settings, inputs.project_python()),
+    run=run,
     figures=figures,
     priority=1,
     badges={"coverage": coverage_badge, NAME: tests_badge},

@@ -1,16 +1,18 @@
 """The types check: ``mypy --output json`` with the project's ``[tool.mypy]``.
 
-mypy runs from research-ci's environment but looks at the project's packages through
-``--python-executable`` (the project's environment), so third-party imports resolve.
+The mypy that runs is the project's own (its environment's, else its pre-commit pin with the
+hook's ``additional_dependencies``, else research-ci's, on the project's Python version: see
+:mod:`research_ci.tools`). It looks at the project's packages through ``--python-executable``
+(the project's environment), so third-party imports resolve. mypy older than 1.11 has no JSON
+output: its text output is read instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import sys
+import re
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from research_ci.checks.common import error_result, relative_path
@@ -23,9 +25,11 @@ from research_ci.checks.spec import (
 )
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Severity
+from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, resolve
 from research_ci.words import plural
 
 if TYPE_CHECKING:
+    from research_ci.checks.spec import CheckInputs
     from research_ci.config import Settings
 
 NAME = "types"
@@ -75,6 +79,41 @@ def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
     return findings
 
 
+_TEXT_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<severity>error|note|warning): "
+    r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
+)
+#: The first mypy with ``--output json``.
+JSON_SINCE = (1, 11)
+
+
+def parse_mypy_text(text: str, settings: Settings) -> list[Finding]:
+    """One finding per line of mypy's text output (``--show-column-numbers``, error codes)."""
+    findings: list[Finding] = []
+    for raw in text.splitlines():
+        match = _TEXT_LINE.match(raw.rstrip())
+        if match is None:
+            continue
+        severity: Severity = "error" if match.group("severity") == "error" else "notice"
+        findings.append(
+            Finding(
+                check=NAME,
+                file=relative_path(match.group("file"), settings.root),
+                line=int(match.group("line")) or None,
+                col=int(match.group("col")) if match.group("col") else None,
+                code=match.group("code"),
+                message=match.group("message"),
+                severity=severity,
+            )
+        )
+    return findings
+
+
+def _json_output(tool: Tool) -> bool:
+    parts = re.findall(r"\d+", tool.version)[:2]
+    return tuple(int(part) for part in parts) >= JSON_SINCE
+
+
 def mypy_targets(settings: Settings) -> list[str]:
     """Paths to check: none when ``[tool.mypy] files`` is set (mypy reads it), else ours."""
     if settings.tools.mypy_files:
@@ -82,34 +121,43 @@ def mypy_targets(settings: Settings) -> list[str]:
     return [path for path in settings.paths if (settings.root / path).exists()] or ["."]
 
 
-def run(settings: Settings, python: Path) -> CheckResult:
-    """Run mypy against the project, seeing the packages installed for ``python``."""
+def run(inputs: CheckInputs) -> CheckResult:
+    """Run the project's mypy against the project, seeing the packages of its environment."""
     started = time.perf_counter()
+    settings = inputs.settings
     try:
+        python = inputs.project_python()
+        tool = resolve("mypy", settings, inputs.environment, announce=inputs.announce)
+        as_json = _json_output(tool)
+        output = (
+            ["--output", "json"]
+            if as_json
+            else ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--no-color-output"]
+        )
         completed = run_tool(
             [
-                sys.executable,
-                "-m",
-                "mypy",
-                "--output",
-                "json",
-                "--python-executable",
-                python,
+                *tool.command,
+                *output,
+                # mypy installed in the project's environment already sees its packages
+                # (and skips starting that Python to ask where they are).
+                *(() if tool.source == FROM_ENVIRONMENT else ("--python-executable", python)),
                 "--no-error-summary",
                 *mypy_targets(settings),
             ],
             cwd=settings.root,
             timeout_s=settings.timeout_s,
         )
-    except ToolError as exc:
+    except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
     try:
-        findings = parse_mypy_json(completed.stdout, settings)
+        findings = (parse_mypy_json if as_json else parse_mypy_text)(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError) as exc:
         return error_result(NAME, f"cannot read mypy's JSON output: {exc}", started)
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
-        return error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
+        failed = error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
+        failed.tool = tool.to_dict()
+        return failed
     metrics = TypesMetrics(errors=sum(1 for finding in findings if finding.severity == "error"))
     return CheckResult(
         name=NAME,
@@ -118,13 +166,14 @@ def run(settings: Settings, python: Path) -> CheckResult:
         duration_s=time.perf_counter() - started,
         metrics=dataclasses.asdict(metrics),
         findings=findings,
+        tool=tool.to_dict(),
     )
 
 
 CHECK: CheckSpec[TypesMetrics] = CheckSpec(
     name=NAME,
     metrics=TypesMetrics.of,
-    run=lambda inputs: run(inputs.settings, inputs.project_python()),
+    run=run,
     figures=figures,
     priority=2,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.errors, "error")},

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -27,16 +29,40 @@ FORMATS = ("text", "json", "github")
 PROGRESS_MARKS = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}
 
 
+def _announce_line(line: str) -> None:
+    """One line on stderr, at once: in CI logs each long phase shows when it starts."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 @contextlib.contextmanager
 def _progress(*, enabled: bool) -> Iterator[Listener | None]:
     """A rich status line on stderr for interactive terminals; nothing in CI or pipes."""
+    with _progress_and_announce(enabled=enabled) as (listen, _announce):
+        yield listen
+
+
+@contextlib.contextmanager
+def _progress_and_announce(
+    *, enabled: bool
+) -> Iterator[tuple[Listener | None, Callable[[str], None]]]:
+    """The progress listener and the announcer of long phases.
+
+    In a terminal, a rich status line names the running checks and each phase is printed
+    above it; without one (CI logs, pipes), each phase is one plain line on stderr.
+    """
     if not enabled:
-        yield None
+        yield None, _announce_line
         return
     from rich.console import Console  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
 
     console = Console(stderr=True)
     running: set[str] = set()
+
+    def announce(line: str) -> None:
+        console.print(Text(line, style="dim"))
+
     with console.status("research-ci: starting checks") as status:
 
         def listen(name: str, result: CheckResult | None) -> None:
@@ -49,7 +75,7 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
 
-        yield listen
+        yield listen, announce
 
 
 @click.command()
@@ -74,7 +100,15 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
 @click.option(
     "--no-install",
     is_flag=True,
-    help="Use the existing environment (PATH/.venv, else this Python); never install.",
+    help="Use the existing environment (an activated one, else PATH/.venv, else this Python); "
+    "never install into it.",
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="VERSION|PATH",
+    help="The Python to make PATH/.venv with (default: .python-version, else requires-python, "
+    "else research-ci's own).",
 )
 @click.option(
     "--minimum-grade",
@@ -87,6 +121,7 @@ def check(
     report_path: Path | None,
     output_format: str,
     no_install: bool,
+    python: str | None,
     minimum_grade: str | None,
 ) -> int:
     """Run format, lint, types, tests (and data) checks on the project at PATH.
@@ -95,6 +130,7 @@ def check(
     check fails or the grade is under the minimum, 2 on a usage or configuration error.
     """
     from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
+    from research_ci.environment import ProjectEnvironment  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
     from research_ci.report import report_path_in, save_report  # noqa: PLC0415
@@ -105,8 +141,18 @@ def check(
     target = report_path or report_path_in(settings.root)
     ensure_writable(target)
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
-    with _progress(enabled=interactive) as listen:
-        results = run_checks(settings, selected, install=not no_install, listener=listen)
+    if output_format == "text":
+        # rich takes a quarter of a second to import: do it while the tools run.
+        threading.Thread(
+            target=importlib.import_module, args=("research_ci.output",), daemon=True
+        ).start()
+    with _progress_and_announce(enabled=interactive) as (listen, announce):
+        environment = ProjectEnvironment(
+            settings, install=not no_install, python=python, announce=announce
+        )
+        results = run_checks(
+            settings, selected, environment=environment, listener=listen, announce=announce
+        )
     report = build_report(
         project_name=settings.project_name,
         checks=results,
@@ -114,6 +160,7 @@ def check(
         coverage_threshold=settings.coverage_threshold,
         report_url=settings.report_url,
     )
+    report.environment = environment.record()
     save_report(report, target)
     _emit(report, output_format, settings.root)
     return EXIT_OK if report.gate_passed else EXIT_FAILED
