@@ -30,6 +30,7 @@ from research_ci.errors import UsageError
 from research_ci.grade import GRADES
 from research_ci.layout import ENVIRONMENT_FILES, REQUIREMENTS_FILES, Layout, detect_layout
 from research_ci.pyproject import read_toml, tool_table
+from research_ci.toolconfig import read_tool_configs
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
@@ -39,14 +40,27 @@ FORMATTERS: tuple[str, ...] = ("black", "ruff")
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ToolFacts:
-    """What research-ci needs to know from the tools' own configuration."""
+    """What research-ci needs to know from the tools' own configuration (see :mod:`toolconfig`)."""
 
-    #: ``[tool.mypy] files`` is set: mypy chooses what to check.
+    #: mypy's ``files`` is set: mypy chooses what to check.
     mypy_files: bool = False
-    #: ``[tool.coverage.run] source`` (or ``source_pkgs``) is set: coverage chooses what to measure.
+    #: The file mypy reads its settings from (``None``: the project has not configured mypy).
+    mypy_config: str | None = None
+    #: mypy's ``ignore_missing_imports`` is explicitly false: missing stubs are errors.
+    mypy_missing_imports_reported: bool = False
+    #: coverage's ``source`` (or ``source_pkgs``) is set: coverage chooses what to measure.
     coverage_source: bool = False
-    #: ``[tool.coverage.report] fail_under``: the coverage threshold when set.
+    #: The project's coverage threshold (pytest-cov's ``--cov-fail-under``, coverage's
+    #: ``fail_under``), and where it is set.
     coverage_fail_under: float | None = None
+    coverage_threshold_from: str | None = None
+    #: The pytest configuration file in force, and whether its ``addopts`` choose coverage.
+    pytest_config: str | None = None
+    pytest_addopts_cov: bool = False
+    pytest_addopts_no_cov: bool = False
+    #: A flake8 configuration file ruff does not read, and the settings in it.
+    flake8_config: str | None = None
+    flake8_options: tuple[str, ...] = ()
     #: ``[tool.black]`` is set.
     black_config: bool = False
     #: ruff's formatter is configured (``[tool.ruff.format]``, ``[format]`` in ruff.toml).
@@ -72,6 +86,12 @@ class Settings:
     #: ``[tool.research-ci] formatter``: ``black`` or ``ruff`` (``None``: detected).
     formatter: str | None = None
     data: DataSettings
+    #: Where the coverage threshold comes from, in words.
+    coverage_threshold_from: str = "research-ci's default"
+    #: Checks that count in the report but neither in the grade nor in the gate, and why:
+    #: ``[tool.research-ci] advisory``, else each check's own default
+    #: (:attr:`~research_ci.checks.spec.CheckSpec.advisory_by_default`).
+    advisory: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def project_name(self) -> str:
@@ -162,6 +182,13 @@ def clean_formatter(value: object, place: Place) -> str:
     return value
 
 
+def clean_advisory(value: object, place: Place) -> tuple[str, ...]:
+    """A list of check names, possibly empty (``[]``: every check gates)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{place.source}: expected a list of check names (may be empty)")
+    return clean_checks(value, place) if value else ()
+
+
 def clean_data(value: object, place: Place) -> DataSettings:
     """``[tool.research-ci.data]`` (see :mod:`research_ci.data.settings`)."""
     if not isinstance(value, dict):
@@ -179,6 +206,7 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "report-url": ("report_url", clean_report_url),
     "timeout": ("timeout_s", clean_timeout),
     "formatter": ("formatter", clean_formatter),
+    "advisory": ("advisory", clean_advisory),
     "data": ("data", clean_data),
 }
 
@@ -229,17 +257,21 @@ def _ruff_toml_formats(root: Path) -> bool:
 
 
 def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
-    """The facts research-ci reads from the tools' own tables."""
-    coverage_run = tool_table(pyproject, "coverage", "run")
-    fail_under = tool_table(pyproject, "coverage", "report").get("fail_under")
+    """The facts research-ci reads from the tools' own configuration, wherever it lives."""
+    configs = read_tool_configs(root, pyproject)
+    threshold, threshold_from = configs.coverage_threshold()
     return ToolFacts(
-        mypy_files=bool(tool_table(pyproject, "mypy").get("files")),
-        coverage_source=bool(coverage_run.get("source") or coverage_run.get("source_pkgs")),
-        coverage_fail_under=(
-            None
-            if fail_under is None
-            else clean_coverage_threshold(fail_under, Place("[tool.coverage.report] fail_under"))
-        ),
+        mypy_files=bool(configs.mypy.files),
+        mypy_config=configs.mypy.file,
+        mypy_missing_imports_reported=configs.mypy.ignore_missing_imports is False,
+        coverage_source=bool(configs.coverage.source or configs.coverage.source_pkgs),
+        coverage_fail_under=threshold,
+        coverage_threshold_from=threshold_from,
+        pytest_config=configs.pytest.file,
+        pytest_addopts_cov=configs.pytest.measures_coverage,
+        pytest_addopts_no_cov=configs.pytest.disables_coverage,
+        flake8_config=configs.flake8,
+        flake8_options=configs.flake8_options,
         black_config="black" in pyproject.get("tool", {}),
         ruff_format_config=bool(tool_table(pyproject, "ruff").get("format"))
         or _ruff_toml_formats(root),
@@ -276,6 +308,10 @@ def load_settings(root: Path) -> Settings:
     tools = tool_facts(pyproject, root)
     if tools.coverage_fail_under is not None:
         cleaned["coverage_threshold"] = tools.coverage_fail_under
+        cleaned["coverage_threshold_from"] = tools.coverage_threshold_from
+    elif "coverage-threshold" in table:
+        cleaned["coverage_threshold_from"] = "[tool.research-ci] coverage-threshold"
+    advisory: tuple[str, ...] | None = cleaned.pop("advisory", None)
     cleaned.setdefault(
         "checks",
         tuple(
@@ -284,7 +320,7 @@ def load_settings(root: Path) -> Settings:
             if spec.default or (spec.table is not None and table.get(spec.table))
         ),
     )
-    return Settings(
+    settings = Settings(
         root=root,
         project=detect_layout(root, pyproject),
         tools=tools,
@@ -293,3 +329,16 @@ def load_settings(root: Path) -> Settings:
         data=cleaned.pop("data", None) or clean_data({}, Place(where, where, root)),
         **cleaned,
     )
+    return dataclasses.replace(settings, advisory=advisory_checks(settings, advisory))
+
+
+def advisory_checks(settings: Settings, listed: tuple[str, ...] | None) -> dict[str, str]:
+    """Each advisory check and why: as listed in ``advisory``, else by the checks' defaults."""
+    if listed is not None:
+        return dict.fromkeys(listed, "listed in [tool.research-ci] advisory")
+    reasons: dict[str, str] = {}
+    for spec in CHECKS:
+        why = spec.advisory_by_default(settings) if spec.advisory_by_default else None
+        if why:
+            reasons[spec.name] = why
+    return reasons

@@ -132,6 +132,16 @@ def finding_command(finding: Finding, *, root: Path, workspace: Path | None) -> 
     title = f"research-ci {finding.check}" + (f" ({finding.code})" if finding.code else "")
     if not finding.file:
         return workflow_command(finding.severity, finding.message, title=title)
+    if finding.cell is not None:
+        # A notebook's lines are its cells' lines, not lines of the JSON file GitHub shows:
+        # annotate the file, and say where in the message.
+        where = location(finding).removeprefix(finding.file + ":")
+        return workflow_command(
+            finding.severity,
+            f"{where}: {finding.message}",
+            file=annotation_path(finding.file, root=root, workspace=workspace),
+            title=title,
+        )
     return workflow_command(
         finding.severity,
         finding.message,

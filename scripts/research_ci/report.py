@@ -42,10 +42,15 @@ class Finding:
     code: str | None = None
     message: str
     severity: Severity = "error"
+    #: The notebook cell (1-based) when ``file`` is a notebook; ``line`` is then in the cell.
+    cell: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, with ``None`` fields kept so the schema stays simple."""
-        return dataclasses.asdict(self)
+        """JSON form, ``None`` fields kept so the schema stays simple (``cell`` only when set)."""
+        data = dataclasses.asdict(self)
+        if self.cell is None:
+            del data["cell"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -59,6 +64,7 @@ class Finding:
             code=data.get("code"),
             message=str(data["message"]),
             severity=cast("Severity", data.get("severity", "error")),
+            cell=data.get("cell"),
         )
 
 
@@ -74,6 +80,8 @@ class CheckResult:
     findings: list[Finding] = dataclasses.field(default_factory=list)
     #: The tool that ran: ``{"name": "ruff", "version": "0.3.0", "from": "pre-commit"}``.
     tool: dict[str, str] | None = None
+    #: Why the check only advises (no points off, no cap, never fails the gate); ``None``: it gates.
+    advisory: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: status, summary, duration, the metrics flattened in, tool, findings."""
@@ -83,14 +91,16 @@ class CheckResult:
             "duration_s": round(self.duration_s, 3),
             **self.metrics,
             **({"tool": dict(self.tool)} if self.tool is not None else {}),
+            **({"advisory": self.advisory} if self.advisory is not None else {}),
             "findings": [finding.to_dict() for finding in self.findings],
         }
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> CheckResult:
         """Inverse of :meth:`to_dict`."""
-        reserved = {"status", "summary", "duration_s", "findings", "tool"}
+        reserved = {"status", "summary", "duration_s", "findings", "tool", "advisory"}
         tool = data.get("tool")
+        advisory = data.get("advisory")
         return cls(
             name=name,
             status=cast("Status", data["status"]),
@@ -99,6 +109,7 @@ class CheckResult:
             metrics={key: value for key, value in data.items() if key not in reserved},
             findings=[Finding.from_dict(item) for item in data.get("findings", [])],
             tool={str(k): str(v) for k, v in tool.items()} if isinstance(tool, dict) else None,
+            advisory=str(advisory) if advisory else None,
         )
 
 

@@ -5,7 +5,8 @@ Every check starts at once, each in its own thread. The ones that need the proje
 the first of them makes (with :mod:`research_ci.environment`) while the others wait; the data
 check runs in its own TFDV environment. The wall time is close to the slowest check, not
 their sum. Results are collected as they complete, so progress lines come out in completion
-order.
+order. Each result is then marked advisory when the project's settings say so, and gets the
+notices its check has about the project's configuration.
 """
 
 from __future__ import annotations
@@ -27,10 +28,15 @@ Listener = Callable[[str, CheckResult | None], None]
 def _run(spec: CheckSpec[object], inputs: CheckInputs) -> CheckResult:
     started = time.perf_counter()
     try:
-        return spec.run(inputs)
+        result = spec.run(inputs)
     except EnvironmentSetupError as exc:
         message = f"could not prepare the project environment: {exc}"
-        return error_result(spec.name, message, started)
+        result = error_result(spec.name, message, started)
+    settings = inputs.settings
+    if spec.notices is not None and result.status in ("passed", "failed"):
+        result.findings.extend(spec.notices(settings))
+    result.advisory = settings.advisory.get(spec.name)
+    return result
 
 
 def run_checks(

@@ -22,6 +22,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding
+from research_ci.toolconfig import shown_options
 from research_ci.tools import ToolSetupError, resolve
 from research_ci.words import plural
 
@@ -58,6 +59,7 @@ def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
         location = item.get("location") or {}
         end = item.get("end_location") or {}
         code = item.get("code") or "syntax-error"
+        cell = item.get("cell")  # a notebook's cell (1-based); the rows are the cell's
         findings.append(
             Finding(
                 check=NAME,
@@ -67,9 +69,32 @@ def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
                 end_line=end.get("row"),
                 code=code,
                 message=str(item.get("message", "")),
+                cell=cell if isinstance(cell, int) and cell > 0 else None,
             )
         )
     return findings
+
+
+def flake8_notice(settings: Settings) -> list[Finding]:
+    """One notice when the project keeps flake8 settings: ruff does not read them."""
+    file = settings.tools.flake8_config
+    if file is None:
+        return []
+    message = (
+        f"ruff does not read {file} (its flake8 settings "
+        f"{shown_options(settings.tools.flake8_options)} are not applied); "
+        "set them in [tool.ruff] to lint with them"
+    )
+    return [
+        Finding(
+            check=NAME,
+            file=file,
+            line=None,
+            code="flake8-config",
+            message=message,
+            severity="notice",
+        )
+    ]
 
 
 def run(inputs: CheckInputs) -> CheckResult:
@@ -123,4 +148,5 @@ CHECK: CheckSpec[LintMetrics] = CheckSpec(
     badge_rank=3,
     penalties=(PenaltyRule(NAME, "ruff violation", 1, 20, lambda m: m.violations),),
     merge=MergeRule(distinct_count="violations"),
+    notices=flake8_notice,
 )

@@ -5,6 +5,16 @@ hook's ``additional_dependencies``, else research-ci's, on the project's Python 
 :mod:`research_ci.tools`). It looks at the project's packages through ``--python-executable``
 (the project's environment), so third-party imports resolve. mypy older than 1.11 has no JSON
 output: its text output is read instead.
+
+Grades maintainers agree with:
+
+* a project with no mypy configuration (no ``mypy.ini``, ``.mypy.ini``, ``[mypy]`` in
+  ``setup.cfg``, ``[tool.mypy]``, nor a mypy pre-commit hook) never adopted mypy: the check is
+  advisory there (reported, no points off, not gating) unless ``[tool.research-ci] advisory``
+  says otherwise;
+* imports of packages without type information (``import-untyped``, ``import-not-found``:
+  missing third-party stubs, usually) are notices, not errors, unless the project's mypy
+  configuration sets ``ignore_missing_imports = false`` explicitly.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Severity
-from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, resolve
+from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, read_pre_commit, resolve
 from research_ci.words import plural
 
 if TYPE_CHECKING:
@@ -33,23 +43,59 @@ if TYPE_CHECKING:
     from research_ci.config import Settings
 
 NAME = "types"
+#: mypy's codes for an import it has no types for (a third-party package without stubs).
+MISSING_STUB_CODES: frozenset[str] = frozenset({"import-untyped", "import-not-found"})
 
 
 @dataclasses.dataclass(frozen=True)
 class TypesMetrics:
-    """``errors``: mypy's errors (its notes are findings, not errors)."""
+    """mypy's figures.
+
+    ``errors``: mypy's errors (its notes are findings, not errors); ``missing_stubs``: imports
+    without type information, reported as notices.
+    """
 
     errors: int = 0
+    missing_stubs: int = 0
 
     @classmethod
     def of(cls, result: CheckResult) -> TypesMetrics:
         """The figures of a types result."""
-        return cls(errors=metric_count(result, "errors"))
+        return cls(
+            errors=metric_count(result, "errors"),
+            missing_stubs=metric_count(result, "missing_stubs"),
+        )
 
 
 def figures(metrics: TypesMetrics) -> str:
-    """``2 errors`` or ``no errors``."""
-    return plural(metrics.errors, "error") if metrics.errors else "no errors"
+    """``2 errors`` or ``no errors``, and ``3 imports without types (notices)``."""
+    text = plural(metrics.errors, "error") if metrics.errors else "no errors"
+    if metrics.missing_stubs:
+        text += f"; {plural(metrics.missing_stubs, 'import')} without types (notices)"
+    return text
+
+
+def soften_missing_stubs(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Missing-stub errors as notices, unless mypy is configured to report them."""
+    if settings.tools.mypy_missing_imports_reported:
+        return findings
+    return [
+        (
+            dataclasses.replace(finding, severity="notice")
+            if finding.code in MISSING_STUB_CODES and finding.severity == "error"
+            else finding
+        )
+        for finding in findings
+    ]
+
+
+def advisory_by_default(settings: Settings) -> str | None:
+    """Why types only advises on this project: it has never configured mypy."""
+    if settings.tools.mypy_config is not None:
+        return None
+    if "mypy" in read_pre_commit(settings.root).hooks:
+        return None
+    return "the project has no mypy configuration (opt in: [tool.research-ci] advisory = [])"
 
 
 def parse_mypy_json(text: str, settings: Settings) -> list[Finding]:
@@ -158,7 +204,10 @@ def run(inputs: CheckInputs) -> CheckResult:
         failed = error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
         failed.tool = tool.to_dict()
         return failed
-    metrics = TypesMetrics(errors=sum(1 for finding in findings if finding.severity == "error"))
+    raw_errors = sum(1 for finding in findings if finding.severity == "error")
+    findings = soften_missing_stubs(findings, settings)
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    metrics = TypesMetrics(errors=errors, missing_stubs=raw_errors - errors)
     return CheckResult(
         name=NAME,
         status="failed" if metrics.errors else "passed",
@@ -180,4 +229,5 @@ CHECK: CheckSpec[TypesMetrics] = CheckSpec(
     badge_rank=2,
     penalties=(PenaltyRule(NAME, "mypy error", 2, 20, lambda m: m.errors),),
     merge=MergeRule(distinct_count="errors"),
+    advisory_by_default=advisory_by_default,
 )
