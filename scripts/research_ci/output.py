@@ -54,9 +54,10 @@ def _checks_table(report: Report) -> Table:
     table.add_column("Duration", justify="right")
     for name, result in report.checks.items():
         tool = [Text(tool_words(result), style="dim")] if tools else []
+        advisory = " (advisory)" if result.advisory is not None else ""
         table.add_row(
             name,
-            Text(result.status, style=_STATUS_STYLE.get(result.status, "")),
+            Text(result.status + advisory, style=_STATUS_STYLE.get(result.status, "")),
             Text(check_figures(result)),
             *tool,
             f"{result.duration_s:.1f} s",
@@ -77,15 +78,24 @@ def _finding_line(finding: Finding) -> Text:
 
 
 def _grade_panel(report: Report) -> Panel:
-    verdict = "gate passed" if report.gate_passed else "gate failed"
-    body = Text.assemble(
-        (f"Grade {report.grade}", f"bold {_GRADE_STYLE.get(report.grade, '')}"),
-        f" ({report.score}/100), {verdict} (minimum grade {report.minimum_grade})",
-    )
-    for reason in report.gate_reasons:
-        body.append(f"\n- {reason}")
+    """The verdict first, with its reasons; then the grade, the caps and the advisory checks."""
+    reasons = report.gate_reasons
+    if report.gate_passed:
+        body = Text("Gate passed", style="bold green")
+    elif len(reasons) == 1:
+        body = Text.assemble(("Gate failed: ", "bold red"), reasons[0])
+    else:
+        body = Text("Gate failed:", style="bold red")
+        for reason in reasons:
+            body.append(f"\n- {reason}")
+    body.append("\n")
+    body.append(f"Grade {report.grade}", style=f"bold {_GRADE_STYLE.get(report.grade, '')}")
+    body.append(f" ({report.score}/100), minimum grade {report.minimum_grade}")
     for cap in report.caps:
         body.append(f"\ncap: {cap}", style="dim")
+    for name, result in report.checks.items():
+        if result.advisory is not None and result.status != "skipped":
+            body.append(f"\n{name} is advisory (not graded): {result.advisory}", style="dim")
     return Panel(body, expand=False, border_style="green" if report.gate_passed else "red")
 
 
@@ -199,9 +209,7 @@ def github_commands(
     )
     lines.append(
         workflow_command(
-            "notice",
-            f"grade {report.grade} ({report.score}), {verdict}",
-            title="research-ci",
+            "notice", f"{verdict}; grade {report.grade} ({report.score})", title="research-ci"
         )
     )
     return "\n".join(lines) + "\n"

@@ -171,6 +171,24 @@ class Report:
         """Pretty, stable JSON with a trailing newline."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
+    def verdict(self) -> str:
+        """``gate passed``, or ``gate failed: <why>`` with the first reason (and how many more).
+
+        The reason comes first, so nobody reads "grade A" and misses why the gate failed.
+        """
+        if self.gate_passed:
+            return "gate passed"
+        if not self.gate_reasons:
+            return "gate failed"
+        more = len(self.gate_reasons) - 1
+        return f"gate failed: {self.gate_reasons[0]}" + (
+            f" (and {more} more reason{'s' if more > 1 else ''})" if more else ""
+        )
+
+    def headline(self) -> str:
+        """``gate failed: lint failed (1 violation); grade A (99/100)``: the report in one line."""
+        return f"{self.verdict()}; grade {self.grade} ({self.score}/100)"
+
     def findings(self) -> list[Finding]:
         """Every finding of every check, in check order."""
         return [finding for result in self.checks.values() for finding in result.findings]
@@ -248,6 +266,19 @@ def report_path_in(project: Path) -> Path:
     return project / REPORT_PATH
 
 
+#: What research-ci writes into its output directory, so that git never lists it as untracked.
+OUTPUT_GITIGNORE = "# research-ci's reports and HTML data reports: not for version control.\n*\n"
+
+
+def ignore_output_dir(directory: Path) -> None:
+    """Give research-ci's output directory its own ``.gitignore`` (``*``), once."""
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists() and not gitignore.is_symlink():
+        atomic_write_text(gitignore, OUTPUT_GITIGNORE)
+
+
 def save_report(report: Report, path: Path) -> None:
-    """Write the report atomically."""
+    """Write the report atomically; in a ``.research-ci`` directory, with its ``.gitignore``."""
     atomic_write_text(path, report.to_json())
+    if path.parent.name == OUTPUT_DIR.name:
+        ignore_output_dir(path.parent)

@@ -119,8 +119,14 @@ def _render(
             "figures": check_figures(result),
             "tool": tool_words(result),
             "duration": f"{result.duration_s:.1f} s",
+            "advisory": result.advisory is not None,
         }
         for name, result in report.checks.items()
+    ]
+    advisory = [
+        {"name": name, "why": result.advisory}
+        for name, result in report.checks.items()
+        if result.advisory is not None and result.status != "skipped"
     ]
     return render(
         "summary.md.j2",
@@ -129,6 +135,8 @@ def _render(
         gate_emoji="✅" if report.gate_passed else "❌",
         coverage_threshold=f"{report.coverage_threshold:g}%",
         checks=checks,
+        verdict=shorten(report.verdict(), MAX_MESSAGE_CHARS),
+        advisory=advisory,
         environment=environment_words(report.environment),
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,

@@ -338,8 +338,11 @@ def _finding(entry: Mapping[str, Any], settings: Settings) -> Finding:
             code="collection-error",
             message=f"{nodeid}: cannot be collected: {' '.join(why.split())[:MAX_MESSAGE]}",
         )
-    message = str(entry.get("message") or "") or (
-        exception_line(str(entry.get("text") or "")) or ""
+    text = str(entry.get("text") or "")
+    message = (
+        str(entry.get("message") or "")
+        or exception_line(text)
+        or next((line for line in reversed(text.splitlines()) if line.strip()), "")
     )
     where = "" if entry.get("when") == "call" else f" (in {entry.get('when')})"
     error = entry.get("category") == "error"
@@ -382,7 +385,7 @@ def stopped_finding(completed: Completed) -> Finding:
         file=None,
         line=None,
         code="collection-error",
-        message=f"pytest stopped before running the tests: {' '.join(why.split())[:MAX_MESSAGE]}",
+        message=f"pytest stopped before it collected: {' '.join(why.split())[:MAX_MESSAGE]}",
     )
 
 
@@ -401,13 +404,18 @@ def worst_outcome(outcomes: Iterable[str]) -> str:
     )
 
 
-def _problems(metrics: TestsMetrics) -> list[str]:
+def _problems(metrics: TestsMetrics, findings: Sequence[Finding]) -> list[str]:
     problems: list[str] = []
     if metrics.collection_errors:
+        first = next((f for f in findings if f.code == "collection-error"), None)
+        why = first.message.rpartition("collected: ")[2] if first is not None else ""
         problems.append(
-            f"{plural(metrics.collection_errors, 'test module')} cannot be collected"
-            if metrics.ran
-            else "the tests cannot be collected"
+            (
+                f"{plural(metrics.collection_errors, 'test module')} cannot be collected"
+                if metrics.ran
+                else "the tests cannot be collected"
+            )
+            + (f" ({why})" if why else "")
         )
     if metrics.failing_tests:
         parts = [plural(metrics.failed, "failed test")] if metrics.failed else []
@@ -478,7 +486,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     # Coverage of a run in which no test ran measures imports only: not a measurement.
     metrics = dataclasses.replace(metrics, coverage=coverage if metrics.ran else None)
     findings = outcomes.findings
-    problems = _problems(metrics)
+    problems = _problems(metrics, findings)
     if metrics.ran == 0 and not metrics.collection_errors:
         findings.append(
             Finding(check=NAME, file=None, line=None, code="no-tests", message="no tests ran")
@@ -593,8 +601,7 @@ CHECK: CheckSpec[TestsMetrics] = CheckSpec(
         ),
         PenaltyRule(
             NAME,
-            "test suite that cannot be collected (nothing known about the tests: "
-            "the most the two lines above take)",
+            "test suite that cannot be collected (as much as the two lines above together)",
             FAILING_MAX_POINTS + COVERAGE_MAX_POINTS,
             FAILING_MAX_POINTS + COVERAGE_MAX_POINTS,
             lambda m: 1 if m.collection_errors else 0,

@@ -14,7 +14,7 @@ from research_ci.badge import report_badges, svg_files
 from research_ci.cli.options import project_argument, report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.fsutil import atomic_write_text
-from research_ci.readme import render_block, update_readme
+from research_ci.readme import find_readme, readme_format, render_block, update_readme
 from research_ci.report import load_report, report_path_in
 
 
@@ -47,7 +47,8 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
     "readme_path",
     metavar="FILE",
     type=click.Path(path_type=Path),
-    help="The README to update. [default: PATH/README.md]",
+    help="The README to update, Markdown or reStructuredText (.rst). [default: pyproject.toml's "
+    "[project] readme, else PATH/README.md, README.rst... whichever exists]",
 )
 @click.option(
     "--check",
@@ -78,16 +79,19 @@ def badge(
     """Write the quality badges between the research-ci markers in the README.
 
     The block sits between <!-- research-ci:badges:start --> and
-    <!-- research-ci:badges:end -->; when absent it is inserted under the first heading.
-    Nothing outside the markers changes, and a second run changes nothing.
+    <!-- research-ci:badges:end --> (in a README.rst: the comments
+    .. research-ci:badges:start and .. research-ci:badges:end, with .. image:: badges);
+    when absent it is inserted under the title heading, or at the top next to the badges
+    already there when the README has no title. Nothing outside the markers changes, and a
+    second run changes nothing.
     """
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
     report = load_report(report_path or report_path_in(path))
-    readme = readme_path or path / "README.md"
+    readme = readme_path or find_readme(path)
     link = link or report.report_url
     badges = report_badges(report)
-    block = render_block(badges, link=link)
+    block = render_block(badges, link=link, fmt=readme_format(readme))
     readme_stale = update_readme(readme, block, check=True)  # refuses a bad README, writes nothing
     svgs = svg_files(badges, svg_dir, link=link) if svg_dir is not None else {}
     stale_svgs = _stale_svgs(svgs)
