@@ -83,11 +83,18 @@ def _write(root: Path, files: dict[str, str]) -> None:
 def setup_py_library(root: Path, modules: int) -> None:
     """A flat setup.py library with numpy, untyped, tests in tests/."""
     files = {
-        "setup.py": (
-            "from setuptools import find_packages, setup\n\n"
-            'setup(name="flatlib", version="1.0", packages=find_packages(exclude=["tests"]),\n'
-            '      install_requires=["numpy"], extras_require={"test": ["pytest"]})\n'
-        ),
+        "setup.py": textwrap.dedent("""\
+            from setuptools import find_packages, setup
+
+            setup(
+                name="flatlib",
+                version="1.0",
+                packages=find_packages(exclude=["tests"]),
+                install_requires=["numpy"],
+                extras_require={"test": ["pytest"]},
+            )
+            """),
+        "setup.cfg": "[mypy]\nignore_missing_imports = True\n",
         "flatlib/__init__.py": '"""A flat library."""\n',
     }
     for index in range(modules):

@@ -83,3 +83,4 @@ def _no_activated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """research-ci uses an activated environment: the developer's must not leak into tests."""
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    monkeypatch.delenv("CONDA_DEFAULT_ENV", raising=False)

@@ -384,6 +384,8 @@ def test_activated_environment_wins_and_no_install_never_creates(
     assert (plan.kind, plan.prefix, plan.action) == ("activated", conda, "use")
     monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "missing"))
     assert activated_environment() == (conda, f"$CONDA_PREFIX ({conda})")
+    monkeypatch.setenv("CONDA_DEFAULT_ENV", "base")
+    assert activated_environment() is None
     monkeypatch.delenv("CONDA_PREFIX")
     monkeypatch.delenv("VIRTUAL_ENV")
     plan = ProjectEnvironment(load_settings(project), install=False).plan

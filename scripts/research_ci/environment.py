@@ -244,9 +244,15 @@ def _stamped_steps(stamp: dict[str, Any]) -> tuple[InstallStep, ...]:
 
 
 def activated_environment() -> tuple[Path, str] | None:
-    """The activated virtual or conda environment, and how to name it."""
+    """The activated virtual or conda environment, and how to name it.
+
+    conda's ``base`` environment, which conda activates in every shell by default, is not
+    taken for the project's.
+    """
     for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         value = os.environ.get(variable)
+        if variable == "CONDA_PREFIX" and os.environ.get("CONDA_DEFAULT_ENV") == "base":
+            continue
         if value and Path(value).is_dir():
             return Path(value), f"${variable} ({value})"
     return None

@@ -18,14 +18,15 @@ executed). A :class:`Layout` says:
 
 from __future__ import annotations
 
-import ast
-import configparser
 import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ast
 
 #: What the tests check needs in the project's environment, whatever the project says.
 TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
@@ -204,6 +205,8 @@ class _SetupFacts:
 
 def _literal(node: ast.AST | None, assigned: Mapping[str, ast.AST]) -> Any:
     """The value of a literal (or of a module-level name bound to one); ``None`` otherwise."""
+    import ast  # noqa: PLC0415 - setup.py projects only
+
     if isinstance(node, ast.Name) and node.id in assigned:
         node = assigned[node.id]
     if node is None:
@@ -215,6 +218,8 @@ def _literal(node: ast.AST | None, assigned: Mapping[str, ast.AST]) -> Any:
 
 
 def _setup_call(tree: ast.Module) -> ast.Call | None:
+    import ast  # noqa: PLC0415 - setup.py projects only
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -226,6 +231,8 @@ def _setup_call(tree: ast.Module) -> ast.Call | None:
 
 def read_setup_py(path: Path) -> _SetupFacts:
     """What ``setup.py``'s ``setup(...)`` call says in literals; nothing is executed."""
+    import ast  # noqa: PLC0415 - setup.py projects only
+
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
@@ -265,6 +272,8 @@ def _strings(value: object) -> list[str]:
 
 def read_setup_cfg(path: Path) -> tuple[_SetupFacts, bool]:
     """What ``setup.cfg`` says, and whether it describes a package (has ``[metadata]``)."""
+    import configparser  # noqa: PLC0415 - setup.cfg projects only
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(path.read_text(encoding="utf-8", errors="replace"), source=str(path))

@@ -120,14 +120,14 @@ def _repository_tool(url: object) -> str | None:
 
 def read_pre_commit(root: Path) -> PreCommit:
     """The pins of the project's pre-commit configuration (empty when it has none)."""
-    import yaml  # noqa: PLC0415 - only projects with a pre-commit configuration need it
-
     for name in PRE_COMMIT_FILES:
         path = root / name
         if path.is_file():
             break
     else:
         return PreCommit()
+    import yaml  # noqa: PLC0415 - only projects with a pre-commit configuration need it
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
         document = yaml.safe_load(text)
