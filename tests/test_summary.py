@@ -72,7 +72,7 @@ def test_headline_table_and_marker() -> None:
     report = clean_report(report_url="https://ci.example/run/1")
     text = render_summary(report)
     assert text.splitlines()[0] == SUMMARY_MARKER
-    assert "## ✅ research-ci: grade A (100/100)" in text
+    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
     assert "gate **passed**" in text
     assert "| tests | ✅ passed | 42 passed; coverage 95% (threshold 80%) | 3.2 s |" in text
     assert "| format | ✅ passed | all files formatted | 0.4 s |" in text
@@ -97,11 +97,18 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
         data_check([ANOMALY], drift=drift),
     )
     text = render_summary(report)
-    assert "## ❌ research-ci: grade" in text
+    # The first reason in the heading, every reason listed under it.
+    assert (
+        "## ❌ research-ci: gate failed: format failed (1 files would be reformatted) "
+        f"(and 5 more reasons) · grade {report.grade} ({report.score}/100)"
+    ) in text
     assert "gate **failed**" in text
-    assert "- tests: failed:" in text
+    assert "- tests failed (42 passed, 1 failed)" in text
     assert "| tests | 5 | 1 x failing or erroring test |" in text
-    assert "- Cap: tests: a test fails or errors -> at most D" in text
+    assert (
+        "- Cap: tests: a test fails or errors, or the tests cannot be collected -> at most D"
+        in text
+    )
     # Most important first: failing tests, then types, then lint, then formatting.
     order = [text.index(f"**{name}** (") for name in ("tests", "types", "lint", "format")]
     assert order == sorted(order)

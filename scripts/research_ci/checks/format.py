@@ -45,6 +45,9 @@ _RUFF_CANNOT_PARSE = re.compile(
 )
 
 
+_NOTEBOOK_CELL = re.compile(r"^(?P<file>.+\.ipynb):cell (?P<cell>\d+)$")
+
+
 @dataclasses.dataclass(frozen=True)
 class FormatMetrics:
     """``files_to_reformat``: files the formatter would change or cannot parse."""
@@ -168,16 +171,26 @@ def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Comp
     (Its ``--check`` output changed shape across versions; its unified diff did not.)
     """
     completed = _run(tool, ["format", "--diff", *settings.file_tool_paths], settings)
-    findings = [
-        Finding(
-            check=NAME,
-            file=relative_path(path, settings.root),
-            line=line,
-            code="ruff-format",
-            message="ruff would reformat this file (run `ruff format .`)",
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for path, first_line in parse_black_diff(completed.stdout).items():
+        # A notebook's diff comes per cell ("nb.ipynb:cell 3"): one finding for the file, at
+        # its first cell to change (line numbers are the cell's).
+        notebook = _NOTEBOOK_CELL.match(path)
+        file = relative_path(notebook.group("file") if notebook else path, settings.root)
+        if file in seen:
+            continue
+        seen.add(file)
+        findings.append(
+            Finding(
+                check=NAME,
+                file=file,
+                line=first_line,
+                code="ruff-format",
+                message="ruff would reformat this file (run `ruff format .`)",
+                cell=int(notebook.group("cell")) if notebook else None,
+            )
         )
-        for path, line in parse_black_diff(completed.stdout).items()
-    ]
     for line in completed.stderr.splitlines():
         unparsable = _RUFF_CANNOT_PARSE.match(line.strip())
         if unparsable:

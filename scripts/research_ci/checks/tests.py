@@ -96,8 +96,8 @@ COVERAGE_EXCELLENT = 90.0
 #: Coverage at most this many points under the threshold is orange, further under is red.
 COVERAGE_ORANGE_MARGIN = 10.0
 #: What a suite that cannot be collected takes off: the most the other test rules can take.
-FAILING_MAX_POINTS = 30.0
-COVERAGE_MAX_POINTS = 20.0
+FAILING_MAX_POINTS = 30
+COVERAGE_MAX_POINTS = 20
 
 _EXCEPTION_LINE = re.compile(r"^E\s+(?P<line>\S.*)$")
 _COLLECTION_ERROR_LINE = re.compile(
