@@ -11,8 +11,8 @@ follows the tool's own lookup, with the standard library's parsers (``configpars
   filesystem's root, in each directory the first of ``pytest.toml``, ``.pytest.toml``,
   ``pytest.ini``, ``.pytest.ini`` (these always count, even empty), ``pyproject.toml``
   (``[tool.pytest]`` or ``[tool.pytest.ini_options]``), ``tox.ini`` (``[pytest]``) and
-  ``setup.cfg`` (``[tool:pytest]``). A ``pyproject.toml`` without pytest settings makes its
-  directory the rootdir when nothing else is found, with no settings.
+  ``setup.cfg`` (``[tool:pytest]``). When none has settings, the first ``pyproject.toml``
+  found is pytest's configuration file all the same, with no settings.
 * **coverage**, as pytest-cov starts it: the file named by ``--cov-config`` in ``addopts``
   (default ``.coveragerc``), then ``.coveragerc.toml``, ``setup.cfg`` (``[coverage:*]``),
   ``tox.ini`` (``[coverage:*]``) and ``pyproject.toml`` (``[tool.coverage.*]``), in the
@@ -258,17 +258,21 @@ def _addopts(value: object) -> tuple[str, ...]:
 def read_pytest_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> PytestConfig:
     """The pytest configuration of a run started in ``root`` with no arguments."""
     root = root.resolve()
+    first_pyproject: Path | None = None
     for directory in (root, *root.parents):
         for name in PYTEST_FILES:
             path = directory / name
             if not _inside(path, root):
                 continue
+            if name == "pyproject.toml" and first_pyproject is None:
+                first_pyproject = path
             settings = _pytest_settings(path, pyproject if directory == root else None)
             if settings is not None:
                 return PytestConfig(
                     file=_shown(path, root), addopts=_addopts(settings.get("addopts"))
                 )
-    return PytestConfig()
+    # No settings anywhere: the first pyproject.toml still makes pytest's rootdir.
+    return PytestConfig(file=_shown(first_pyproject, root) if first_pyproject else None)
 
 
 # --- coverage -------------------------------------------------------------------------------
