@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -145,7 +144,9 @@ COVERAGE_LAYOUTS: dict[str, tuple[dict[str, str], str | None, str | None, tuple[
     ),
     "setup.cfg before pyproject": (
         {
-            "setup.cfg": "[coverage:run]\nsource = pkg, other\n[coverage:report]\nfail_under = 90\n",
+            "setup.cfg": (
+                "[coverage:run]\nsource = pkg, other\n[coverage:report]\nfail_under = 90\n"
+            ),
             "pyproject.toml": "[tool.coverage.report]\nfail_under = 70\n",
         },
         None,
@@ -290,7 +291,7 @@ def test_mypy_configuration_is_the_one_mypy_reads(
         assert options.config_file is None
         assert found.file is None
         return
-    assert Path(os.path.abspath(options.config_file)) == (root / expected).resolve()
+    assert (root / options.config_file).resolve() == (root / expected).resolve()
     shown = expected if not expected.startswith("..") else (root / expected).resolve().as_posix()
     assert found.file == shown
     assert tuple(options.files or ()) == mypy_files == found.files
