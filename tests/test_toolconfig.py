@@ -26,6 +26,7 @@ from research_ci.errors import UsageError
 from research_ci.pyproject import read_toml
 from research_ci.toolconfig import (
     PytestConfig,
+    ToolConfigs,
     read_coverage_config,
     read_flake8_config,
     read_mypy_config,
@@ -204,9 +205,8 @@ def test_coverage_configuration_is_the_one_coverage_reads(
     assert own.config_file == (str(root / expected) if expected else None)
     assert found.file == expected
     assert tuple(own.source or ()) == source == found.source
-    threshold, _where = read_tool_configs(root, pyproject_of(root)).coverage_threshold()
-    if cov_config:  # read_tool_configs reads addopts from pytest's configuration: none here
-        threshold = float(found.fail_under) if found.fail_under is not None else None
+    configs = ToolConfigs(pytest=PytestConfig(addopts=addopts), coverage=found)
+    threshold, _where = configs.coverage_threshold()
     assert (threshold or 0.0) == own.fail_under
 
 
@@ -291,6 +291,7 @@ def test_mypy_configuration_is_the_one_mypy_reads(
         assert options.config_file is None
         assert found.file is None
         return
+    assert options.config_file is not None
     assert (root / options.config_file).resolve() == (root / expected).resolve()
     shown = expected if not expected.startswith("..") else (root / expected).resolve().as_posix()
     assert found.file == shown
