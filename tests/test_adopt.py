@@ -276,7 +276,10 @@ def test_tests_needing_an_undeclared_package(
     tests = report["checks"]["tests"]
     direct = pytest_counts(venv_python(project / ".venv"), project)
     assert code == 1
-    assert report["grade"] == "D"
+    # A suite that cannot be collected never grades better than one that runs and fails.
+    assert report["grade"] == "F"
+    assert tests["collection_errors"] == 1
+    assert "ModuleNotFoundError: No module named 'yaml'" in tests["findings"][0]["message"]
     # pytest stops at a collection error: nothing runs.
     assert direct == {"passed": 0, "failed": 0, "errors": 1, "skipped": 0}
     assert {key: tests[key] for key in direct} == direct
