@@ -29,6 +29,7 @@ from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
 from research_ci.layout import ENVIRONMENT_FILES, REQUIREMENTS_FILES, Layout, detect_layout
+from research_ci.maintainability import MaintainabilitySettings, parse_settings
 from research_ci.pyproject import read_toml, tool_table
 from research_ci.toolconfig import read_tool_configs
 
@@ -36,6 +37,9 @@ DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
 DEFAULT_TIMEOUT_S = 1800.0
 FORMATTERS: tuple[str, ...] = ("black", "ruff")
+#: ``all``: gate on everything; ``new``: only on what a change makes worse (the ratchet).
+GATES: tuple[str, ...] = ("all", "new")
+DEFAULT_BASELINE = "research-ci-baseline.json"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -92,6 +96,24 @@ class Settings:
     #: ``[tool.research-ci] advisory``, else each check's own default
     #: (:attr:`~research_ci.checks.spec.CheckSpec.advisory_by_default`).
     advisory: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: ``[tool.research-ci.maintainability]``: thresholds, exclusions, minimum rating.
+    maintainability: MaintainabilitySettings = dataclasses.field(
+        default_factory=MaintainabilitySettings
+    )
+    #: ``all`` or ``new`` (see :mod:`research_ci.ratchet`).
+    gate: str = "all"
+    #: The committed baseline of accepted findings: ``baseline`` when set, else
+    #: ``research-ci-baseline.json`` when that file exists.
+    baseline: Path | None = None
+    #: Coverage required of the changed lines under ``gate = "new"`` (default: the threshold).
+    diff_coverage_threshold: float | None = None
+
+    @property
+    def diff_coverage_floor(self) -> float:
+        """The diff coverage threshold that applies."""
+        if self.diff_coverage_threshold is None:
+            return self.coverage_threshold
+        return self.diff_coverage_threshold
 
     @property
     def project_name(self) -> str:
@@ -197,6 +219,29 @@ def clean_data(value: object, place: Place) -> DataSettings:
     return parse_data_settings(value, root=place.root, source=source)
 
 
+def clean_maintainability(value: object, place: Place) -> MaintainabilitySettings:
+    """``[tool.research-ci.maintainability]`` (see :mod:`research_ci.maintainability`)."""
+    source = f"{place.root / 'pyproject.toml'} [tool.research-ci.maintainability]"
+    return parse_settings(value, source=source)
+
+
+def clean_gate(value: object, place: Place) -> str:
+    """``all`` or ``new``."""
+    if value not in GATES:
+        raise UsageError(f'{place.table}: gate must be "all" or "new"')
+    return str(value)
+
+
+def clean_baseline(value: object, place: Place) -> Path:
+    """A file inside the project."""
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{place.table}: baseline must be a file name")
+    path = place.root / value
+    if not path.resolve().is_relative_to(place.root.resolve()):
+        raise UsageError(f"{place.table}: baseline must be inside the project")
+    return path
+
+
 #: ``[tool.research-ci]`` key -> (the :class:`Settings` field it sets, its cleaner).
 CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "checks": ("checks", clean_checks),
@@ -208,6 +253,10 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "formatter": ("formatter", clean_formatter),
     "advisory": ("advisory", clean_advisory),
     "data": ("data", clean_data),
+    "maintainability": ("maintainability", clean_maintainability),
+    "gate": ("gate", clean_gate),
+    "baseline": ("baseline", clean_baseline),
+    "diff-coverage-threshold": ("diff_coverage_threshold", clean_coverage_threshold),
 }
 
 
@@ -320,6 +369,8 @@ def load_settings(root: Path) -> Settings:
             if spec.default or (spec.table is not None and table.get(spec.table))
         ),
     )
+    if "baseline" not in cleaned and (root / DEFAULT_BASELINE).is_file():
+        cleaned["baseline"] = root / DEFAULT_BASELINE
     settings = Settings(
         root=root,
         project=detect_layout(root, pyproject),

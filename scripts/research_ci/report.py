@@ -44,12 +44,15 @@ class Finding:
     severity: Severity = "error"
     #: The notebook cell (1-based) when ``file`` is a notebook; ``line`` is then in the cell.
     cell: int | None = None
+    #: Identity across versions (see :mod:`research_ci.fingerprint`); absent in old reports.
+    fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, ``None`` fields kept so the schema stays simple (``cell`` only when set)."""
+        """JSON form, ``None`` fields kept so the schema stays simple (but no cell, fingerprint)."""
         data = dataclasses.asdict(self)
-        if self.cell is None:
-            del data["cell"]
+        for optional in ("cell", "fingerprint"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -65,6 +68,7 @@ class Finding:
             message=str(data["message"]),
             severity=cast("Severity", data.get("severity", "error")),
             cell=data.get("cell"),
+            fingerprint=data.get("fingerprint"),
         )
 
 
@@ -143,6 +147,10 @@ class Report:
     report_url: str | None = None
     #: The project's environment: where, which Python, what was installed from what.
     environment: dict[str, Any] | None = None
+    #: ``all`` or ``new`` (the ratchet: gate only on what the change makes worse).
+    gate: str = "all"
+    #: What the change did against its base (:class:`research_ci.delta.Delta` as JSON).
+    delta: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document described by ``schemas/report.schema.json``."""
@@ -156,6 +164,7 @@ class Report:
             "settings": {
                 "minimum_grade": self.minimum_grade,
                 "coverage_threshold": self.coverage_threshold,
+                "gate": self.gate,
             },
             "checks": {name: result.to_dict() for name, result in self.checks.items()},
             "score": self.score,
@@ -165,6 +174,7 @@ class Report:
                 "caps": list(self.caps),
             },
             "gate": {"passed": self.gate_passed, "reasons": list(self.gate_reasons)},
+            **({"delta": self.delta} if self.delta is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -238,6 +248,8 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         tool_version=str(data["tool"]["version"]),
         report_url=data.get("report_url"),
         environment=data.get("environment"),
+        gate=str(settings.get("gate", "all")),
+        delta=data.get("delta"),
     )
 
 

@@ -25,6 +25,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -471,6 +472,7 @@ def run(inputs: CheckInputs) -> CheckResult:
             failed.tool = tool
             return failed
         coverage = read_coverage(coverage_json)
+        kept = keep_line_coverage(coverage_json, settings.root)
 
     python = _minor(env.version)
     metrics = TestsMetrics(
@@ -504,10 +506,29 @@ def run(inputs: CheckInputs) -> CheckResult:
         status="failed" if problems else "passed",
         summary=summary,
         duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
+        metrics={**dataclasses.asdict(metrics), **({"coverage_file": kept} if kept else {})},
         findings=findings,
         tool=tool,
     )
+
+
+#: Where coverage.py's per-line JSON is kept for the diff coverage of ``check --base``.
+LINE_COVERAGE_FILE = ".research-ci/coverage.json"
+
+
+def keep_line_coverage(coverage_json: Path, root: Path) -> str | None:
+    """Copy coverage's JSON report to ``.research-ci/coverage.json``; its path, or ``None``."""
+    target = root / LINE_COVERAGE_FILE
+    try:
+        if not coverage_json.exists() or target.parent.is_symlink():
+            return None
+        target.parent.mkdir(exist_ok=True)
+        if target.is_symlink():
+            target.unlink()
+        shutil.copyfile(coverage_json, target)
+    except OSError:
+        return None
+    return LINE_COVERAGE_FILE
 
 
 # --- merging the reports of a matrix ----------------------------------------------------------
