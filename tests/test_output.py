@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from report_builders import clean_report, finding, lint_check, make_report, pytest_check
-from research_ci.output import annotation_path, github_commands, print_text
+from report_builders import (
+    clean_report,
+    finding,
+    lint_check,
+    make_report,
+    pytest_check,
+    types_check,
+)
+from research_ci.findings import location
+from research_ci.output import annotation_path, finding_command, github_commands, print_text
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.workflow_commands import escape_data, escape_property, workflow_command
 
@@ -144,3 +152,31 @@ def test_print_text_shows_caps_and_short_finding_lists() -> None:
     )
     assert "Findings (2)" in text
     assert "more (see the JSON report)" not in text
+
+
+def test_a_notebook_finding_annotates_the_file_with_its_cell(tmp_path: Path) -> None:
+    cell = Finding(
+        check="lint", file="nb/explore.ipynb", line=2, col=8, code="F401", message="unused", cell=3
+    )
+    command = finding_command(cell, root=tmp_path, workspace=tmp_path)
+    assert command == (
+        "::error file=nb/explore.ipynb,title=research-ci lint (F401)::cell 3:line 2: unused"
+    )
+    assert location(cell) == "nb/explore.ipynb:cell 3:line 2"
+    assert location(Finding(check="format", file="a.ipynb", line=None, message="m", cell=1)) == (
+        "a.ipynb:cell 1"
+    )
+
+
+def test_the_panel_says_why_first_and_marks_advisory_checks() -> None:
+    types = types_check(2)
+    types.advisory = "the project has no mypy configuration"
+    report = make_report(types, lint_check(1))
+    console = Console(record=True, width=120, color_system=None)
+    print_text(report, console=console)
+    text = console.export_text()
+    assert "failed (advisory)" in text
+    panel = text[text.index("Gate failed") :]
+    assert panel.startswith("Gate failed: lint failed (1 violations)")
+    assert "Grade A (99/100), minimum grade C" in panel
+    assert "types is advisory (not graded): the project has no mypy configuration" in panel

@@ -237,3 +237,25 @@ def test_summary_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert err.count("\n") == 1
     path = saved(clean_report(), tmp_path)
     assert main(["summary", "--report", str(path), "--max-chars", "10"]) == 2
+
+
+def test_advisory_checks_are_marked_and_explained() -> None:
+    types = types_check(3)
+    types.advisory = (
+        "the project has no mypy configuration (opt in: [tool.research-ci] advisory = [])"
+    )
+    report = make_report(types, lint_check(0))
+    text = render_summary(report)
+    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
+    assert "| types | ❌ failed (advisory) | 3 errors | 1.5 s |" in text
+    assert (
+        "- types is advisory (reported, not graded): the project has no mypy configuration "
+        "(opt in: [tool.research-ci] advisory = [])"
+    ) in text
+    assert_tables_well_formed(text)
+
+
+def test_a_single_reason_is_the_headline_alone() -> None:
+    text = render_summary(make_report(lint_check(1), minimum_grade="A"))
+    assert "## ❌ research-ci: gate failed: lint failed (1 violations) · grade A (99/100)" in text
+    assert "\n- lint failed" not in text  # said once, in the headline

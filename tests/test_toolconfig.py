@@ -129,9 +129,7 @@ def test_addopts_options() -> None:
     assert config.measures_coverage
     assert config.cov_config == "ci/.coveragerc"
     assert config.cov_fail_under == "88.5"
-    assert not config.disables_coverage
     assert not PytestConfig(addopts=("--covert",)).measures_coverage
-    assert PytestConfig(addopts=("--no-cov",)).disables_coverage
 
 
 # --- coverage, as pytest-cov starts it --------------------------------------------------------

@@ -61,7 +61,6 @@ class ToolFacts:
     #: The pytest configuration file in force, and whether its ``addopts`` choose coverage.
     pytest_config: str | None = None
     pytest_addopts_cov: bool = False
-    pytest_addopts_no_cov: bool = False
     #: A flake8 configuration file ruff does not read, and the settings in it.
     flake8_config: str | None = None
     flake8_options: tuple[str, ...] = ()
@@ -318,7 +317,6 @@ def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
         coverage_threshold_from=threshold_from,
         pytest_config=configs.pytest.file,
         pytest_addopts_cov=configs.pytest.measures_coverage,
-        pytest_addopts_no_cov=configs.pytest.disables_coverage,
         flake8_config=configs.flake8,
         flake8_options=configs.flake8_options,
         black_config="black" in pyproject.get("tool", {}),

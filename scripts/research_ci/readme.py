@@ -186,7 +186,10 @@ def _markdown_heading(lines: list[_Line], index: int) -> tuple[int, int] | None:
 
 
 def _rst_heading(lines: list[_Line], index: int) -> tuple[int, int] | None:
-    """``(1, index of its last line)`` when a reStructuredText section title starts here."""
+    """``(1, index of its last line)`` when a reStructuredText section title starts here.
+
+    (The level is meaningless in reStructuredText: the first adornment style seen is the top.)
+    """
     line = lines[index]
     text = line.content.rstrip()
     over = _RST_ADORNMENT.match(text)
@@ -246,7 +249,8 @@ def insertion_point(text: str, fmt: str = MARKDOWN) -> int:
         found = heading(lines, index)
         if found is not None:
             level, last = found
-            if only_preamble or level == 1:
+            # reStructuredText has no levels of its own (the first style seen is the top one).
+            if only_preamble or (fmt == MARKDOWN and level == 1):
                 anchor = last + 1
             break
         if not _preamble_line(lines[index], fmt):

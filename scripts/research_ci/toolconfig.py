@@ -88,11 +88,6 @@ class PytestConfig:
         return any(True for _ in self._option("--cov"))
 
     @property
-    def disables_coverage(self) -> bool:
-        """``addopts`` has ``--no-cov``: pytest-cov measures nothing."""
-        return "--no-cov" in self.addopts
-
-    @property
     def cov_config(self) -> str | None:
         """pytest-cov's ``--cov-config`` in ``addopts``, if set."""
         values = [value for value in self._option("--cov-config") if value]
