@@ -328,6 +328,9 @@ class ProjectEnvironment:
         if active is not None:
             return Plan("activated", active[0], active[1], "use")
         venv = root / ".venv"
+        if venv.is_symlink():
+            # Never written through a link out of the project: used as it is.
+            return Plan("existing", venv, ".venv", "use")
         exists = venv_python(venv).exists()
         if venv.is_dir() and not exists and read_stamp(venv) is not None:
             return Plan("managed", venv, ".venv", "recreate", "its Python is gone")

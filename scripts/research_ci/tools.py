@@ -38,7 +38,7 @@ from research_ci.environment import (
     venv_python,
 )
 from research_ci.errors import ResearchCIError
-from research_ci.layout import requirement_name
+from research_ci.layout import project_file, requirement_name
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -121,8 +121,9 @@ def _repository_tool(url: object) -> str | None:
 def read_pre_commit(root: Path) -> PreCommit:
     """The pins of the project's pre-commit configuration (empty when it has none)."""
     for name in PRE_COMMIT_FILES:
-        path = root / name
-        if path.is_file():
+        found = project_file(root, name)
+        if found is not None:
+            path = found
             break
     else:
         return PreCommit()
