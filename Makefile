@@ -84,6 +84,8 @@ benchmark: install install-data ## Print the speed figures (check parallelism, d
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_check.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_template.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_stats.py
+	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_drift.py
+	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_import.py
 
 clean: ## Remove build output (keeps the environments).
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -414,7 +414,7 @@ def test_drift_between_spans(inputs: tuple[Path, dict[str, Path], list[Any]]) ->
     assert report["examples"] == {"data": 1000, "previous": 2000}
     assert len(report["drift"]) >= 15
     measures = {item["measure"] for item in report["drift"]}
-    assert measures == {"infinity_norm", "jensen_shannon_divergence"}
+    assert measures == {"infinity_norm", "kolmogorov_smirnov"}
 
 
 def test_chunked_statistics_match_single_block_and_tfdv_dataframe(

@@ -228,7 +228,7 @@ def test_packages_leave_the_test_data_out(tmp_path: Path) -> None:
     (sdist,) = tmp_path.glob("*.tar.gz")
     with zipfile.ZipFile(wheel) as wheel_file, tarfile.open(sdist) as sdist_file:
         members = wheel_file.namelist() + sdist_file.getnames()
-    assert any(name.endswith("research_ci/cli.py") for name in members)
+    assert any(name.endswith("research_ci/cli/__init__.py") for name in members)
     samples = [path.relative_to(DATA).as_posix() for path in DATA.rglob("*") if path.is_file()]
     assert len(samples) > 10
     shipped = [name for name in members if any(name.endswith(sample) for sample in samples)]

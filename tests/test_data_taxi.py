@@ -146,7 +146,7 @@ def test_infer_writes_environments_and_comparators(taxi: tuple[Path, list[Any]])
     assert "infinity_norm {\n      threshold: 0.1" in payment
     assert payment.count("infinity_norm") == 2  # drift and skew
     fare = _feature_block(text, "fare")
-    assert fare.count("jensen_shannon_divergence {\n      threshold: 0.1") == 2
+    assert fare.count("kolmogorov_smirnov { threshold: 0.05 } }") == 2  # research-ci's own
 
 
 def test_eval_has_prcard_anomaly_and_drift_for_every_feature(
@@ -164,7 +164,13 @@ def test_eval_has_prcard_anomaly_and_drift_for_every_feature(
     schema_text = (work / "schema.pbtxt").read_text(encoding="utf-8")
     compared = {item["feature"] for item in report["drift"]}
     assert compared == _features_with(schema_text, "drift_comparator")
-    assert all(0 <= item["value"] <= 1 and item["threshold"] == 0.1 for item in report["drift"])
+    for item in report["drift"]:
+        assert 0 <= item["value"] <= 1
+        if item["measure"] == "infinity_norm":
+            assert item["threshold"] == 0.1
+        else:  # at least the configured 0.05, more when the noise floor of the sizes is higher
+            assert item["measure"] == "kolmogorov_smirnov"
+            assert item["threshold"] >= 0.05
     assert any(not item["exceeded"] for item in report["drift"])  # under-threshold ones too
     drifted = {item["feature"] for item in report["drift"] if item["exceeded"]}
     drift_anomalies = {
@@ -175,7 +181,9 @@ def test_eval_has_prcard_anomaly_and_drift_for_every_feature(
     markdown = (work / "eval.md").read_text(encoding="utf-8")
     assert "| `payment_type` | ENUM_TYPE_UNEXPECTED_STRING_VALUES |" in markdown
     html = (work / "eval.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == len(drifted) > 0
+    assert html.count('<section class="feature') == 18  # every feature, drifted or not
+    numeric = {item["feature"] for item in report["drift"] if item["measure"] != "infinity_norm"}
+    assert html.count("<svg") == len(numeric) > 0
     assert not re.search(r'(src|href)="(https?:)?//', html), "the HTML must render offline"
 
 
@@ -204,7 +212,7 @@ def test_distribution_skew_against_training(taxi: tuple[Path, list[Any]]) -> Non
     assert skewed == {item["feature"] for item in report["anomalies"]}
     assert all(item["kind"].startswith("SKEW_COMPARATOR_") for item in report["anomalies"])
     html = (work / "skew.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == len(skewed)
+    assert html.count('<section class="feature') == 18  # the label too, absent in serving
 
 
 def test_existing_schema_is_not_overwritten(taxi: tuple[Path, list[Any]]) -> None:

@@ -218,7 +218,7 @@ def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **o
 @click.option(
     "--html",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a self-contained HTML report (plots of drifted or skewed features).",
+    help="Write a self-contained HTML report: every feature, both datasets overlaid.",
 )
 @click.option(
     "--markdown",
@@ -285,7 +285,10 @@ def validate(
     "--schema",
     "schema_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Schema whose types are used to read the CSV columns.",
+    help=(
+        "Schema: its types read the CSV columns and features it does not expect in SERVING "
+        "(the label) are not compared. Default: the configured schema, when it exists."
+    ),
 )
 @click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report."
@@ -310,6 +313,8 @@ def skew(
     """Feature skew: the same examples (joined on --key) with different values."""
     commands = _commands()
     settings = _settings(options["config"])
+    if schema_path is None:
+        schema_path = commands.configured_schema(settings)
     result = commands.run_skew(
         name=f"feature-skew-{Path(serving).stem}",
         training=training,
@@ -373,5 +378,7 @@ def _echo_result(result: Any) -> None:
         click.echo(f"  {item.feature}: {item.kind}: {item.description}")
     if len(result.anomalies) > 50:
         click.echo(f"  ... and {len(result.anomalies) - 50} more (see the JSON report)")
+    for feature, reason in result.details.get("not_compared", {}).items():
+        click.echo(f"  {feature}: not compared ({reason})")
     if result.html:
         click.echo(f"  HTML report: {result.html}")

@@ -238,6 +238,7 @@ def run_skew(
         kind="feature-skew",
         data=serving,
         training=training,
+        schema=str(schema_path) if schema_path is not None else None,
         examples={
             "training": outcome.match_stats.get("base_with_id_count", 0),
             "data": outcome.match_stats.get("test_with_id_count", 0),
@@ -248,6 +249,7 @@ def run_skew(
             "keys": list(keys),
             "match_stats": outcome.match_stats,
             "features": outcome.features,
+            "not_compared": outcome.not_compared,
             "seconds": round(time.perf_counter() - started, 3),
         },
     )
@@ -343,6 +345,12 @@ def run_check(
     return results
 
 
+def configured_schema(settings: DataSettings) -> Path | None:
+    """The project's schema for feature skew, when it exists (its SERVING environment)."""
+    path = settings.resolve(settings.schema)
+    return path if path.is_file() else None
+
+
 def _check_feature_skew(
     settings: DataSettings, entry: FeatureSkewEntry, html_dir: Path | None, beam: Beam
 ) -> DataResult:
@@ -360,6 +368,7 @@ def _check_feature_skew(
             outputs=Outputs(
                 html=html_dir / f"{entry.name}.html" if html_dir and settings.html else None
             ),
+            schema_path=configured_schema(settings),
         )
     except UsageError as exc:
         return DataResult(
@@ -371,4 +380,6 @@ def _check_feature_skew(
         )
     result.data = _relative(settings, entry.serving)
     result.training = _relative(settings, entry.training)
+    if result.schema is not None:
+        result.schema = _relative(settings, settings.schema)
     return result

@@ -54,12 +54,17 @@ class Anomaly:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Measurement:
-    """A drift or skew measure of one feature, against its threshold."""
+    """A drift or skew measure of one feature, against its threshold.
+
+    ``note`` says how the threshold came about when it is not the configured one (the
+    Kolmogorov-Smirnov threshold raised to the noise floor of small samples).
+    """
 
     feature: str
     measure: str
     value: float
     threshold: float
+    note: str = ""
 
     @property
     def exceeded(self) -> bool:
@@ -68,7 +73,10 @@ class Measurement:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (with ``exceeded`` for readers that do not recompute it)."""
-        return {**dataclasses.asdict(self), "exceeded": self.exceeded}
+        data = {**dataclasses.asdict(self), "exceeded": self.exceeded}
+        if not self.note:
+            del data["note"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
@@ -78,6 +86,7 @@ class Measurement:
             measure=str(data["measure"]),
             value=float(data["value"]),
             threshold=float(data["threshold"]),
+            note=str(data.get("note", "")),
         )
 
 
@@ -183,11 +192,12 @@ def load_results(path: Path) -> list[DataResult]:
 
 def template_environment() -> jinja2.Environment:
     """Templates of the data reports (Markdown and HTML), shipped in this package."""
-    # jinja2 only when rendering: every `research-ci check` imports this module.
+    # Jinja only when a report is rendered: `data validate` without one does not import it.
     from research_ci.templating import environment  # noqa: PLC0415
 
     env = environment("research_ci.data")
     env.filters["num"] = format_number
+    env.filters["pct"] = format_share
     return env
 
 
@@ -196,6 +206,13 @@ def format_number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return f"{value:.4g}"
+
+
+def format_share(value: float) -> str:
+    """A share as a percentage: ``12.3%``, ``<0.1%`` for a small but non-zero one."""
+    if 0 < value < 0.0005:
+        return "<0.1%"
+    return f"{100 * value:.1f}%"
 
 
 def results_markdown(results: list[DataResult]) -> str:

@@ -14,7 +14,8 @@ Example::
     column-names = []                # names for CSV files without a header row
     na-values = []                   # more strings meaning "missing" (besides the empty field)
     categorical-threshold = 0.1      # L-infinity default of `data infer` (categorical features)
-    numeric-threshold = 0.1          # Jensen-Shannon default of `data infer` (numeric features)
+    numeric-measure = "kolmogorov_smirnov"   # or "jensen_shannon_divergence" (TFDV's)
+    numeric-threshold = 0.05         # default of `data infer` for numeric features
 
     [tool.research-ci.data.thresholds]      # per-feature overrides (infer and validate)
     payment_type = 0.01                     # drift and skew
@@ -52,10 +53,18 @@ from research_ci.pyproject import read_toml, tool_table
 
 ENVIRONMENTS: tuple[str, ...] = ("TRAINING", "SERVING")
 DEFAULT_SCHEMA = "data/schema.pbtxt"
-DEFAULT_CATEGORICAL_THRESHOLD = 0.1
-DEFAULT_NUMERIC_THRESHOLD = 0.1
-#: Names of the comparator measures, as written in the configuration and the reports.
-MEASURES: tuple[str, ...] = ("infinity_norm", "jensen_shannon_divergence")
+KOLMOGOROV_SMIRNOV = "kolmogorov_smirnov"
+#: Names of the comparator measures, as written in the configuration and the reports, and
+#: the threshold ``data infer`` gives each by default.
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "infinity_norm": 0.1,
+    "jensen_shannon_divergence": 0.1,
+    KOLMOGOROV_SMIRNOV: 0.05,
+}
+MEASURES: tuple[str, ...] = tuple(DEFAULT_THRESHOLDS)
+#: Measures for numeric features; the first is the default.
+NUMERIC_MEASURES: tuple[str, ...] = (KOLMOGOROV_SMIRNOV, "jensen_shannon_divergence")
+DEFAULT_CATEGORICAL_THRESHOLD = DEFAULT_THRESHOLDS["infinity_norm"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "tfrecord")
 Format = Literal["auto", "csv", "parquet", "tfrecord"]
 
@@ -66,6 +75,7 @@ _TOP_KEYS = frozenset(
         "train",
         "label",
         "categorical-threshold",
+        "numeric-measure",
         "numeric-threshold",
         "thresholds",
         "validate",
@@ -128,11 +138,30 @@ class FeatureThreshold:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Thresholds:
-    """Default comparator thresholds for ``data infer`` and per-feature overrides."""
+    """Default comparators for ``data infer`` and per-feature overrides.
+
+    ``numeric`` None means the default threshold of ``numeric_measure``.
+    """
 
     categorical: float = DEFAULT_CATEGORICAL_THRESHOLD
-    numeric: float = DEFAULT_NUMERIC_THRESHOLD
+    numeric_measure: str = KOLMOGOROV_SMIRNOV
+    numeric: float | None = None
     features: Mapping[str, FeatureThreshold] = dataclasses.field(default_factory=dict)
+
+    @property
+    def numeric_threshold(self) -> float:
+        """The threshold of numeric features' comparators."""
+        return (
+            self.numeric if self.numeric is not None else DEFAULT_THRESHOLDS[self.numeric_measure]
+        )
+
+    def default_for(self, measure: str) -> float:
+        """The configured (or default) threshold of ``measure``."""
+        if measure == "infinity_norm":
+            return self.categorical
+        if measure == self.numeric_measure:
+            return self.numeric_threshold
+        return DEFAULT_THRESHOLDS[measure]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -278,14 +307,20 @@ def _parse_thresholds(table: Mapping[str, Any], *, source: str) -> Thresholds:
         str(name): parse_feature_threshold(value, source=f"{source}.thresholds.{name}")
         for name, value in features_table.items()
     }
+    measure = table.get("numeric-measure", KOLMOGOROV_SMIRNOV)
+    if measure not in NUMERIC_MEASURES:
+        raise UsageError(f"{source} numeric-measure: expected one of {', '.join(NUMERIC_MEASURES)}")
+    numeric = table.get("numeric-threshold")
     return Thresholds(
         categorical=_fraction(
             table.get("categorical-threshold", DEFAULT_CATEGORICAL_THRESHOLD),
             source=f"{source} categorical-threshold",
         ),
-        numeric=_fraction(
-            table.get("numeric-threshold", DEFAULT_NUMERIC_THRESHOLD),
-            source=f"{source} numeric-threshold",
+        numeric_measure=measure,
+        numeric=(
+            _fraction(numeric, source=f"{source} numeric-threshold")
+            if numeric is not None
+            else None
         ),
         features=features,
     )

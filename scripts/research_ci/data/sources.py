@@ -8,9 +8,12 @@ path may be a glob over shards; ``.gz``/``.bz2``/``.zst`` CSV files are decompre
 Memory stays bounded: CSV is parsed block by block (``pyarrow.csv.open_csv``), Parquet row
 group by row group, TFRecord a batch of records at a time. Column types must not change from
 one batch to the next (TFDV refuses a feature that is INT in one batch and FLOAT in another),
-so a CSV column's type is taken from the first block and, when a later block does not fit it,
-widened (null -> int -> float -> string) and the read restarts: the caller sees
-:class:`TypesChanged` and starts its statistics again.
+so a CSV column's type is taken from the schema or the first block and, when a later block
+does not fit it, widened (null -> int -> float -> string) and the read starts again.
+:func:`read_widening` is the one place that does this: a job reads the source with the types
+it is given and :func:`read_widening` runs it again with wider ones when a reader raised
+:class:`TypesChanged`. A value that fits no numeric type (``unknown`` in an INT column) makes
+the column text: what is in the file is read, and TFDV reports the type against the schema.
 
 Every problem with the input is one :class:`~research_ci.errors.UsageError` line naming the
 file, and the line where it is known.
@@ -27,7 +30,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -46,10 +49,23 @@ _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
 _ArrowType = Any  # pyarrow.DataType (pyarrow has no type stubs)
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 class TypesChanged(Exception):  # noqa: N818 (a signal, not an error)
-    """A CSV column needed a wider type: restart the statistics from the first batch."""
+    """A CSV column needed a wider type: the read starts again with :attr:`types`."""
+
+    def __init__(self, types: Mapping[str, str]) -> None:
+        super().__init__(", ".join(f"{name}: {kind}" for name, kind in types.items()))
+        self.types = dict(types)
+
+
+class Reader(Protocol):
+    """Record batches of a source, file after file, with one type per column."""
+
+    def batches(self) -> Iterator[Any]:
+        """Arrow record batches (pyarrow has no type stubs); CSV may raise TypesChanged."""
+        ...  # pragma: no cover - protocol
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,12 +314,11 @@ class CsvReader:
         self.progress = progress
         self.types: dict[str, str] = dict(type_hints or {})
         self.names: list[str] | None = names
-        self.restarts = 0
         dialect = source.dialect
         self._multichar = len(dialect.delimiter) > 1
         self._delimiter = _UNIT_SEPARATOR if self._multichar else dialect.delimiter
 
-    def _open(self, path: str) -> Any:
+    def _open(self, path: str, *, typed: bool = True) -> Any:
         dialect = self.source.dialect
         column_names = list(dialect.column_names) or None
         if self.byte_range is not None:
@@ -324,10 +339,9 @@ class CsvReader:
             encoding=dialect.encoding,
         )
         parse_options = pa_csv.ParseOptions(delimiter=self._delimiter, newlines_in_values=True)
-        column_types = {name: _HINTS[kind] for name, kind in self.types.items() if kind in _HINTS}
-        column_types.update(
-            {name: pa.null() for name, kind in self.types.items() if kind == "null"}
-        )
+        kinds = self.types if typed else {}
+        column_types = {name: _HINTS[kind] for name, kind in kinds.items() if kind in _HINTS}
+        column_types.update({name: pa.null() for name, kind in kinds.items() if kind == "null"})
         convert_options = pa_csv.ConvertOptions(
             column_types=column_types,
             null_values=["", *dialect.na_values],
@@ -349,9 +363,11 @@ class CsvReader:
             try:
                 yield from self._file_batches(path, self._open(path))
             except pa.ArrowInvalid as exc:  # noqa: PERF203 (one per file, not per row)
+                if self.names is None:
+                    # The first block did not fit the given types: learn the header alone.
+                    self.names = self._header(path)
                 if self._widen(str(exc)):
-                    self.restarts += 1
-                    raise TypesChanged(path) from exc
+                    raise TypesChanged(self.types) from exc
                 raise csv_error(path, str(exc), self.source.dialect) from exc
             except UnicodeDecodeError as exc:
                 raise csv_error(path, str(exc), self.source.dialect) from exc
@@ -389,21 +405,28 @@ class CsvReader:
             reader = self._open(path)
         yield from reader
 
+    def _header(self, path: str) -> list[str] | None:
+        """The column names of ``path`` (read with inferred types), or None if unreadable."""
+        try:
+            return list(self._open(path, typed=False).schema.names)
+        except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
+            return None
+
     def _widen(self, message: str) -> bool:
         match = _CONVERSION.search(message)
-        if match is None or self.names is None or self.restarts > 3 * len(self.names) + 3:
+        if match is None or self.names is None:
             return False
         index, _, value = int(match.group(1)), match.group(2), match.group(3)
         if index >= len(self.names):
             return False
         name = self.names[index]
         current = self.types.get(name, "null")
-        wider = _WIDER.get(current)
-        while wider is not None and wider != "string" and not _fits(value, wider):
-            wider = _WIDER.get(wider)
-        if wider is None:
+        widened = _WIDER.get(current)
+        while widened is not None and widened != "string" and not _fits(value, widened):
+            widened = _WIDER.get(widened)
+        if widened is None:
             return False
-        self.types[name] = wider
+        self.types[name] = widened
         return True
 
 
@@ -559,8 +582,8 @@ def open_reader(
     type_hints: Mapping[str, str] | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Progress | None = None,
-) -> Any:
-    """An object with ``batches()`` for any format (CSV readers may raise TypesChanged)."""
+) -> Reader:
+    """A reader of any format (a CSV reader may raise :class:`TypesChanged`)."""
     if source.format == "csv":
         return CsvReader(source, type_hints=type_hints, block_size=block_size, progress=progress)
     return _SimpleReader(source, progress)
@@ -570,7 +593,6 @@ def open_reader(
 class _SimpleReader:
     source: Source
     progress: Progress | None
-    restarts: int = 0
 
     def batches(self) -> Iterator[Any]:
         if self.source.format == "parquet":
@@ -578,13 +600,48 @@ class _SimpleReader:
         return _tfrecord_batches(self.source, self.progress)
 
 
+#: Most restarts of one read: every column widens at most three times (null->int->float->text).
+_MAX_WIDENINGS = 3
+
+
+def read_widening(
+    job: Callable[[dict[str, str]], T], type_hints: Mapping[str, str] | None = None
+) -> tuple[T, int]:
+    """``job(types)`` - which reads a source with these column types - and its restarts.
+
+    When a reader raises :class:`TypesChanged` (a CSV column needs a wider type), the job runs
+    again from the start with the wider types; this is the only place that does it.
+    """
+    types = dict(type_hints or {})
+    restarts = 0
+    while True:
+        try:
+            return job(dict(types)), restarts
+        except TypesChanged as changed:  # noqa: PERF203 (a restart, not a per-row cost)
+            restarts += 1
+            for name, kind in changed.types.items():
+                types[name] = wider(kind, types.get(name, "null"))
+            if restarts > _MAX_WIDENINGS * max(len(types), 1) + 1:  # pragma: no cover - guard
+                raise UsageError(f"column types keep changing: {changed}") from changed
+
+
+def probe_csv(
+    source: Source, type_hints: Mapping[str, str] | None
+) -> tuple[list[str], dict[str, str]]:
+    """Column names and the types of the first block of a CSV source (widened as needed)."""
+
+    def first_block(types: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        reader = CsvReader(source, type_hints=types, block_size=1 << 20)
+        next(iter(reader.batches()), None)
+        return list(reader.names or []), dict(reader.types)
+
+    return read_widening(first_block, type_hints)[0]
+
+
 def column_names(source: Source) -> list[str]:
-    """The columns (features) of the first batch of the source."""
-    reader = open_reader(source, block_size=1 << 20)
-    try:
-        for batch in reader.batches():
-            return list(batch.schema.names)
-    except TypesChanged:
-        pass
-    names = getattr(reader, "names", None)
-    return list(names or [])
+    """The columns (features) of the source, from its first batch."""
+    if source.format == "csv":
+        return probe_csv(source, None)[0]
+    for batch in open_reader(source).batches():
+        return list(batch.schema.names)
+    return []

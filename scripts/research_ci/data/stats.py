@@ -11,13 +11,20 @@ is bounded by one block of input whatever the size of the file. The result is th
 With ``runner`` set, TFDV's own Beam path runs instead (``generate_statistics_from_csv``,
 ``generate_statistics_from_tfrecord``, or ``GenerateStatistics`` over Parquet batches) with
 the given pipeline options, so the same command scales out on Dataflow, Flink or Spark.
+
+Numeric drift and skew (:mod:`research_ci.data.drift`) need finer quantiles than TFDV's
+ten-bucket ``QUANTILES`` histogram. In-process, they are read from the quantile sketch TFDV's
+basic generator already keeps for each numeric feature (after the byte-range workers' sketches
+are merged, so they describe the whole file) and added to the feature as the custom statistic
+``research-ci/quantiles``: no second pass and no second sketch. TFDV's own route to more
+quantile buckets (``num_quantiles_histogram_buckets``) costs ~50 ms per numeric feature in
+pure Python at extraction, so it is used only on a Beam runner, where the sketches are not
+reachable and the extraction runs once per (large) job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import importlib
 import multiprocessing
 import os
 import sys
@@ -29,10 +36,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from research_ci.data import sources
-from research_ci.data.runtime import load_tfdv
+from research_ci.data import drift, sources
+from research_ci.data.runtime import load_core, load_tfdv
 from research_ci.data.settings import beam_option_args
 from research_ci.errors import UsageError
+
+#: Buckets of TFDV's QUANTILES histogram on a Beam runner (in-process: the sketches' own).
+BEAM_QUANTILE_BUCKETS = 100
 
 
 @dataclasses.dataclass
@@ -52,10 +62,12 @@ class StatsRun:
         return self.statistics.datasets[0]
 
 
-def stats_options(schema: Any | None = None) -> Any:
+def stats_options(schema: Any | None = None, **options: Any) -> Any:
     """TFDV ``StatsOptions``: the schema (when known) makes INT categories categorical."""
-    tfdv = load_tfdv()
-    return tfdv.StatsOptions(schema=schema) if schema is not None else tfdv.StatsOptions()
+    stats_options_module = load_core().stats_options
+    if schema is not None:
+        options["schema"] = schema
+    return stats_options_module.StatsOptions(**options)
 
 
 def _show_progress() -> bool:
@@ -102,53 +114,41 @@ def compute_statistics(
     """Statistics of ``source``, in this process (``jobs`` processes) or on ``runner``."""
     if runner:
         return beam_statistics(source, schema=schema, runner=runner, beam_options=beam_options)
+    core = load_core()
     options = stats_options(schema)
-    from tensorflow_data_validation.statistics import stats_impl  # noqa: PLC0415
-
     started = time.perf_counter()
-    generators = stats_impl.get_generators(options, in_memory=True)
+    generators = core.stats_impl.get_generators(options, in_memory=True)
     show = _show_progress() if progress is None else progress
     workers = default_jobs() if jobs is None else jobs
-    if source.format == "csv" and workers > 1:
-        with _progress_bar(Path(source.files[0]).name, source.total_bytes, show) as advance:
-            parallel = _parallel_csv_statistics(
+    with _progress_bar(Path(source.files[0]).name, source.total_bytes, show) as advance:
+        outcome = None
+        if source.format == "csv" and workers > 1:
+            outcome = _parallel_csv_statistics(
                 source, generators, type_hints, block_size, workers, advance, min_range_bytes
             )
-        if parallel is not None:
-            accumulators, rows, batches, restarts = parallel
-            if rows == 0:
-                raise UsageError(f"{source.pattern}: no data rows (only a header?)")
-            return StatsRun(
-                statistics=stats_impl.extract_statistics_output(accumulators, generators),
-                rows=rows,
-                seconds=time.perf_counter() - started,
-                batches=batches,
-                restarts=restarts,
-                runner=f"in-process, {workers} processes",
-            )
-    total = source.total_bytes if show else 0
-    restarts = 0
-    while True:
-        with _progress_bar(Path(source.files[0]).name, total, show) as advance:
-            reader = sources.open_reader(
-                source, type_hints=type_hints, block_size=block_size, progress=advance
-            )
-            try:
-                accumulators, rows, batches = accumulate(reader, generators)
-            except sources.TypesChanged:
-                restarts += 1
-                type_hints = dict(getattr(reader, "types", {}))
-                continue
-        break
+        runner_name = f"in-process, {workers} processes" if outcome else "in-process"
+        if outcome is None:
+
+            def serial(types: dict[str, str]) -> tuple[list[Any], int, int]:
+                reader = sources.open_reader(
+                    source, type_hints=types, block_size=block_size, progress=advance
+                )
+                return accumulate(reader, generators)
+
+            outcome = sources.read_widening(serial, type_hints)
+    (accumulators, rows, batches), restarts = outcome
     if rows == 0:
         raise UsageError(f"{source.pattern}: no data rows (only a header?)")
-    statistics = stats_impl.extract_statistics_output(accumulators, generators)
+    statistics = core.stats_impl.extract_statistics_output(accumulators, generators)
+    # After TFDV's extraction, which compacts and then finalizes the sketches.
+    drift.attach_quantiles(statistics.datasets[0], drift.sketch_quantiles(generators, accumulators))
     return StatsRun(
         statistics=statistics,
         rows=rows,
         seconds=time.perf_counter() - started,
         batches=batches,
         restarts=restarts,
+        runner=runner_name,
     )
 
 
@@ -157,13 +157,12 @@ def compute_statistics(
 COMPACT_EVERY = 4
 
 
-def accumulate(reader: Any, generators: list[Any]) -> tuple[list[Any], int, int]:
+def accumulate(reader: sources.Reader, generators: list[Any]) -> tuple[list[Any], int, int]:
     """Feed every record batch of ``reader`` to the generators: (accumulators, rows, batches).
 
-    Raises :class:`sources.TypesChanged` when a column's type widens mid-file (the caller
-    restarts with the wider types).
+    A :class:`sources.TypesChanged` from the reader goes to :func:`sources.read_widening`.
     """
-    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+    table_util = load_core().table_util
     accumulators = [generator.create_accumulator() for generator in generators]
     rows = batches = 0
     for batch in reader.batches():
@@ -214,8 +213,8 @@ def _range_partials(unit: tuple[str, tuple[int, int]]) -> tuple[str, Any, int, i
     )
     try:
         accumulators, rows, batches = accumulate(reader, generators)
-    except sources.TypesChanged:
-        return ("types", dict(reader.types), 0, 0, 0)
+    except sources.TypesChanged as changed:
+        return ("types", changed.types, 0, 0, 0)
     compacted = _compact(generators, accumulators)
     return ("ok", compacted, rows, batches, byte_range[1] - byte_range[0])
 
@@ -228,11 +227,12 @@ def _parallel_csv_statistics(
     workers: int,
     advance: sources.Progress | None = None,
     min_range: int = 4 << 20,
-) -> tuple[list[Any], int, int, int] | None:
+) -> tuple[tuple[list[Any], int, int], int] | None:
     """Statistics of plain CSV files cut into byte ranges, one forked worker per range.
 
     ``None`` when the files cannot be cut (quotes, compression, small files) or fork is not
-    available: the caller then reads them serially.
+    available: the caller then reads them serially. A range that needs a wider column type
+    makes every range start again with it (:func:`sources.read_widening`).
     """
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return None
@@ -245,42 +245,39 @@ def _parallel_csv_statistics(
     if len(units) < 2:
         return None
     # Names and first-block types from the start of the first file, as the serial reader.
-    probe = sources.CsvReader(source, type_hints=type_hints, block_size=1 << 20)
-    with contextlib.suppress(sources.TypesChanged):
-        next(iter(probe.batches()), None)
-    if probe.names is None:
+    names, first_types = sources.probe_csv(source, type_hints)
+    if not names:
         return None
-    types = dict(probe.types)
-    restarts = 0
     context = multiprocessing.get_context("fork")
-    while True:
+
+    def ranges(types: dict[str, str]) -> tuple[list[Any], int, int]:
         _WORKER.update(
-            source=source,
-            generators=generators,
-            names=probe.names,
-            types=types,
-            block_size=block_size,
+            source=source, generators=generators, names=names, types=types, block_size=block_size
         )
-        outcomes = []
+        outcomes: list[tuple[str, Any, int, int]] = []
         with context.Pool(min(workers, len(units))) as pool:
-            for outcome in pool.imap_unordered(_range_partials, units, chunksize=1):
-                outcomes.append(outcome[:4])
+            for kind, partial, rows, batches, size in pool.imap_unordered(
+                _range_partials, units, chunksize=1
+            ):
+                outcomes.append((kind, partial, rows, batches))
                 if advance is not None:
-                    advance(outcome[4])
-        widened = [outcome[1] for outcome in outcomes if outcome[0] == "types"]
-        if not widened:
-            break
-        restarts += 1
-        for new_types in widened:
-            for name, kind in new_types.items():
-                types[name] = sources.wider(kind, types.get(name, "null"))
-    merged = [
-        generator.merge_accumulators([outcome[1][index] for outcome in outcomes])
-        for index, generator in enumerate(generators)
-    ]
-    rows = sum(outcome[2] for outcome in outcomes)
-    batches = sum(outcome[3] for outcome in outcomes)
-    return merged, rows, batches, restarts
+                    advance(size)
+        widened: dict[str, str] = {}
+        for outcome in outcomes:
+            if outcome[0] == "types":
+                for name, kind in outcome[1].items():
+                    widened[name] = sources.wider(kind, widened.get(name, types.get(name, "null")))
+        if widened:
+            raise sources.TypesChanged({**types, **widened})
+        merged = [
+            generator.merge_accumulators([outcome[1][index] for outcome in outcomes])
+            for index, generator in enumerate(generators)
+        ]
+        rows = sum(outcome[2] for outcome in outcomes)
+        batches = sum(outcome[3] for outcome in outcomes)
+        return merged, rows, batches
+
+    return sources.read_widening(ranges, first_types)
 
 
 def _beam_output_path(beam_options: Sequence[str], workdir: str) -> str:
@@ -308,7 +305,7 @@ def beam_statistics(
         pipeline_options.view_as(type(pipeline_options))  # validates the flags
     except (ValueError, SystemExit) as exc:
         raise UsageError(f"invalid Beam options {' '.join(flags)}: {exc}") from exc
-    options = stats_options(schema)
+    options = stats_options(schema, num_quantiles_histogram_buckets=BEAM_QUANTILE_BUCKETS)
     dialect = source.dialect
     pattern = source.pattern
     started = time.perf_counter()
@@ -348,7 +345,7 @@ def beam_statistics(
 
 def canonical_batches(table: Any) -> Iterator[Any]:
     """Record batches as TFDV takes them from a Parquet table (or batch) read by Beam."""
-    table_util = importlib.import_module("tfx_bsl.arrow.table_util")
+    table_util = load_core().table_util
     batches = table.to_batches() if hasattr(table, "to_batches") else [table]
     for batch in batches:
         if batch.num_rows:
