@@ -2,7 +2,8 @@
 
 Which environment, in this order:
 
-1. an activated one (``$VIRTUAL_ENV``, else ``$CONDA_PREFIX``): used as it is, never changed;
+1. an activated one (``$VIRTUAL_ENV``, else ``$CONDA_PREFIX`` unless it is conda's ``base``):
+   used as it is, never changed;
 2. ``PROJECT/.venv`` when research-ci did not make it (no stamp): used as it is, never changed;
 3. ``PROJECT/.venv`` made by research-ci (its stamp ``.venv/research-ci.json``): made with the
    Python the project asks for (``--python``, ``.python-version``, ``requires-python``; see
@@ -478,9 +479,9 @@ class ProjectEnvironment:
         requirements = [*pins, *TEST_TOOLS]
         minor = ".".join(version.split(".")[:2])
         name = f"py{minor}-" + "-".join(requirements).replace("=", "")
-        self.announce(f"research-ci: installing {', '.join(missing)} beside {prefix} (cached)")
 
         def build(target: Path) -> None:
+            self.announce(f"research-ci: installing {', '.join(missing)} beside {prefix} (cached)")
             run_uv(
                 [
                     "pip",
@@ -507,27 +508,29 @@ class ProjectEnvironment:
         layout = self.settings.project
         venv = plan.prefix
         created = plan.action in ("create", "recreate")
-        if created:
-            interpreter = self.interpreter()
+        interpreter = self.interpreter() if created else None
+        if interpreter is not None:
             if plan.action == "recreate":
                 self.announce(f"research-ci: making .venv again: {plan.reason}")
                 shutil.rmtree(venv, ignore_errors=True)
             self.announce(
                 f"research-ci: creating .venv with {_described(interpreter, self.request)}"
             )
-            run_uv(
-                ["venv", "--quiet", "--python", interpreter.path, venv],
-                root,
-                "cannot create .venv",
-            )
-            version = venv_version(venv) or interpreter.version
         else:
             self.announce(f"research-ci: installing into .venv again: {plan.reason}")
-            version = venv_version(venv) or _probe_version(venv_python(venv))
         fingerprint = layout.fingerprint(root)
         steps = layout.steps
         python = venv_python(venv)
         try:
+            if interpreter is not None:
+                run_uv(
+                    ["venv", "--quiet", "--python", interpreter.path, venv],
+                    root,
+                    "cannot create .venv",
+                )
+            version = venv_version(venv) or (
+                interpreter.version if interpreter is not None else _probe_version(python)
+            )
             write_stamp(
                 venv, state="installing", fingerprint=fingerprint, version=version, steps=steps
             )
