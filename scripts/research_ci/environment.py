@@ -482,18 +482,10 @@ class ProjectEnvironment:
 
         def build(target: Path) -> None:
             self.announce(f"research-ci: installing {', '.join(missing)} beside {prefix} (cached)")
+            install: list[str | Path] = ["pip", "install", "--quiet", "--no-config", "--target"]
             run_uv(
-                [
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--python",
-                    python,
-                    "--target",
-                    target,
-                    *requirements,
-                ],
-                self.settings.root,
+                [*install, target, "--python", python, *requirements],
+                target.parent,
                 f"cannot install {', '.join(requirements)} for {python}",
             )
 

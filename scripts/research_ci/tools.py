@@ -223,9 +223,12 @@ def cached_tool(
     dependencies: tuple[str, ...] = (),
     why: str,
     announce: Announce,
-    cwd: Path,
 ) -> tuple[str, ...]:
-    """``name==version`` (and ``dependencies``) in research-ci's cache; the command to run it."""
+    """``name==version`` (and ``dependencies``) in research-ci's cache; the command to run it.
+
+    The cache is shared by every project: uv runs from it, without reading any project's
+    configuration (``--no-config``).
+    """
     key = f"{name}-{version}" + (f"-py{minor}" if minor else "")
     if dependencies:
         key += "-" + hashlib.sha256("\n".join(sorted(dependencies)).encode()).hexdigest()[:12]
@@ -234,13 +237,14 @@ def cached_tool(
     def build(target: Path) -> None:
         announce(f"research-ci: installing {name} {version} ({why}) into research-ci's cache")
         run_uv(
-            ["venv", "--quiet", "--relocatable", "--python", python, target],
-            cwd,
+            ["venv", "--quiet", "--no-config", "--relocatable", "--python", python, target],
+            target.parent,
             f"cannot make an environment for {name} {version}",
         )
+        install: list[str | Path] = ["pip", "install", "--quiet", "--no-config", "--python"]
         run_uv(
-            ["pip", "install", "--quiet", "--python", venv_python(target), *requirements],
-            cwd,
+            [*install, venv_python(target), *requirements],
+            target.parent,
             f"cannot install {name} {version} ({why})",
         )
 
@@ -307,7 +311,6 @@ def resolve(
             dependencies=pins.mypy_dependencies if name == "mypy" else (),
             why=f"pinned in {pins.file}",
             announce=announce,
-            cwd=settings.root,
         )
         return Tool(name, version, FROM_PRE_COMMIT, command, pins.file)
     version = own_version(name)
@@ -321,7 +324,6 @@ def resolve(
                 minor=minor,
                 why=f"research-ci's version, for Python {minor}",
                 announce=announce,
-                cwd=settings.root,
             )
             return Tool(name, version, FROM_RESEARCH_CI, command, f"research-ci, Python {minor}")
     return Tool(name, version, FROM_RESEARCH_CI, own_command(name), "research-ci")
