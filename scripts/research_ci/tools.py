@@ -195,6 +195,9 @@ def _command(name: str, python: Path, prefix: Path) -> tuple[str, ...]:
 
 def own_version(name: str) -> str:
     """The version of ``name`` research-ci itself depends on."""
+    found = installed_version(Path(sys.prefix), name)  # a directory listing, no import
+    if found is not None:
+        return found
     from importlib.metadata import version  # noqa: PLC0415 - 40 ms, only when needed
 
     return version(name)
