@@ -58,6 +58,7 @@ def test_the_action_takes_exactly_the_inputs_and_outputs_of_its_contract() -> No
         "commit-badge",
         "comment",
         "minimum-grade",
+        "base",
         "github-token",
     ]
     assert list(action()["outputs"]) == ["grade", "score", "report", "coverage", "anomalies"]

@@ -70,6 +70,7 @@ def test_clean_project_grades_a(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "types": "passed",
         "tests": "passed",
         "data": "skipped",
+        "maintainability": "passed",
     }
     assert checks["tests"]["passed"] == 4
     assert checks["tests"]["coverage"] == 100.0

@@ -257,7 +257,7 @@ def test_workflow_uses_the_action_with_its_inputs(baked: BakedProject) -> None:
             if step.get("uses") == action:
                 assert set(step["with"]) <= known_inputs
                 checks_seen.update(step["with"].get("checks", "").split(","))
-    expected = {"format", "lint", "types", "tests"}
+    expected = {"format", "lint", "types", "tests", "maintainability"}
     if baked.option("include_data_validation") == "yes":
         expected.add("data")
     assert checks_seen - {""} == expected

@@ -35,12 +35,16 @@ from research_ci.layout import (
     detect_layout,
     project_file,
 )
+from research_ci.maintainability import MaintainabilitySettings, parse_settings
 from research_ci.pyproject import read_toml, tool_table
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
 DEFAULT_TIMEOUT_S = 1800.0
 FORMATTERS: tuple[str, ...] = ("black", "ruff")
+#: ``all``: gate on everything; ``new``: only on what a change makes worse (the ratchet).
+GATES: tuple[str, ...] = ("all", "new")
+DEFAULT_BASELINE = "research-ci-baseline.json"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -78,6 +82,24 @@ class Settings:
     #: ``[tool.research-ci] formatter``: ``black`` or ``ruff`` (``None``: detected).
     formatter: str | None = None
     data: DataSettings
+    #: ``[tool.research-ci.maintainability]``: thresholds, exclusions, minimum rating.
+    maintainability: MaintainabilitySettings = dataclasses.field(
+        default_factory=MaintainabilitySettings
+    )
+    #: ``all`` or ``new`` (see :mod:`research_ci.ratchet`).
+    gate: str = "all"
+    #: The committed baseline of accepted findings: ``baseline`` when set, else
+    #: ``research-ci-baseline.json`` when that file exists.
+    baseline: Path | None = None
+    #: Coverage required of the changed lines under ``gate = "new"`` (default: the threshold).
+    diff_coverage_threshold: float | None = None
+
+    @property
+    def diff_coverage_floor(self) -> float:
+        """The diff coverage threshold that applies."""
+        if self.diff_coverage_threshold is None:
+            return self.coverage_threshold
+        return self.diff_coverage_threshold
 
     @property
     def project_name(self) -> str:
@@ -176,6 +198,29 @@ def clean_data(value: object, place: Place) -> DataSettings:
     return parse_data_settings(value, root=place.root, source=source)
 
 
+def clean_maintainability(value: object, place: Place) -> MaintainabilitySettings:
+    """``[tool.research-ci.maintainability]`` (see :mod:`research_ci.maintainability`)."""
+    source = f"{place.root / 'pyproject.toml'} [tool.research-ci.maintainability]"
+    return parse_settings(value, source=source)
+
+
+def clean_gate(value: object, place: Place) -> str:
+    """``all`` or ``new``."""
+    if value not in GATES:
+        raise UsageError(f'{place.table}: gate must be "all" or "new"')
+    return str(value)
+
+
+def clean_baseline(value: object, place: Place) -> Path:
+    """A file inside the project."""
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{place.table}: baseline must be a file name")
+    path = place.root / value
+    if not path.resolve().is_relative_to(place.root.resolve()):
+        raise UsageError(f"{place.table}: baseline must be inside the project")
+    return path
+
+
 #: ``[tool.research-ci]`` key -> (the :class:`Settings` field it sets, its cleaner).
 CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "checks": ("checks", clean_checks),
@@ -186,6 +231,10 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "timeout": ("timeout_s", clean_timeout),
     "formatter": ("formatter", clean_formatter),
     "data": ("data", clean_data),
+    "maintainability": ("maintainability", clean_maintainability),
+    "gate": ("gate", clean_gate),
+    "baseline": ("baseline", clean_baseline),
+    "diff-coverage-threshold": ("diff_coverage_threshold", clean_coverage_threshold),
 }
 
 
@@ -290,6 +339,8 @@ def load_settings(root: Path) -> Settings:
             if spec.default or (spec.table is not None and table.get(spec.table))
         ),
     )
+    if "baseline" not in cleaned and (root / DEFAULT_BASELINE).is_file():
+        cleaned["baseline"] = root / DEFAULT_BASELINE
     return Settings(
         root=root,
         project=detect_layout(root, pyproject),

@@ -46,6 +46,66 @@ def _figures(name: str, result: CheckResult) -> Any:
     return spec.metrics(result) if spec is not None else None
 
 
+@dataclasses.dataclass(frozen=True)
+class Remediation:
+    """Minutes to fix one maintainability issue: ``base`` plus ``per_unit`` per unit over."""
+
+    rule: str
+    measures: str
+    base_minutes: float
+    minutes_per_unit: float
+    unit: str
+
+    def minutes(self, value: float, threshold: float) -> float:
+        """Estimated minutes to bring ``value`` back to ``threshold``."""
+        return self.base_minutes + self.minutes_per_unit * max(0.0, value - threshold)
+
+
+#: Remediation time of each maintainability rule (Code Climate's checks, named as it names
+#: them). The figures follow qlty, Code Climate's open-source successor, where it has the rule.
+REMEDIATION: tuple[Remediation, ...] = (
+    Remediation("method-complexity", "cognitive complexity of a function", 10, 5, "point"),
+    Remediation("cyclomatic-complexity", "cyclomatic complexity of a function", 10, 5, "point"),
+    Remediation("method-lines", "lines of code in a function", 15, 0.5, "line"),
+    Remediation("argument-count", "arguments of a function (not self or cls)", 15, 2, "argument"),
+    Remediation("return-statements", "return statements in a function", 15, 5, "return"),
+    Remediation("nested-control-flow", "depth of nested blocks", 15, 10, "level"),
+    Remediation("complex-logic", "boolean expressions in one condition", 10, 12, "expression"),
+    Remediation("method-count", "functions in a module or methods in a class", 20, 5, "function"),
+    Remediation("file-lines", "lines of code in a file", 30, 0.2, "line"),
+    Remediation("identical-code", "lines of a block repeated elsewhere", 10, 1, "line"),
+    Remediation("similar-code", "lines of a block repeated with other names", 10, 1, "line"),
+)
+#: Estimated minutes to write one line of code: a file's technical-debt ratio is its
+#: remediation minutes against (lines of code x this).
+IMPLEMENTATION_MINUTES_PER_LINE = 10.0
+#: Highest technical-debt ratio (percent) of each maintainability rating; above the last, F.
+RATING_CEILINGS: tuple[tuple[str, float], ...] = (("A", 5.0), ("B", 10.0), ("C", 20.0), ("D", 50.0))
+
+
+def remediation_for(rule: str) -> Remediation:
+    """The remediation line of ``rule`` (a KeyError names an unknown rule)."""
+    for item in REMEDIATION:
+        if item.rule == rule:
+            return item
+    raise KeyError(rule)
+
+
+def debt_ratio(minutes: float, lines_of_code: int) -> float:
+    """Technical-debt ratio in percent: remediation against the time to write the code."""
+    if lines_of_code <= 0:
+        return 0.0
+    return 100.0 * minutes / (lines_of_code * IMPLEMENTATION_MINUTES_PER_LINE)
+
+
+def rating_for_ratio(percent: float) -> str:
+    """The maintainability rating A-F of a technical-debt ratio."""
+    for letter, ceiling in RATING_CEILINGS:
+        if percent <= ceiling:
+            return letter
+    return "F"
+
+
 def grade_for_score(score: float) -> str:
     """Map a 0-100 score to its letter."""
     for letter, floor in GRADE_FLOORS:
@@ -118,10 +178,15 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
 
 def rubric_markdown() -> str:
     """The rubric as Markdown, for docs/rubric.md (rendered from a Jinja template)."""
+    from research_ci.maintainability import DEFAULT_THRESHOLDS  # noqa: PLC0415
     from research_ci.templating import render  # noqa: PLC0415
 
     return render(
         "rubric.md.j2",
+        ratings=RATING_CEILINGS,
+        remediation=REMEDIATION,
+        thresholds=DEFAULT_THRESHOLDS,
+        minutes_per_line=IMPLEMENTATION_MINUTES_PER_LINE,
         floors=GRADE_FLOORS,
         penalties=PENALTIES,
         caps=CAPS,

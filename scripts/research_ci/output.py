@@ -160,6 +160,13 @@ def _annotated(findings: Sequence[Finding], per_step: int | None) -> list[Findin
     return chosen
 
 
+def annotated_findings(report: Report) -> list[Finding]:
+    """The findings worth a mark on the diff: the new ones when the report has a delta."""
+    if report.delta is not None:
+        return [Finding.from_dict(item) for item in report.delta.get("new", [])]
+    return report.findings()
+
+
 def github_commands(
     report: Report,
     *,
@@ -172,7 +179,7 @@ def github_commands(
     At most ``per_step`` commands per severity (``None``: all), most important first, and a
     notice counting the findings left out. Ends with a newline.
     """
-    findings = prioritized(report.findings())
+    findings = prioritized(annotated_findings(report))
     chosen = _annotated(findings, per_step)
     lines = [finding_command(item, root=root, workspace=workspace) for item in chosen]
     if len(chosen) < len(findings):

@@ -42,10 +42,15 @@ class Finding:
     code: str | None = None
     message: str
     severity: Severity = "error"
+    #: Identity across versions (see :mod:`research_ci.fingerprint`); absent in old reports.
+    fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, with ``None`` fields kept so the schema stays simple."""
-        return dataclasses.asdict(self)
+        """JSON form, with ``None`` fields kept so the schema stays simple (but no fingerprint)."""
+        data = dataclasses.asdict(self)
+        if self.fingerprint is None:
+            del data["fingerprint"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -59,6 +64,7 @@ class Finding:
             code=data.get("code"),
             message=str(data["message"]),
             severity=cast("Severity", data.get("severity", "error")),
+            fingerprint=data.get("fingerprint"),
         )
 
 
@@ -132,6 +138,10 @@ class Report:
     report_url: str | None = None
     #: The project's environment: where, which Python, what was installed from what.
     environment: dict[str, Any] | None = None
+    #: ``all`` or ``new`` (the ratchet: gate only on what the change makes worse).
+    gate: str = "all"
+    #: What the change did against its base (:class:`research_ci.delta.Delta` as JSON).
+    delta: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document described by ``schemas/report.schema.json``."""
@@ -145,6 +155,7 @@ class Report:
             "settings": {
                 "minimum_grade": self.minimum_grade,
                 "coverage_threshold": self.coverage_threshold,
+                "gate": self.gate,
             },
             "checks": {name: result.to_dict() for name, result in self.checks.items()},
             "score": self.score,
@@ -154,6 +165,7 @@ class Report:
                 "caps": list(self.caps),
             },
             "gate": {"passed": self.gate_passed, "reasons": list(self.gate_reasons)},
+            **({"delta": self.delta} if self.delta is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -209,6 +221,8 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         tool_version=str(data["tool"]["version"]),
         report_url=data.get("report_url"),
         environment=data.get("environment"),
+        gate=str(settings.get("gate", "all")),
+        delta=data.get("delta"),
     )
 
 

@@ -100,6 +100,78 @@ def _section_views(sections: Sequence[SummarySection], shown_rows: int) -> list[
     return views
 
 
+#: New findings listed under the delta's headline, most important first.
+MAX_DELTA_FINDINGS = 30
+#: Fixed findings named in the delta's one line.
+MAX_FIXED_NAMED = 10
+
+
+def line_ranges(lines: Sequence[int]) -> str:
+    """``1-3, 7, 9-10`` for ``[1, 2, 3, 7, 9, 10]``."""
+    parts: list[str] = []
+    ordered = sorted(set(lines))
+    start = previous = None
+    for line in [*ordered, None]:
+        if start is not None and (line is None or previous is None or line != previous + 1):
+            parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+            start = None
+        if line is not None and start is None:
+            start = line
+        previous = line
+    return ", ".join(parts)
+
+
+def _debt(figures: dict[str, Any] | None) -> str:
+    return f"{figures.get('debt_ratio', 0):g}%" if figures else "—"
+
+
+def _delta_view(report: Report) -> dict[str, Any] | None:
+    """What the delta section of the template shows, or ``None`` without a delta."""
+    from research_ci.delta import FileChange  # noqa: PLC0415
+
+    data = report.delta
+    if data is None:
+        return None
+    new = prioritized([Finding.from_dict(item) for item in data.get("new", [])])
+    fixed = prioritized([Finding.from_dict(item) for item in data.get("fixed", [])])
+    files = []
+    for item in data.get("files", []):
+        change = FileChange(path=str(item["path"]), base=item.get("base"), head=item.get("head"))
+        files.append(
+            {
+                "path": change.path,
+                "base_rating": change.base["rating"] if change.base else "—",
+                "head_rating": change.head["rating"] if change.head else "—",
+                "base_debt": _debt(change.base),
+                "head_debt": _debt(change.head),
+                "worse": change.worse,
+            }
+        )
+    coverage = data.get("diff_coverage") or {}
+    missing = coverage.get("missing_lines") or {}
+    return {
+        "headline": data.get("headline", ""),
+        "ref": data["base"]["ref"],
+        "commit": data["base"].get("commit"),
+        "note": data.get("note"),
+        "base_rating": data["base"].get("maintainability"),
+        "head_rating": data["head"].get("maintainability"),
+        "new": [
+            {**_finding_row(finding), "check": finding.check}
+            for finding in new[:MAX_DELTA_FINDINGS]
+        ],
+        "new_total": len(new),
+        "new_hidden": max(0, len(new) - MAX_DELTA_FINDINGS),
+        "fixed": [_finding_row(finding) for finding in fixed[:MAX_FIXED_NAMED]],
+        "fixed_total": len(fixed),
+        "fixed_hidden": max(0, len(fixed) - MAX_FIXED_NAMED),
+        "files": files,
+        "uncovered": [
+            {"path": path, "lines": line_ranges(lines)} for path, lines in sorted(missing.items())
+        ],
+    }
+
+
 def _render(
     report: Report,
     *,
@@ -134,6 +206,7 @@ def _render(
         hidden_findings=len(findings) - shown_findings,
         sections=_section_views(sections, shown_rows),
         link=markdown_url(report.report_url) if report.report_url else None,
+        delta=_delta_view(report),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from research_ci.checks import data, lint, tests, types
+from research_ci.checks import data, lint, maintainability, tests, types
 from research_ci.checks import format as format_check
 from research_ci.checks.spec import CheckSpec
 
@@ -20,6 +20,7 @@ CHECKS: tuple[CheckSpec[Any], ...] = (
     types.CHECK,
     tests.CHECK,
     data.CHECK,
+    maintainability.CHECK,
 )
 BY_NAME: dict[str, CheckSpec[Any]] = {spec.name: spec for spec in CHECKS}
 #: The checks' names, in report order.

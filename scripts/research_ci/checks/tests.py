@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -251,6 +252,7 @@ def run(inputs: CheckInputs) -> CheckResult:
             return failed
         counts, findings = parse_junit(junit, settings)
         coverage = read_coverage(coverage_json)
+        kept = keep_line_coverage(coverage_json, settings.root)
 
     ran = counts["passed"] + counts["failed"] + counts["errors"]
     problems: list[str] = []
@@ -277,10 +279,29 @@ def run(inputs: CheckInputs) -> CheckResult:
         status="failed" if problems else "passed",
         summary=summary,
         duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
+        metrics={**dataclasses.asdict(metrics), **({"coverage_file": kept} if kept else {})},
         findings=findings,
         tool=tool,
     )
+
+
+#: Where coverage.py's per-line JSON is kept for the diff coverage of ``check --base``.
+LINE_COVERAGE_FILE = ".research-ci/coverage.json"
+
+
+def keep_line_coverage(coverage_json: Path, root: Path) -> str | None:
+    """Copy coverage's JSON report to ``.research-ci/coverage.json``; its path, or ``None``."""
+    target = root / LINE_COVERAGE_FILE
+    try:
+        if not coverage_json.exists() or target.parent.is_symlink():
+            return None
+        target.parent.mkdir(exist_ok=True)
+        if target.is_symlink():
+            target.unlink()
+        shutil.copyfile(coverage_json, target)
+    except OSError:
+        return None
+    return LINE_COVERAGE_FILE
 
 
 CHECK: CheckSpec[TestsMetrics] = CheckSpec(

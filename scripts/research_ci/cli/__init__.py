@@ -34,6 +34,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "Work with reports: merge partial reports into one.",
     ),
     "rubric": ("research_ci.cli.check:rubric", "Print the grading rubric (Markdown)."),
+    "baseline": (
+        "research_ci.cli.baseline:baseline",
+        'Accept today\'s findings: write the baseline file that gate = "new" checks against.',
+    ),
     "data": ("research_ci.data.cli:data", "Data validation with TFDV: infer, validate, skew."),
     "new": ("research_ci.cli.new:new", "Create a new research project from the template."),
     "github": ("research_ci.cli.github:github", "GitHub glue: sticky PR comment, badge commit."),

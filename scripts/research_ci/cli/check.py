@@ -115,6 +115,20 @@ def _progress_and_announce(
     type=click.Choice(GRADES, case_sensitive=False),
     help="Fail under this grade (overrides [tool.research-ci] minimum-grade).",
 )
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare with the merge base of REF and HEAD (a pull request's base): its static "
+    "checks run in a temporary worktree; the report gets a delta section.",
+)
+@click.option(
+    "--base-report",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Compare with this report instead of checking the base (with --base REF too, the "
+    "diff coverage is measured against REF).",
+)
 def check(
     path: Path,
     only: str | None,
@@ -123,42 +137,67 @@ def check(
     no_install: bool,
     python: str | None,
     minimum_grade: str | None,
+    base_ref: str | None,
+    base_report: Path | None,
 ) -> int:
     """Run format, lint, types, tests (and data) checks on the project at PATH.
 
     Writes the JSON report, prints the result and exits 0 when the gate passes, 1 when a
     check fails or the grade is under the minimum, 2 on a usage or configuration error.
     """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from research_ci import comparison  # noqa: PLC0415
     from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
     from research_ci.environment import ProjectEnvironment  # noqa: PLC0415
     from research_ci.fsutil import ensure_writable  # noqa: PLC0415
     from research_ci.grade import build_report  # noqa: PLC0415
-    from research_ci.report import report_path_in, save_report  # noqa: PLC0415
+    from research_ci.report import load_report, report_path_in, save_report  # noqa: PLC0415
     from research_ci.runner import run_checks  # noqa: PLC0415
 
     settings = load_settings(path)
     selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
     target = report_path or report_path_in(settings.root)
     ensure_writable(target)
+    commit = comparison.resolve(settings, base_ref)
+    if base_report is not None:
+        load_report(base_report)  # a bad base report is refused before anything runs
+
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     if output_format == "text":
         # rich takes a quarter of a second to import: do it while the tools run.
         threading.Thread(
             target=importlib.import_module, args=("research_ci.output",), daemon=True
         ).start()
-    with _progress_and_announce(enabled=interactive) as (listen, announce):
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        _progress_and_announce(enabled=interactive) as (listen, announce),
+    ):
         environment = ProjectEnvironment(
             settings, install=not no_install, python=python, announce=announce
+        )
+        base_future = (
+            comparison.start_base(pool, settings, commit, selected, environment)
+            if commit is not None and base_report is None
+            else None
         )
         results = run_checks(
             settings, selected, environment=environment, listener=listen, announce=announce
         )
+        base_run = base_future.result() if base_future is not None else None
+    comparison.fingerprint_results(results, settings.root)
     report = build_report(
         project_name=settings.project_name,
         checks=results,
         minimum_grade=(minimum_grade or settings.minimum_grade).upper(),
         coverage_threshold=settings.coverage_threshold,
         report_url=settings.report_url,
+    )
+    report.gate = settings.gate
+    if base_run is not None and base_run.results is None and base_run.note:
+        click.echo(f"research-ci: {base_run.note}", err=True)
+    report = comparison.finish(
+        report, settings, base_run=base_run, base_report=base_report, base_commit=commit
     )
     report.environment = environment.record()
     save_report(report, target)

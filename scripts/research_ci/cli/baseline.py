@@ -1,0 +1,60 @@
+"""``research-ci baseline``: write the committed baseline file of accepted findings.
+
+The baseline lists the fingerprints of a report's findings (see :mod:`research_ci.ratchet`).
+Committed to the repository, it lets ``gate = "new"`` gate on the findings it does not list
+where there is no git history to compare with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from research_ci.errors import EXIT_OK, UsageError
+
+
+@click.command()
+@click.argument(
+    "path", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@click.option(
+    "--report",
+    "report_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The report whose findings are accepted (default PATH/.research-ci/report.json; "
+    "run `research-ci check` first).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The baseline file to write (default: [tool.research-ci] baseline, else "
+    "PATH/research-ci-baseline.json).",
+)
+def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> int:
+    """Accept the findings of the last check: write them to the baseline file.
+
+    Commit the file. With [tool.research-ci] gate = "new" and no --base, `research-ci check`
+    then fails only on findings that are not in it.
+    """
+    from research_ci.config import DEFAULT_BASELINE, load_settings  # noqa: PLC0415
+    from research_ci.fsutil import ensure_writable  # noqa: PLC0415
+    from research_ci.ratchet import write_baseline  # noqa: PLC0415
+    from research_ci.report import load_report, report_path_in  # noqa: PLC0415
+
+    settings = load_settings(path)
+    report = load_report(report_path or report_path_in(settings.root))
+    missing = sum(1 for finding in report.findings() if not finding.fingerprint)
+    if missing:
+        raise UsageError(
+            f"the report has {missing} findings without a fingerprint (written by an older "
+            "research-ci): run `research-ci check` again"
+        )
+    target = output_path or settings.baseline or settings.root / DEFAULT_BASELINE
+    ensure_writable(target)
+    count = write_baseline(report, target)
+    click.echo(f"{target}: {count} findings accepted")
+    return EXIT_OK
