@@ -545,3 +545,23 @@ def test_a_venv_whose_python_is_gone(tmp_path: Path) -> None:
     write_stamp(venv, state="complete", fingerprint={}, version="3.11.7", steps=[])
     plan = ProjectEnvironment(load_settings(project), install=True).plan
     assert (plan.kind, plan.action, plan.reason) == ("managed", "recreate", "its Python is gone")
+
+
+def test_links_out_of_the_project_are_not_followed(tmp_path: Path) -> None:
+    outside = write(
+        tmp_path / "outside",
+        {
+            "requirements.txt": "secret\n",
+            "setup.py": "from setuptools import setup\nsetup(name='x')\n",
+        },
+    )
+    project = write(tmp_path / "p", {"run.py": "x = 1\n"})
+    (project / "requirements.txt").symlink_to(outside / "requirements.txt")
+    (project / "setup.py").symlink_to(outside / "setup.py")
+    (outside / "venv").mkdir()
+    (project / ".venv").symlink_to(outside / "venv")
+    settings = load_settings(project)
+    assert settings.project.kind == "scripts"
+    assert steps(project) == [("pytest, pytest-cov", "research-ci")]
+    plan = ProjectEnvironment(settings, install=True).plan
+    assert (plan.kind, plan.action) == ("existing", "use")

@@ -29,6 +29,7 @@ from research_ci.delta import (
     diff_coverage,
     resolve_base,
 )
+from research_ci.environment import ProjectEnvironment
 from research_ci.errors import UsageError
 from research_ci.fingerprint import SourceLines, with_fingerprints
 from research_ci.grade import build_report
@@ -74,6 +75,7 @@ def _run_base(
             return BaseRun(commit, None, f"the base could not be checked: {exc}")
         base_settings = dataclasses.replace(base_settings, checks=static)
         try:
+            # The head's environment (and so its tools): both sides are measured alike.
             results = run_checks(base_settings, static, install=False, environment=environment)
         except UsageError as exc:
             return BaseRun(commit, None, f"the base could not be checked: {exc}")

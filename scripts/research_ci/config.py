@@ -28,7 +28,13 @@ from research_ci.checks.registry import CHECK_NAMES, CHECKS
 from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
-from research_ci.layout import ENVIRONMENT_FILES, REQUIREMENTS_FILES, Layout, detect_layout
+from research_ci.layout import (
+    ENVIRONMENT_FILES,
+    REQUIREMENTS_FILES,
+    Layout,
+    detect_layout,
+    project_file,
+)
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
 from research_ci.pyproject import read_toml, tool_table
 from research_ci.toolconfig import read_tool_configs
@@ -298,7 +304,7 @@ def looks_like_python_project(root: Path) -> bool:
 def _ruff_toml_formats(root: Path) -> bool:
     """``ruff.toml`` or ``.ruff.toml`` (which ruff reads before pyproject) has ``[format]``."""
     for name in ("ruff.toml", ".ruff.toml"):
-        if (root / name).is_file():
+        if project_file(root, name):
             with contextlib.suppress(UsageError):
                 return "format" in read_toml(root / name, missing="")
     return False

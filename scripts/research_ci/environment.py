@@ -2,7 +2,8 @@
 
 Which environment, in this order:
 
-1. an activated one (``$VIRTUAL_ENV``, else ``$CONDA_PREFIX``): used as it is, never changed;
+1. an activated one (``$VIRTUAL_ENV``, else ``$CONDA_PREFIX`` unless it is conda's ``base``):
+   used as it is, never changed;
 2. ``PROJECT/.venv`` when research-ci did not make it (no stamp): used as it is, never changed;
 3. ``PROJECT/.venv`` made by research-ci (its stamp ``.venv/research-ci.json``): made with the
    Python the project asks for (``--python``, ``.python-version``, ``requires-python``; see
@@ -328,6 +329,9 @@ class ProjectEnvironment:
         if active is not None:
             return Plan("activated", active[0], active[1], "use")
         venv = root / ".venv"
+        if venv.is_symlink():
+            # Never written through a link out of the project: used as it is.
+            return Plan("existing", venv, ".venv", "use")
         exists = venv_python(venv).exists()
         if venv.is_dir() and not exists and read_stamp(venv) is not None:
             return Plan("managed", venv, ".venv", "recreate", "its Python is gone")
@@ -475,21 +479,13 @@ class ProjectEnvironment:
         requirements = [*pins, *TEST_TOOLS]
         minor = ".".join(version.split(".")[:2])
         name = f"py{minor}-" + "-".join(requirements).replace("=", "")
-        self.announce(f"research-ci: installing {', '.join(missing)} beside {prefix} (cached)")
 
         def build(target: Path) -> None:
+            self.announce(f"research-ci: installing {', '.join(missing)} beside {prefix} (cached)")
+            install: list[str | Path] = ["pip", "install", "--quiet", "--no-config", "--target"]
             run_uv(
-                [
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--python",
-                    python,
-                    "--target",
-                    target,
-                    *requirements,
-                ],
-                self.settings.root,
+                [*install, target, "--python", python, *requirements],
+                target.parent,
                 f"cannot install {', '.join(requirements)} for {python}",
             )
 
@@ -504,27 +500,29 @@ class ProjectEnvironment:
         layout = self.settings.project
         venv = plan.prefix
         created = plan.action in ("create", "recreate")
-        if created:
-            interpreter = self.interpreter()
+        interpreter = self.interpreter() if created else None
+        if interpreter is not None:
             if plan.action == "recreate":
                 self.announce(f"research-ci: making .venv again: {plan.reason}")
                 shutil.rmtree(venv, ignore_errors=True)
             self.announce(
                 f"research-ci: creating .venv with {_described(interpreter, self.request)}"
             )
-            run_uv(
-                ["venv", "--quiet", "--python", interpreter.path, venv],
-                root,
-                "cannot create .venv",
-            )
-            version = venv_version(venv) or interpreter.version
         else:
             self.announce(f"research-ci: installing into .venv again: {plan.reason}")
-            version = venv_version(venv) or _probe_version(venv_python(venv))
         fingerprint = layout.fingerprint(root)
         steps = layout.steps
         python = venv_python(venv)
         try:
+            if interpreter is not None:
+                run_uv(
+                    ["venv", "--quiet", "--python", interpreter.path, venv],
+                    root,
+                    "cannot create .venv",
+                )
+            version = venv_version(venv) or (
+                interpreter.version if interpreter is not None else _probe_version(python)
+            )
             write_stamp(
                 venv, state="installing", fingerprint=fingerprint, version=version, steps=steps
             )

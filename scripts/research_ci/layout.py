@@ -90,6 +90,17 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _VERSION_LIKE = re.compile(r"^\d+(\.\d+){0,2}$")
 
 
+def project_file(root: Path, relative: str) -> Path | None:
+    """``root/relative`` when it is a file inside the project (a symlink out of it is not)."""
+    path = root / relative
+    try:
+        if path.is_file() and path.resolve().is_relative_to(root.resolve()):
+            return path
+    except OSError:
+        return None
+    return None
+
+
 def normalize(name: str) -> str:
     """A distribution name in PEP 503 form (``Ruff_Lint`` -> ``ruff-lint``)."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -386,8 +397,9 @@ def read_environment_yml(path: Path) -> _Conda:
 
 def read_python_version(root: Path) -> str | None:
     """The first version named in ``.python-version`` (pyenv's, uv's), if any."""
+    path = project_file(root, ".python-version")
     try:
-        text = (root / ".python-version").read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace") if path else ""
     except OSError:
         return None
     for line in text.splitlines():
@@ -464,11 +476,11 @@ def _package(root: Path, pyproject: Mapping[str, Any]) -> _Package | None:
             ),
         )
     described: list[tuple[str, _SetupFacts]] = []
-    if (root / "setup.cfg").is_file():
+    if project_file(root, "setup.cfg"):
         facts, package = read_setup_cfg(root / "setup.cfg")
         if package:
             described.append(("setup.cfg", facts))
-    if (root / "setup.py").is_file():
+    if project_file(root, "setup.py"):
         described.append(("setup.py", read_setup_py(root / "setup.py")))
     if described:
         # setup.py is what pip runs (often a one-line shim for setup.cfg); both are read.
@@ -505,8 +517,8 @@ def _requirements_steps(root: Path) -> tuple[list[InstallStep], set[str]]:
     steps: list[InstallStep] = []
     declared: set[str] = set()
     for relative in REQUIREMENTS_FILES:
-        path = root / relative
-        if path.is_file():
+        path = project_file(root, relative)
+        if path is not None:
             steps.append(InstallStep(f"-r {relative}", relative, ("-r", str(path))))
             declared |= requirement_names(path, root)
     return steps, declared
@@ -514,15 +526,15 @@ def _requirements_steps(root: Path) -> tuple[list[InstallStep], set[str]]:
 
 def _conda_step(root: Path) -> tuple[InstallStep | None, _Conda, str | None]:
     for relative in ENVIRONMENT_FILES:
-        path = root / relative
-        if not path.is_file():
+        path = project_file(root, relative)
+        if path is None:
             continue
         conda = read_environment_yml(path)
         packages = list(conda.requirements)
         for entry in conda.pip:
             include = re.match(r"^(?:-r|--requirement)[\s=]+(\S+)", entry.strip())
-            if include:
-                packages += ["-r", str(path.parent / include.group(1))]
+            if include and project_file(root, include.group(1)):
+                packages += ["-r", str(root / include.group(1))]
             elif requirement_name(entry) is not None:  # "-e ." is the package step's job
                 packages.append(entry.strip())
         if not packages:
@@ -541,7 +553,7 @@ def detect_layout(
     sources = [
         name
         for name in ("pyproject.toml", "setup.py", "setup.cfg", ".python-version")
-        if (root / name).is_file()
+        if project_file(root, name)
     ]
     steps: list[InstallStep] = []
     declared: set[str] = set()

@@ -38,7 +38,7 @@ from research_ci.environment import (
     venv_python,
 )
 from research_ci.errors import ResearchCIError
-from research_ci.layout import requirement_name
+from research_ci.layout import project_file, requirement_name
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -121,8 +121,9 @@ def _repository_tool(url: object) -> str | None:
 def read_pre_commit(root: Path) -> PreCommit:
     """The pins of the project's pre-commit configuration (empty when it has none)."""
     for name in PRE_COMMIT_FILES:
-        path = root / name
-        if path.is_file():
+        found = project_file(root, name)
+        if found is not None:
+            path = found
             break
     else:
         return PreCommit()
@@ -194,6 +195,9 @@ def _command(name: str, python: Path, prefix: Path) -> tuple[str, ...]:
 
 def own_version(name: str) -> str:
     """The version of ``name`` research-ci itself depends on."""
+    found = installed_version(Path(sys.prefix), name)  # a directory listing, no import
+    if found is not None:
+        return found
     from importlib.metadata import version  # noqa: PLC0415 - 40 ms, only when needed
 
     return version(name)
@@ -222,9 +226,12 @@ def cached_tool(
     dependencies: tuple[str, ...] = (),
     why: str,
     announce: Announce,
-    cwd: Path,
 ) -> tuple[str, ...]:
-    """``name==version`` (and ``dependencies``) in research-ci's cache; the command to run it."""
+    """``name==version`` (and ``dependencies``) in research-ci's cache; the command to run it.
+
+    The cache is shared by every project: uv runs from it, without reading any project's
+    configuration (``--no-config``).
+    """
     key = f"{name}-{version}" + (f"-py{minor}" if minor else "")
     if dependencies:
         key += "-" + hashlib.sha256("\n".join(sorted(dependencies)).encode()).hexdigest()[:12]
@@ -233,13 +240,14 @@ def cached_tool(
     def build(target: Path) -> None:
         announce(f"research-ci: installing {name} {version} ({why}) into research-ci's cache")
         run_uv(
-            ["venv", "--quiet", "--relocatable", "--python", python, target],
-            cwd,
+            ["venv", "--quiet", "--no-config", "--relocatable", "--python", python, target],
+            target.parent,
             f"cannot make an environment for {name} {version}",
         )
+        install: list[str | Path] = ["pip", "install", "--quiet", "--no-config", "--python"]
         run_uv(
-            ["pip", "install", "--quiet", "--python", venv_python(target), *requirements],
-            cwd,
+            [*install, venv_python(target), *requirements],
+            target.parent,
             f"cannot install {name} {version} ({why})",
         )
 
@@ -306,7 +314,6 @@ def resolve(
             dependencies=pins.mypy_dependencies if name == "mypy" else (),
             why=f"pinned in {pins.file}",
             announce=announce,
-            cwd=settings.root,
         )
         return Tool(name, version, FROM_PRE_COMMIT, command, pins.file)
     version = own_version(name)
@@ -320,7 +327,6 @@ def resolve(
                 minor=minor,
                 why=f"research-ci's version, for Python {minor}",
                 announce=announce,
-                cwd=settings.root,
             )
             return Tool(name, version, FROM_RESEARCH_CI, command, f"research-ci, Python {minor}")
     return Tool(name, version, FROM_RESEARCH_CI, own_command(name), "research-ci")
