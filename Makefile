@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
-UV_VERSION := 0.13.9
+# The uv version every environment is bootstrapped with (the action reads the same file).
+UV_REQUIREMENT := locks/uv.txt
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
@@ -19,9 +20,9 @@ export UV_PYTHON_DOWNLOADS := never
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(UV):
+$(UV): $(UV_REQUIREMENT)
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r $(UV_REQUIREMENT)
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)

@@ -32,49 +32,46 @@ def finding(
     )
 
 
+def _counted(
+    name: str, metric: str, findings: list[Finding], summary: str, duration_s: float
+) -> CheckResult:
+    """A check whose figure counts its findings: failed when there are any."""
+    return CheckResult(
+        name=name,
+        status="failed" if findings else "passed",
+        summary=summary,
+        duration_s=duration_s,
+        metrics={metric: len(findings)},
+        findings=findings,
+    )
+
+
 def format_check(files: int = 0) -> CheckResult:
     """A black result with ``files`` files to reformat."""
-    return CheckResult(
-        name="format",
-        status="failed" if files else "passed",
-        summary=f"{files} files would be reformatted",
-        duration_s=0.4,
-        metrics={"files_to_reformat": files},
-        findings=[
-            finding("format", "would reformat", file=f"src/f{i}.py", line=None)
-            for i in range(files)
-        ],
+    findings = [
+        finding("format", "would reformat", file=f"src/f{i}.py", line=None) for i in range(files)
+    ]
+    return _counted(
+        "format", "files_to_reformat", findings, f"{files} files would be reformatted", 0.4
     )
 
 
 def lint_check(violations: int = 0) -> CheckResult:
     """A ruff result with ``violations`` findings."""
-    return CheckResult(
-        name="lint",
-        status="failed" if violations else "passed",
-        summary=f"{violations} violations",
-        duration_s=0.2,
-        metrics={"violations": violations},
-        findings=[
-            finding("lint", f"unused import {i}", line=i + 1, col=1, code="F401")
-            for i in range(violations)
-        ],
-    )
+    findings = [
+        finding("lint", f"unused import {i}", line=i + 1, col=1, code="F401")
+        for i in range(violations)
+    ]
+    return _counted("lint", "violations", findings, f"{violations} violations", 0.2)
 
 
 def types_check(errors: int = 0) -> CheckResult:
     """A mypy result with ``errors`` findings."""
-    return CheckResult(
-        name="types",
-        status="failed" if errors else "passed",
-        summary=f"{errors} errors",
-        duration_s=1.5,
-        metrics={"errors": errors},
-        findings=[
-            finding("types", f"incompatible type {i}", line=10 + i, code="arg-type")
-            for i in range(errors)
-        ],
-    )
+    findings = [
+        finding("types", f"incompatible type {i}", line=10 + i, code="arg-type")
+        for i in range(errors)
+    ]
+    return _counted("types", "errors", findings, f"{errors} errors", 1.5)
 
 
 def pytest_check(

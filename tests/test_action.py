@@ -204,7 +204,7 @@ def test_clean_project_passes_with_its_grade(scenario: Scenario) -> None:
     reports = scenario.uploaded_reports()
     assert [path.parent.name for path in reports] == [
         # python-version defaulted to the lower bound of requires-python (>=3.11).
-        "research-ci-report-quality-format-lint-types-tests-py3.11-Linux"
+        "research-ci-report-quality-format-lint-types-tests-maintainability-py3.11-Linux"
     ]
     assert json.loads(reports[0].read_text("utf-8"))["grade"] == "A"
     # badge defaults to none: nothing was committed anywhere.
@@ -351,6 +351,7 @@ def test_reusable_workflow_merges_the_partial_reports(scenario: Scenario) -> Non
     assert results.get("lint") == "failure", explain(run)
     assert results.get("types") == "success", explain(run)
     assert results.get("tests") == "success", explain(run)
+    assert results.get("maintainability") == "success", explain(run)
     assert "data" not in results or results["data"] != "failure"
     assert results.get("quality") == "failure", explain(run)
     names = sorted(path.parent.name for path in scenario.uploaded_reports())
@@ -367,6 +368,7 @@ def test_reusable_workflow_merges_the_partial_reports(scenario: Scenario) -> Non
         "lint": "failed",
         "types": "passed",
         "tests": "passed",
+        "maintainability": "passed",
         "data": "skipped",
     }
     assert merged["checks"]["lint"]["status"] == "failed"

@@ -113,18 +113,24 @@ def test_no_expression_is_interpolated_into_a_script(path: Path) -> None:
 
 
 def test_the_action_bootstraps_the_same_uv_as_the_makefile() -> None:
+    """One owner of the uv version, locks/uv.txt: the Makefile and both workflows install it."""
+    (pin,) = [
+        line
+        for line in (REPO / "locks" / "uv.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert re.fullmatch(r"uv==\d+\.\d+\.\d+", pin)
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    wanted = re.search(r"^UV_VERSION\s*:=\s*(\S+)", makefile, re.MULTILINE)
-    assert wanted is not None
+    assert re.search(r"^UV_REQUIREMENT\s*:=\s*locks/uv\.txt$", makefile, re.MULTILINE)
+    assert "pip install --quiet --disable-pip-version-check -r $(UV_REQUIREMENT)" in makefile
     install = next(
         step for step in _steps(load(REPO / "action.yml")) if step.get("id") == "install"
     )
-    assert install["env"]["UV_VERSION"] == wanted.group(1)
+    assert '-r "$GITHUB_ACTION_PATH/locks/uv.txt"' in install["run"]
     fork = load(REPO / ".github" / "workflows" / "comment-fork-pr.yml")
-    pins = [
-        step["env"]["UV_VERSION"] for step in _steps(fork) if "UV_VERSION" in step.get("env", {})
-    ]
-    assert pins == [wanted.group(1)]
+    assert [step for step in _steps(fork) if "locks/uv.txt" in step.get("run", "")]
+    for path in [REPO / "Makefile", REPO / "action.yml", *WORKFLOWS]:
+        assert not re.search(r"uv==\d", path.read_text(encoding="utf-8")), path
 
 
 def test_every_remote_action_has_a_stand_in_for_act() -> None:

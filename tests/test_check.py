@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -159,23 +157,3 @@ def test_github_format_annotates_findings(
     out = capsys.readouterr().out
     assert code == 1
     assert "::error file=sub/src/sample_project/unused.py,line=3" in out
-
-
-def test_help_does_not_import_tensorflow() -> None:
-    probe = (
-        "import sys\n"
-        "from research_ci.cli import main\n"
-        "for args in (['--help'], ['check', '--help'], ['data', '--help']):\n"
-        "    try:\n"
-        "        main(args)\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        "heavy = [m for m in ('tensorflow', 'tensorflow_data_validation', 'apache_beam') "
-        "if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert "HEAVY []" in result.stdout
-    assert "Commands:" in result.stdout

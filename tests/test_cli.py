@@ -28,7 +28,8 @@ def test_every_listed_command_resolves() -> None:
     assert set(HIDDEN).isdisjoint(SUBCOMMANDS)
 
 
-def test_no_help_imports_tensorflow() -> None:
+def test_help_does_not_import_tensorflow() -> None:
+    """Every command's --help (moved here from test_check.py and test_data_settings.py)."""
     paths = [[], *_command_paths(cli, [])]
     code = (
         "import sys\n"
@@ -43,5 +44,8 @@ def test_no_help_imports_tensorflow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr
+    assert "Commands:" in completed.stdout
     for name in SUBCOMMANDS:
         assert name in completed.stdout
+    assert "infer" in completed.stdout
+    assert "--beam-option" in completed.stdout

@@ -360,25 +360,6 @@ def test_data_python_prefers_the_environment_variable(monkeypatch: pytest.Monkey
     assert data_check.data_python() is None  # the engine environment has no TFDV
 
 
-def test_help_does_not_import_tensorflow() -> None:
-    code = (
-        "import sys\n"
-        "from research_ci.cli import main\n"
-        "for args in (['--help'], ['data', '--help'], ['data', 'validate', '--help'],"
-        " ['data', 'infer', '--help'], ['data', 'skew', '--help'], ['data', 'check', '--help']):\n"
-        "    assert main(args) == 0, args\n"
-        "heavy = [m for m in ('tensorflow', 'tensorflow_data_validation', 'apache_beam',"
-        " 'pyarrow') if m in sys.modules]\n"
-        "assert not heavy, heavy\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "infer" in completed.stdout
-    assert "--beam-option" in completed.stdout
-
-
 def test_data_commands_without_tfdv_say_how_to_install(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "research_ci", "data", "infer", "--data", "x.csv"],

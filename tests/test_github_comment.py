@@ -15,9 +15,10 @@ from report_builders import clean_report, lint_check, make_report
 from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.github.api import GitHubApiError, GitHubClient
-from research_ci.github.comment import MARKER, comment_body, find_sticky, upsert_sticky
+from research_ci.github.comment import comment_body, find_sticky, upsert_sticky
 from research_ci.github.context import ActionsContext, append_summary, read_event
 from research_ci.report import save_report
+from research_ci.summary import SUMMARY_MARKER as MARKER
 from research_ci.workflow_commands import escape_property
 from research_ci.workflow_commands import workflow_command as command
 from stubs.github_api import GitHubApiStandIn

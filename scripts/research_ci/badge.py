@@ -20,8 +20,9 @@ from pathlib import Path
 
 from research_ci.checks.registry import CHECKS
 from research_ci.checks.spec import Badge, badge
-from research_ci.grade import GRADES
 from research_ci.report import CheckResult, Report
+from research_ci.style import GRADE_LOOKS
+from research_ci.templating import render
 
 #: shields.io's named colors and the hex values its flat style uses for them.
 COLORS: dict[str, str] = {
@@ -34,15 +35,11 @@ COLORS: dict[str, str] = {
     "blue": "#007ec6",
     "lightgrey": "#9f9f9f",
 }
-#: Grade -> badge color.
-GRADE_COLORS: dict[str, str] = dict(
-    zip(GRADES, ("brightgreen", "green", "yellow", "orange", "red"), strict=True)
-)
 
 
 def grade_color(grade: str) -> str:
     """A bright green, B green, C yellow, D orange, F red."""
-    return GRADE_COLORS.get(grade, "lightgrey")
+    return GRADE_LOOKS.get(grade, ("lightgrey", ""))[0]
 
 
 def status_badge(key: str, result: CheckResult) -> Badge | None:
@@ -154,8 +151,6 @@ def svg_layout(label: str, message: str) -> SvgLayout:
 
 def badge_svg(badge: Badge, *, link: str | None = None) -> str:
     """A self-contained flat SVG of ``badge`` (no fonts or images fetched), linking to ``link``."""
-    from research_ci.templating import render  # noqa: PLC0415  (jinja only when drawing)
-
     label = xml_text(badge.label)
     message = xml_text(badge.message)
     return render(

@@ -111,7 +111,7 @@ class ProjectEnv:
 
 def uv_binary() -> Path:
     """The uv executable that ships with research-ci (the ``uv`` package on PyPI)."""
-    from uv import find_uv_bin  # noqa: PLC0415
+    from uv import find_uv_bin  # noqa: PLC0415 (only when a project needs installing)
 
     return Path(find_uv_bin())
 

@@ -27,6 +27,7 @@ from rich.text import Text
 from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
+from research_ci.style import GRADE_LOOKS, severity_look, status_look
 from research_ci.workflow_commands import workflow_command
 
 #: Findings listed by :func:`print_text` at most.
@@ -35,9 +36,6 @@ TEXT_MAX_FINDINGS = 20
 GITHUB_ANNOTATIONS_PER_STEP = 10
 #: Notice slots kept for research-ci's own notices (findings left out, the grade).
 _OWN_NOTICES = 2
-
-_STATUS_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "dim"}
-_GRADE_STYLE = {"A": "green", "B": "green", "C": "yellow", "D": "dark_orange", "F": "red"}
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -57,7 +55,7 @@ def _checks_table(report: Report) -> Table:
         advisory = " (advisory)" if result.advisory is not None else ""
         table.add_row(
             name,
-            Text(result.status + advisory, style=_STATUS_STYLE.get(result.status, "")),
+            Text(result.status + advisory, style=status_look(result.status).style),
             Text(check_figures(result)),
             *tool,
             f"{result.duration_s:.1f} s",
@@ -68,7 +66,7 @@ def _checks_table(report: Report) -> Table:
 def _finding_line(finding: Finding) -> Text:
     where = location(finding) or "(no file)"
     code = f" [{finding.code}]" if finding.code else ""
-    style = {"error": "red", "warning": "yellow"}.get(finding.severity, "blue")
+    style = severity_look(finding.severity).style
     return Text.assemble(
         (where, "bold"),
         (f" {finding.check}{code}", style),
@@ -89,7 +87,7 @@ def _grade_panel(report: Report) -> Panel:
         for reason in reasons:
             body.append(f"\n- {reason}")
     body.append("\n")
-    body.append(f"Grade {report.grade}", style=f"bold {_GRADE_STYLE.get(report.grade, '')}")
+    body.append(f"Grade {report.grade}", style=f"bold {GRADE_LOOKS.get(report.grade, ('', ''))[1]}")
     body.append(f" ({report.score}/100), minimum grade {report.minimum_grade}")
     for cap in report.caps:
         body.append(f"\ncap: {cap}", style="dim")

@@ -1,11 +1,15 @@
-"""Run an external tool as a subprocess and capture what it printed, with a time limit."""
+"""Run an external program and capture what it printed, with a time limit.
+
+The one way research-ci starts a subprocess: the checks' tools, uv, git (the badge commit,
+the template's origin) and research-ci itself in the TFDV environment all go through
+:func:`run_tool`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -18,13 +22,12 @@ class ToolError(ResearchCIError):
 
 @dataclasses.dataclass(frozen=True)
 class Completed:
-    """Exit code, output and wall time of one tool run."""
+    """Exit code and output of one tool run."""
 
     args: tuple[str, ...]
     returncode: int
     stdout: str
     stderr: str
-    duration_s: float
 
     def tail(self, lines: int = 5) -> str:
         """The last lines of stderr (or stdout), for an error summary."""
@@ -58,7 +61,6 @@ def run_tool(
     environment.setdefault("NO_COLOR", "1")
     if env:
         environment.update(env)
-    started = time.perf_counter()
     try:
         completed = subprocess.run(
             argv,
@@ -81,5 +83,4 @@ def run_tool(
         returncode=completed.returncode,
         stdout=completed.stdout,
         stderr=completed.stderr,
-        duration_s=time.perf_counter() - started,
     )

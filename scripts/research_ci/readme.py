@@ -30,6 +30,7 @@ from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_bytes
 from research_ci.shields import markdown_url
+from research_ci.templating import render
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"
@@ -318,8 +319,6 @@ def update_readme_bytes(data: bytes, block: str, *, source: str, fmt: str = MARK
 
 def render_block(badges: Sequence[Badge], *, link: str | None = None, fmt: str = MARKDOWN) -> str:
     r"""The badge block, markers included, ``\n`` line breaks, no trailing newline."""
-    from research_ci.templating import render  # noqa: PLC0415  (jinja only when rendering)
-
     start_marker, end_marker = markers(fmt)
     text = render(
         "readme_badges.rst.j2" if fmt == RST else "readme_badges.md.j2",

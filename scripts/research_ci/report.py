@@ -25,6 +25,8 @@ SCHEMA_VERSION = 1
 OUTPUT_DIR = Path(".research-ci")
 #: The report's default path: in the project for ``check`` and ``badge``, else where you are.
 REPORT_PATH = OUTPUT_DIR / "report.json"
+#: Where the data check writes its reports (JSON, one HTML page per dataset) in a project.
+DATA_OUTPUT_DIR = OUTPUT_DIR / "data"
 Status = Literal["passed", "failed", "skipped", "error"]
 Severity = Literal["error", "warning", "notice"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")

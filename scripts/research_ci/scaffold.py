@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Any
 
 import research_ci
 from research_ci.errors import UsageError
+from research_ci.process import ToolError, run_tool
 
 TEMPLATE_NAME = "research-project"
 #: Printed by the template's pre_gen_project hook in front of each refusal.
@@ -151,14 +151,8 @@ def git_origin(template: Path) -> tuple[Path, str, str] | None:
 
     def git(*args: str) -> str | None:
         try:
-            completed = subprocess.run(
-                ["git", "-C", str(template), *args],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=30,
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            completed = run_tool(["git", "-C", template, *args], cwd=template, timeout_s=30)
+        except (ToolError, OSError):
             return None
         return completed.stdout.strip() if completed.returncode == 0 else None
 

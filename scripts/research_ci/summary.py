@@ -9,7 +9,7 @@ then data rows, with a note saying how many are not shown; as a last resort the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from research_ci.checks.registry import spec_of
@@ -18,6 +18,7 @@ from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
 from research_ci.shields import markdown_url
+from research_ci.style import severity_look, status_look
 from research_ci.templating import render
 from research_ci.words import shorten
 
@@ -32,8 +33,6 @@ DEFAULT_MAX_FINDINGS = 50
 #: A finding's message is cut to this many characters in the table.
 MAX_MESSAGE_CHARS = 300
 
-STATUS_EMOJI = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
-SEVERITY_EMOJI = {"error": "", "warning": "⚠️", "notice": "ℹ️"}  # noqa: RUF001
 CUT_NOTE = "\n\n> The summary was cut to fit; see the report artifact.\n"
 
 
@@ -58,7 +57,7 @@ def _finding_row(finding: Finding) -> dict[str, str]:
         "location": location(finding),
         "code": finding.code or "",
         "message": shorten(finding.message, MAX_MESSAGE_CHARS),
-        "severity_emoji": SEVERITY_EMOJI.get(finding.severity, ""),
+        "severity_emoji": severity_look(finding.severity).emoji,
     }
 
 
@@ -187,7 +186,7 @@ def _render(
         {
             "name": name,
             "status": result.status,
-            "emoji": STATUS_EMOJI.get(result.status, ""),
+            "emoji": status_look(result.status).emoji,
             "figures": check_figures(result),
             "tool": tool_words(result),
             "duration": f"{result.duration_s:.1f} s",
@@ -218,7 +217,7 @@ def _render(
     )
 
 
-def _largest_fitting(low: int, high: int, fits: Any) -> int:
+def _largest_fitting(low: int, high: int, fits: Callable[[int], bool]) -> int:
     """The largest ``n`` in ``[low, high]`` with ``fits(n)``; ``low`` when none fits."""
     while low < high:
         middle = (low + high + 1) // 2

@@ -29,6 +29,7 @@ from research_ci.checks.spec import (
     Badge,
     CapRule,
     CheckSpec,
+    Metrics,
     PenaltyRule,
     SummarySection,
     badge,
@@ -36,7 +37,7 @@ from research_ci.checks.spec import (
 from research_ci.data.results import DataResult, Measurement, format_number, load_results
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
-from research_ci.report import CheckResult, Finding, Report, Status
+from research_ci.report import DATA_OUTPUT_DIR, CheckResult, Finding, Report, Status
 from research_ci.words import plural, shorten
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class MeasureRow:
 
 
 @dataclasses.dataclass(frozen=True)
-class DataMetrics:
+class DataMetrics(Metrics):
     """Anomalies, drift and skew measurements, and the datasets they come from."""
 
     anomalies: tuple[AnomalyRow, ...] = ()
@@ -148,6 +149,7 @@ class DataMetrics:
                         measure=_text(item, "measure"),
                         value=_number(item.get("value")),
                         threshold=_number(item.get("threshold")),
+                        note=_text(item, "note"),
                     ),
                     dataset=item.get("dataset"),
                 )
@@ -319,7 +321,7 @@ def run(settings: Settings) -> CheckResult:
         return error_result(NAME, INSTALL_HINT, started)
     if not Path(python).exists():
         return error_result(NAME, f"{ENV_VAR}={python} does not exist; {INSTALL_HINT}", started)
-    html_dir = settings.root / ".research-ci" / "data"
+    html_dir = settings.root / DATA_OUTPUT_DIR
     with tempfile.TemporaryDirectory(prefix="research-ci-data-") as workdir:
         report = Path(workdir) / "data.json"
         args = [

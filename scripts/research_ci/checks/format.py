@@ -15,11 +15,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import CheckSpec, MergeRule, PenaltyRule, metric_count
-from research_ci.process import Completed, ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
+from research_ci.process import Completed, ToolError
 from research_ci.report import CheckResult, Finding
 from research_ci.tools import Tool, ToolSetupError, choose_formatter, read_pre_commit, resolve
 from research_ci.words import plural
@@ -49,15 +50,10 @@ _NOTEBOOK_CELL = re.compile(r"^(?P<file>.+\.ipynb):cell (?P<cell>\d+)$")
 
 
 @dataclasses.dataclass(frozen=True)
-class FormatMetrics:
+class FormatMetrics(Metrics):
     """``files_to_reformat``: files the formatter would change or cannot parse."""
 
     files_to_reformat: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> FormatMetrics:
-        """The figures of a format result."""
-        return cls(files_to_reformat=metric_count(result, "files_to_reformat"))
 
 
 def figures(metrics: FormatMetrics) -> str:
@@ -89,6 +85,26 @@ def parse_black_diff(diff: str) -> dict[str, int]:
     return first_lines
 
 
+def parse_black_error(line: str, root: Path) -> Finding | None:
+    """The finding of a file black cannot parse (``error: cannot ...`` on stderr), if any."""
+    unparsable = _CANNOT_PARSE.match(line)
+    cannot = unparsable or _CANNOT.match(line)
+    if cannot is None:
+        return None
+    return Finding(
+        check=NAME,
+        file=relative_path(cannot.group("path"), root),
+        line=int(unparsable.group("line")) if unparsable else None,
+        col=int(unparsable.group("col")) + 1 if unparsable else None,
+        code="black-parse",
+        message=(
+            "black cannot parse this file (syntax error)"
+            if unparsable
+            else f"black cannot format this file: {cannot.group('message')}"
+        ),
+    )
+
+
 def _summary(findings: list[Finding], formatter: str) -> str:
     unparsable = sum(1 for finding in findings if (finding.code or "").endswith("-parse"))
     to_reformat = len(findings) - unparsable
@@ -98,15 +114,11 @@ def _summary(findings: list[Finding], formatter: str) -> str:
     return ", ".join(parts) or figures(FormatMetrics())
 
 
-def _run(tool: Tool, args: list[str], settings: Settings) -> Completed:
-    return run_tool([*tool.command, *args], cwd=settings.root, timeout_s=settings.timeout_s)
-
-
 def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Finding]:
     """One finding per file black would change, at the first line it would change."""
     if not files:
         return []
-    diff = _run(tool, ["--diff", "--quiet", *files], settings)
+    diff = run_resolved(settings, tool, "--diff", "--quiet", *files)
     first_lines = {
         relative_path(path, settings.root): line
         for path, line in parse_black_diff(diff.stdout).items()
@@ -123,46 +135,19 @@ def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Fin
     ]
 
 
-def _black_errors(stderr: str, settings: Settings) -> list[Finding]:
-    findings = []
-    for raw in stderr.splitlines():
-        line = raw.strip()
-        unparsable = _CANNOT_PARSE.match(line)
-        cannot = _CANNOT.match(line)
-        if unparsable:
-            findings.append(
-                Finding(
-                    check=NAME,
-                    file=relative_path(unparsable.group("path"), settings.root),
-                    line=int(unparsable.group("line")),
-                    col=int(unparsable.group("col")) + 1,
-                    code="black-parse",
-                    message="black cannot parse this file (syntax error)",
-                )
-            )
-        elif cannot:
-            findings.append(
-                Finding(
-                    check=NAME,
-                    file=relative_path(cannot.group("path"), settings.root),
-                    line=None,
-                    code="black-parse",
-                    message=f"black cannot format this file: {cannot.group('message')}",
-                )
-            )
-    return findings
-
-
 def run_black(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
     """``black --check`` (cached), then ``black --diff`` on the files it would change."""
-    completed = _run(tool, ["--check", *settings.file_tool_paths], settings)
+    completed = run_resolved(settings, tool, "--check", *settings.file_tool_paths)
     files = [
         match.group("path")
         for line in completed.stderr.splitlines()
         if (match := _WOULD_REFORMAT.match(line.strip()))
     ]
     findings = _diff_findings(tool, files, settings)
-    return findings + _black_errors(completed.stderr, settings), completed
+    errors = (
+        parse_black_error(line.strip(), settings.root) for line in completed.stderr.splitlines()
+    )
+    return findings + [finding for finding in errors if finding is not None], completed
 
 
 def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
@@ -170,7 +155,7 @@ def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Comp
 
     (Its ``--check`` output changed shape across versions; its unified diff did not.)
     """
-    completed = _run(tool, ["format", "--diff", *settings.file_tool_paths], settings)
+    completed = run_resolved(settings, tool, "format", "--diff", *settings.file_tool_paths)
     findings: list[Finding] = []
     seen: set[str] = set()
     for path, first_line in parse_black_diff(completed.stdout).items():
@@ -228,18 +213,14 @@ def run(inputs: CheckInputs) -> CheckResult:
     if completed.returncode not in ok_codes or (
         completed.returncode == ok_codes[2] and not findings
     ):
-        failed = error_result(NAME, f"{tool.name} failed: {completed.tail(3)}", started)
-        failed.tool = tool.to_dict()
-        return failed
+        return error_result(
+            NAME, f"{tool.name} failed: {completed.tail(3)}", started, tool=tool.to_dict()
+        )
     count = len(findings)
-    return CheckResult(
-        name=NAME,
-        status="failed" if count else "passed",
-        summary=_summary(findings, tool.name),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(FormatMetrics(files_to_reformat=count)),
-        findings=findings,
-        tool=tool.to_dict(),
+    reported = FormatMetrics(files_to_reformat=count).to_json()
+    summary = _summary(findings, tool.name)
+    return ran(
+        NAME, reported, findings, started, failed=count > 0, summary=summary, tool=tool.to_dict()
     )
 
 

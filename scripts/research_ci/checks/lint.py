@@ -12,15 +12,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import (
-    CheckSpec,
-    MergeRule,
-    PenaltyRule,
-    count_badge,
-    metric_count,
-)
-from research_ci.process import ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding
 from research_ci.toolconfig import shown_options
 from research_ci.tools import ToolSetupError, resolve
@@ -34,15 +28,10 @@ NAME = "lint"
 
 
 @dataclasses.dataclass(frozen=True)
-class LintMetrics:
+class LintMetrics(Metrics):
     """``violations``: ruff's findings."""
 
     violations: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> LintMetrics:
-        """The figures of a lint result."""
-        return cls(violations=metric_count(result, "violations"))
 
 
 def figures(metrics: LintMetrics) -> str:
@@ -103,37 +92,34 @@ def run(inputs: CheckInputs) -> CheckResult:
     settings = inputs.settings
     try:
         tool = resolve("ruff", settings, inputs.environment, announce=inputs.announce)
-        completed = run_tool(
-            [
-                *tool.command,
-                "check",
-                "--output-format",
-                "json",
-                "--no-fix",
-                "--quiet",
-                *settings.file_tool_paths,
-            ],
-            cwd=settings.root,
-            timeout_s=settings.timeout_s,
+        completed = run_resolved(
+            settings,
+            tool,
+            "check",
+            "--output-format",
+            "json",
+            "--no-fix",
+            "--quiet",
+            *settings.file_tool_paths,
         )
     except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
     if completed.returncode not in (0, 1):
-        failed = error_result(NAME, f"ruff failed: {completed.tail(3)}", started)
-        failed.tool = tool.to_dict()
-        return failed
+        return error_result(NAME, f"ruff failed: {completed.tail(3)}", started, tool=tool.to_dict())
     try:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
     metrics = LintMetrics(violations=len(findings))
-    return CheckResult(
-        name=NAME,
-        status="failed" if findings else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
-        findings=findings,
+    summary = figures(metrics)
+    failed = bool(findings)
+    return ran(
+        NAME,
+        metrics.to_json(),
+        findings,
+        started,
+        failed=failed,
+        summary=summary,
         tool=tool.to_dict(),
     )
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from research_ci.environment import ProjectEnvironment
 
 M = TypeVar("M")
+MetricsT = TypeVar("MetricsT", bound="Metrics")
 
 
 def metric_count(result: CheckResult, name: str) -> int:
@@ -41,6 +42,34 @@ def metric_number(result: CheckResult, name: str) -> float | None:
     """A number figure of the check, or ``None`` when it is absent or not a number."""
     value = result.metrics.get(name)
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def _read(field: dataclasses.Field[Any], result: CheckResult) -> int | float | None:
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    if kind == "int":
+        return metric_count(result, field.name)
+    if kind in ("float | None", "Optional[float]"):
+        return metric_number(result, field.name)
+    raise TypeError(f"{field.name}: a count is an int, a measure a float | None; override of()")
+
+
+@dataclasses.dataclass(frozen=True)
+class Metrics:
+    """A check's typed figures: a frozen dataclass of counts (``int``) and measures.
+
+    :meth:`of` reads them from a result's figures in the report: a count that is absent or not
+    a number is 0 (a list counts its items), a measure (``float | None``) that is absent is
+    ``None``. A check with richer figures (data) overrides :meth:`of`.
+    """
+
+    @classmethod
+    def of(cls: type[MetricsT], result: CheckResult) -> MetricsT:
+        """The figures of ``result``."""
+        return cls(**{field.name: _read(field, result) for field in dataclasses.fields(cls)})
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's form: the fields, in order."""
+        return dataclasses.asdict(self)
 
 
 def _quiet(_line: str) -> None:

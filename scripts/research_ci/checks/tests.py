@@ -32,19 +32,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, relative_path
+from research_ci.checks.common import error_result, ran, relative_path, run_module
 from research_ci.checks.spec import (
     Badge,
     CapRule,
     CheckSpec,
     MergeRule,
+    Metrics,
     PenaltyRule,
     badge,
     metric_count,
     metric_number,
 )
 from research_ci.environment import dist_version
-from research_ci.process import Completed, ToolError, run_tool
+from research_ci.process import Completed, ToolError
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.tools import FROM_ENVIRONMENT, FROM_RESEARCH_CI
 from research_ci.words import percent, plural
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
 
 NAME = "tests"
 
-#: pytest's exit codes when its session ran (0 ok, 1 failures, 2 interrupted, 5 no tests).
+#: pytest's exit codes when its session ran: 0 all passed, 1 some failed, 2 interrupted by
+#: collection errors (research-ci's plugin records them), 5 no tests.
 RAN_EXIT_CODES = (0, 1, 2, 5)
 #: pytest's exit codes when it stopped before or outside the session (3 internal, 4 usage).
 STOPPED_EXIT_CODES = (3, 4)
@@ -108,7 +110,7 @@ _COLLECTION_ERROR_LINE = re.compile(
 
 
 @dataclasses.dataclass(frozen=True)
-class TestsMetrics:
+class TestsMetrics(Metrics):
     """Test counts as pytest counts them, and coverage against its threshold.
 
     ``coverage`` is ``None`` when it was not measured (no test ran, or coverage is off).
@@ -261,12 +263,9 @@ def coverage_arguments(settings: Settings) -> list[str]:
     return ["--cov=."]
 
 
-def pytest_command(python: Path, settings: Settings, coverage_json: Path) -> list[str | Path]:
-    """The pytest command: the project's settings, research-ci's plugin, coverage's JSON."""
+def pytest_arguments(settings: Settings, coverage_json: Path) -> list[str]:
+    """The arguments of pytest: the project's settings, research-ci's plugin, coverage's JSON."""
     return [
-        python,
-        "-m",
-        "pytest",
         "-q",
         "-p",
         "pytest_cov",
@@ -445,10 +444,11 @@ def run(inputs: CheckInputs) -> CheckResult:
         outcomes_json = Path(tmp) / "outcomes.json"
         coverage_json = Path(tmp) / "coverage.json"
         try:
-            completed = run_tool(
-                pytest_command(env.python, settings, coverage_json),
-                cwd=settings.root,
-                timeout_s=settings.timeout_s,
+            completed = run_module(
+                settings,
+                "pytest",
+                *pytest_arguments(settings, coverage_json),
+                python=env.python,
                 env={
                     **env.run_env(),
                     "COVERAGE_FILE": str(Path(tmp) / ".coverage"),
@@ -468,9 +468,8 @@ def run(inputs: CheckInputs) -> CheckResult:
                 collection_errors=1,
             )
         else:
-            failed = error_result(NAME, f"pytest could not run: {completed.tail(3)}", started)
-            failed.tool = tool
-            return failed
+            why = f"pytest could not run: {completed.tail(3)}"
+            return error_result(NAME, why, started, tool=tool)
         coverage = read_coverage(coverage_json)
         kept = keep_line_coverage(coverage_json, settings.root)
 
@@ -501,15 +500,9 @@ def run(inputs: CheckInputs) -> CheckResult:
         f"{plural(metrics.passed, 'test')} passed, coverage "
         + (f"{metrics.coverage:.1f}%" if metrics.coverage is not None else "not measured")
     )
-    return CheckResult(
-        name=NAME,
-        status="failed" if problems else "passed",
-        summary=summary,
-        duration_s=time.perf_counter() - started,
-        metrics={**dataclasses.asdict(metrics), **({"coverage_file": kept} if kept else {})},
-        findings=findings,
-        tool=tool,
-    )
+    reported = {**metrics.to_json(), **({"coverage_file": kept} if kept else {})}
+    failed = bool(problems)
+    return ran(NAME, reported, findings, started, failed=failed, summary=summary, tool=tool)
 
 
 #: Where coverage.py's per-line JSON is kept for the diff coverage of ``check --base``.

@@ -25,15 +25,9 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, relative_path
-from research_ci.checks.spec import (
-    CheckSpec,
-    MergeRule,
-    PenaltyRule,
-    count_badge,
-    metric_count,
-)
-from research_ci.process import ToolError, run_tool
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
+from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
 from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, read_pre_commit, resolve
 from research_ci.words import plural
@@ -48,7 +42,7 @@ MISSING_STUB_CODES: frozenset[str] = frozenset({"import-untyped", "import-not-fo
 
 
 @dataclasses.dataclass(frozen=True)
-class TypesMetrics:
+class TypesMetrics(Metrics):
     """mypy's figures.
 
     ``errors``: mypy's errors (its notes are findings, not errors); ``missing_stubs``: imports
@@ -57,14 +51,6 @@ class TypesMetrics:
 
     errors: int = 0
     missing_stubs: int = 0
-
-    @classmethod
-    def of(cls, result: CheckResult) -> TypesMetrics:
-        """The figures of a types result."""
-        return cls(
-            errors=metric_count(result, "errors"),
-            missing_stubs=metric_count(result, "missing_stubs"),
-        )
 
 
 def figures(metrics: TypesMetrics) -> str:
@@ -180,18 +166,15 @@ def run(inputs: CheckInputs) -> CheckResult:
             if as_json
             else ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--no-color-output"]
         )
-        completed = run_tool(
-            [
-                *tool.command,
-                *output,
-                # mypy installed in the project's environment already sees its packages
-                # (and skips starting that Python to ask where they are).
-                *(() if tool.source == FROM_ENVIRONMENT else ("--python-executable", python)),
-                "--no-error-summary",
-                *mypy_targets(settings),
-            ],
-            cwd=settings.root,
-            timeout_s=settings.timeout_s,
+        completed = run_resolved(
+            settings,
+            tool,
+            *output,
+            # mypy installed in the project's environment already sees its packages
+            # (and skips starting that Python to ask where they are).
+            *(() if tool.source == FROM_ENVIRONMENT else ("--python-executable", python)),
+            "--no-error-summary",
+            *mypy_targets(settings),
         )
     except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
@@ -201,20 +184,20 @@ def run(inputs: CheckInputs) -> CheckResult:
         return error_result(NAME, f"cannot read mypy's JSON output: {exc}", started)
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
-        failed = error_result(NAME, f"mypy failed: {completed.tail(3)}", started)
-        failed.tool = tool.to_dict()
-        return failed
+        return error_result(NAME, f"mypy failed: {completed.tail(3)}", started, tool=tool.to_dict())
     raw_errors = sum(1 for finding in findings if finding.severity == "error")
     findings = soften_missing_stubs(findings, settings)
     errors = sum(1 for finding in findings if finding.severity == "error")
     metrics = TypesMetrics(errors=errors, missing_stubs=raw_errors - errors)
-    return CheckResult(
-        name=NAME,
-        status="failed" if metrics.errors else "passed",
-        summary=figures(metrics),
-        duration_s=time.perf_counter() - started,
-        metrics=dataclasses.asdict(metrics),
-        findings=findings,
+    failed = metrics.errors > 0
+    summary = figures(metrics)
+    return ran(
+        NAME,
+        metrics.to_json(),
+        findings,
+        started,
+        failed=failed,
+        summary=summary,
         tool=tool.to_dict(),
     )
 

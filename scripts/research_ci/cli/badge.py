@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from research_ci.badge import report_badges, svg_files
-from research_ci.cli.options import project_argument, report_option
+from research_ci.cli.options import path_option, project_argument, report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.fsutil import atomic_write_text
 from research_ci.readme import find_readme, readme_format, render_block, update_readme
@@ -42,12 +42,10 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
 @click.command()
 @project_argument
 @report_option("The JSON report to read. [default: PATH/.research-ci/report.json]", in_project=True)
-@click.option(
+@path_option(
     "--readme",
     "readme_path",
-    metavar="FILE",
-    type=click.Path(path_type=Path),
-    help="The README to update, Markdown or reStructuredText (.rst). [default: pyproject.toml's "
+    "The README to update, Markdown or reStructuredText (.rst). [default: pyproject.toml's "
     "[project] readme, else PATH/README.md, README.rst... whichever exists]",
 )
 @click.option(
@@ -55,12 +53,11 @@ def _stale_svgs(files: dict[Path, str]) -> list[Path]:
     is_flag=True,
     help="Write nothing; exit 1 when the README (or the --svg badges) are out of date.",
 )
-@click.option(
+@path_option(
     "--svg",
     "svg_dir",
+    "Also write one self-contained SVG per badge into this directory (quality.svg...).",
     metavar="DIR",
-    type=click.Path(path_type=Path),
-    help="Also write one self-contained SVG per badge into this directory (quality.svg...).",
 )
 @click.option(
     "--link",

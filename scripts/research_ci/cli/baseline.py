@@ -40,10 +40,10 @@ def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> 
     Commit the file. With [tool.research-ci] gate = "new" and no --base, `research-ci check`
     then fails only on findings that are not in it.
     """
-    from research_ci.config import DEFAULT_BASELINE, load_settings  # noqa: PLC0415
-    from research_ci.fsutil import ensure_writable  # noqa: PLC0415
-    from research_ci.ratchet import write_baseline  # noqa: PLC0415
-    from research_ci.report import load_report, report_path_in  # noqa: PLC0415
+    from research_ci.config import DEFAULT_BASELINE, load_settings
+    from research_ci.fsutil import ensure_writable
+    from research_ci.ratchet import write_baseline
+    from research_ci.report import load_report, report_path_in
 
     settings = load_settings(path)
     report = load_report(report_path or report_path_in(settings.root))

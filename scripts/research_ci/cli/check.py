@@ -23,10 +23,9 @@ from research_ci.errors import EXIT_FAILED, EXIT_OK
 from research_ci.grade import GRADES
 from research_ci.report import CheckResult, Report
 from research_ci.runner import Listener
+from research_ci.style import status_look
 
 FORMATS = ("text", "json", "github")
-#: How a finished check is marked in the progress lines.
-PROGRESS_MARKS = {"passed": "[green]✓", "failed": "[red]✗", "error": "[red]!"}
 
 
 def _announce_line(line: str) -> None:
@@ -54,8 +53,8 @@ def _progress_and_announce(
     if not enabled:
         yield None, _announce_line
         return
-    from rich.console import Console  # noqa: PLC0415
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Console
+    from rich.text import Text
 
     console = Console(stderr=True)
     running: set[str] = set()
@@ -70,8 +69,11 @@ def _progress_and_announce(
                 running.add(name)
             else:
                 running.discard(name)
-                mark = PROGRESS_MARKS.get(result.status, "-")
-                console.print(f"{mark}[/] {name}: {result.summary} ({result.duration_s:.1f} s)")
+                look = status_look(result.status)
+                console.print(
+                    f"[{look.style}]{look.mark or '-'}[/] {name}: {result.summary} "
+                    f"({result.duration_s:.1f} s)"
+                )
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
 
@@ -145,15 +147,41 @@ def check(
     Writes the JSON report, prints the result and exits 0 when the gate passes, 1 when a
     check fails or the grade is under the minimum, 2 on a usage or configuration error.
     """
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    return run_check(
+        path,
+        only=only,
+        report_path=report_path,
+        output_format=output_format,
+        install=not no_install,
+        python=python,
+        minimum_grade=minimum_grade,
+        base_ref=base_ref,
+        base_report=base_report,
+    )
 
-    from research_ci import comparison  # noqa: PLC0415
-    from research_ci.config import Place, clean_checks, load_settings  # noqa: PLC0415
-    from research_ci.environment import ProjectEnvironment  # noqa: PLC0415
-    from research_ci.fsutil import ensure_writable  # noqa: PLC0415
-    from research_ci.grade import build_report  # noqa: PLC0415
-    from research_ci.report import load_report, report_path_in, save_report  # noqa: PLC0415
-    from research_ci.runner import run_checks  # noqa: PLC0415
+
+def run_check(
+    path: Path,
+    *,
+    only: str | None,
+    report_path: Path | None,
+    output_format: str,
+    install: bool = True,
+    python: str | None = None,
+    minimum_grade: str | None = None,
+    base_ref: str | None = None,
+    base_report: Path | None = None,
+) -> int:
+    """What ``check`` does (also the action's check step, ``github run``): the exit code."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from research_ci import comparison
+    from research_ci.config import Place, clean_checks, load_settings
+    from research_ci.environment import ProjectEnvironment
+    from research_ci.fsutil import ensure_writable
+    from research_ci.grade import build_report
+    from research_ci.report import load_report, report_path_in, save_report
+    from research_ci.runner import run_checks
 
     settings = load_settings(path)
     selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
@@ -174,7 +202,7 @@ def check(
         _progress_and_announce(enabled=interactive) as (listen, announce),
     ):
         environment = ProjectEnvironment(
-            settings, install=not no_install, python=python, announce=announce
+            settings, install=install, python=python, announce=announce
         )
         # A base checkout (check --base) borrows the head's environment.
         base_future = (
@@ -210,7 +238,7 @@ def _emit(report: Report, output_format: str, root: Path) -> None:
     if output_format == "json":
         click.echo(report.to_json(), nl=False)
         return
-    from research_ci import output  # noqa: PLC0415
+    from research_ci import output
 
     if output_format == "github":
         workspace = os.environ.get("GITHUB_WORKSPACE")
@@ -228,8 +256,8 @@ def _emit(report: Report, output_format: str, root: Path) -> None:
 @generated_file_options
 def rubric(output_path: Path | None, check_only: bool) -> int:
     """Print the grading rubric, generated from the table the grader uses."""
-    from research_ci.grade import rubric_markdown  # noqa: PLC0415
-    from research_ci.templating import render  # noqa: PLC0415
+    from research_ci.grade import rubric_markdown
+    from research_ci.templating import render
 
     text = render("rubric_page.md.j2", body=rubric_markdown())
     regenerate = f"research-ci rubric --output {output_path}"

@@ -1,21 +1,25 @@
 """``research-ci github``: the subcommands the composite action calls.
 
-A workflow can call them itself too: ``outputs``, ``gate``, ``comment`` and ``commit-badge``.
+A workflow can call them itself too: ``outputs``, ``gate``, ``comment`` and ``commit-badge``;
+``run`` is the action's check step (its plan, made before research-ci is installed, is
+:mod:`research_ci.github.plan`).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from research_ci.cli.options import report_option
-from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from research_ci.github.api import GitHubApiError, GitHubClient
-from research_ci.github.badge_commit import PushError, commit_badge
+from research_ci.github.badge_commit import GIT_TIMEOUT_S, PushError, commit_badge
 from research_ci.github.comment import comment_body, upsert_sticky
 from research_ci.github.context import ActionsContext, append_summary, write_outputs
 from research_ci.github.outputs import gate_failures, parse_grade, step_outputs
+from research_ci.process import run_tool
 from research_ci.report import load_report
 from research_ci.workflow_commands import workflow_command
 
@@ -145,7 +149,7 @@ def commit_badge_command(files: tuple[Path, ...], remote: str, attempts: int) ->
     writes: [project] readme, else README.md, README.rst...); default: the current directory.
     Only on a push to the default branch; retried on a non-fast-forward.
     """
-    from research_ci.readme import find_readme  # noqa: PLC0415
+    from research_ci.readme import find_readme
 
     paths = [find_readme(item) if item.is_dir() else item for item in files or (Path(),)]
     try:
@@ -155,3 +159,63 @@ def commit_badge_command(files: tuple[Path, ...], remote: str, attempts: int) ->
         return EXIT_FAILED
     click.echo(f"research-ci: {result.reason}")
     return EXIT_OK
+
+
+def _base_commit(base: str, project: Path) -> str | None:
+    """``base`` when the checkout has that commit, after fetching it if need be; else none."""
+    if not base:
+        return None
+
+    def present() -> bool:
+        probe: list[str | Path] = ["git", "-C", project, "cat-file", "-e", f"{base}^{{commit}}"]
+        return run_tool(probe, cwd=project, timeout_s=GIT_TIMEOUT_S).returncode == 0
+
+    if not present():
+        fetch: list[str | Path] = ["git", "-C", project, "fetch", "--quiet", "--no-tags"]
+        fetch += ["--depth=1", "origin", "--", base]
+        if run_tool(fetch, cwd=project, timeout_s=GIT_TIMEOUT_S).returncode:
+            emit("warning", "cannot fetch the base commit: no comparison", title=TITLE)
+    return base if present() else None
+
+
+def _planned(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise UsageError(f"github run: {name} is not set (the action's plan sets it)")
+    return value
+
+
+@github.command("run")
+def run_step() -> int:
+    """The action's check step: run the checks, or merge partial reports.
+
+    Reads the plan from the environment: WORKING_DIRECTORY, CHECKS, REPORT, MERGE_REPORTS
+    (globs, one per line: merge instead of checking), DATA_PYTHON (the TFDV environment's
+    interpreter) and BASE (a commit to compare with, fetched when the checkout lacks it). A
+    failed gate still exits 0 when the report was written: the action summarises, uploads and
+    comments first, and its gate step fails the job last.
+    """
+    from research_ci.cli.check import run_check
+    from research_ci.cli.report import merge_files
+    from research_ci.merge import expand_paths
+
+    report = Path(_planned("REPORT"))
+    patterns = [line.strip() for line in os.environ.get("MERGE_REPORTS", "").splitlines()]
+    if any(patterns):
+        try:
+            paths = expand_paths(pattern for pattern in patterns if pattern)
+        except UsageError as exc:
+            emit("error", f"merge-reports matched no file: {exc}", title=TITLE)
+            return EXIT_USAGE
+        return merge_files(paths, report)
+    if os.environ.get("DATA_PYTHON"):
+        os.environ["RESEARCH_CI_DATA_PYTHON"] = os.environ["DATA_PYTHON"]
+    project = Path(_planned("WORKING_DIRECTORY"))
+    code = run_check(
+        project,
+        only=_planned("CHECKS"),
+        report_path=report,
+        output_format="github",
+        base_ref=_base_commit(os.environ.get("BASE", ""), project),
+    )
+    return EXIT_OK if code == EXIT_FAILED and report.exists() else code

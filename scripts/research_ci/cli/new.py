@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from research_ci.cli.options import path_option
 from research_ci.errors import EXIT_OK
 from research_ci.scaffold import (
     bake,
@@ -19,11 +20,11 @@ from research_ci.scaffold import (
 @click.command()
 @click.argument("arguments", nargs=-1, metavar="[OUTPUT_DIR] [KEY=VALUE]...")
 @click.option("--no-input", is_flag=True, help="Do not prompt: use the defaults and KEY=VALUE.")
-@click.option(
+@path_option(
     "--template",
     "template_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Bake another copy of the template. [default: the one next to research-ci]",
+    "Bake another copy of the template. [default: the one next to research-ci]",
+    metavar="DIRECTORY",
 )
 @click.option(
     "--origin",

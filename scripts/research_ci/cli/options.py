@@ -26,6 +26,30 @@ def project_argument(function: F) -> F:
     )
 
 
+def path_option(
+    flag: str, dest: str, help_text: str, *, metavar: str = "FILE", **extra: Any
+) -> Callable[[F], F]:
+    """An option whose value is a path (``FILE`` or ``DIR``), checked by the command itself.
+
+    The command, not click, refuses a bad path, so that the refusal is one line.
+    """
+    return click.option(
+        flag, dest, metavar=metavar, type=click.Path(path_type=Path), help=help_text, **extra
+    )
+
+
+def limit_option(flag: str, *, minimum: int, default: int, help_text: str) -> Callable[[F], F]:
+    """``--max-... N``: a whole number of at least ``minimum``."""
+    return click.option(
+        flag,
+        metavar="N",
+        type=click.IntRange(min=minimum),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def report_option(
     help_text: str, *, in_project: bool = False, name: str = "--report"
 ) -> Callable[[F], F]:
@@ -34,22 +58,18 @@ def report_option(
     ``in_project``: the default is under the command's PATH (resolved by the command, so the
     option's value is ``None`` when not given); else it is relative to the working directory.
     """
-    return click.option(
+    return path_option(
         name,
         "report_path" if name == "--report" else name.lstrip("-"),
-        metavar="FILE",
-        type=click.Path(path_type=Path),
+        help_text,
         default=None if in_project else REPORT_PATH,
         show_default=not in_project,
-        help=help_text,
     )
 
 
 def output_option(help_text: str) -> Callable[[F], F]:
     """``--output FILE``: where to write instead of printing."""
-    return click.option(
-        "--output", "output_path", metavar="FILE", type=click.Path(path_type=Path), help=help_text
-    )
+    return path_option("--output", "output_path", help_text)
 
 
 def generated_file_options(function: F) -> F:

@@ -56,8 +56,8 @@ def inspect_help(command: click.Command) -> str:
 
 def reference_markdown() -> str:
     """The whole reference page."""
-    from research_ci.cli import cli  # noqa: PLC0415 - the CLI imports this module lazily
-    from research_ci.templating import render  # noqa: PLC0415 - jinja only when rendering
+    from research_ci.cli import cli
+    from research_ci.templating import render
 
     return render("cli.md.j2", entries=_entries(cli, ["research-ci"], None))
 

@@ -25,7 +25,11 @@ def merge(files: tuple[str, ...], output: Path) -> int:
 
     FILES may be globs ('reports/**/report.json'); quote them so the shell leaves them alone.
     """
-    paths = expand_paths(files)
+    return merge_files(expand_paths(files), output)
+
+
+def merge_files(paths: list[Path], output: Path) -> int:
+    """Merge the reports at ``paths`` into ``output`` and say what it graded."""
     merged = merge_reports([load_report(path) for path in paths])
     save_report(merged, output)
     verdict = "passed" if merged.gate_passed else "failed"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from research_ci.cli.options import output_option, report_option
+from research_ci.cli.options import limit_option, output_option, report_option
 from research_ci.errors import EXIT_OK
 from research_ci.fsutil import atomic_write_text
 from research_ci.report import load_report
@@ -21,21 +21,17 @@ from research_ci.summary import (
 @click.command()
 @report_option("The JSON report to summarise.")
 @output_option("Write the Markdown to this file (replacing it) instead of printing it.")
-@click.option(
+@limit_option(
     "--max-chars",
-    metavar="N",
-    type=click.IntRange(min=1_000),
+    minimum=1_000,
     default=DEFAULT_MAX_CHARS,
-    show_default=True,
-    help="Size budget (GitHub's comment limit is 65,536).",
+    help_text="Size budget (GitHub's comment limit is 65,536).",
 )
-@click.option(
+@limit_option(
     "--max-findings",
-    metavar="N",
-    type=click.IntRange(min=0),
+    minimum=0,
     default=DEFAULT_MAX_FINDINGS,
-    show_default=True,
-    help="Findings shown at most, most important first.",
+    help_text="Findings shown at most, most important first.",
 )
 def summary(report_path: Path, output_path: Path | None, max_chars: int, max_findings: int) -> int:
     """Print the Markdown report: grade, checks, rubric, top findings, data anomalies.

@@ -16,6 +16,7 @@ TensorFlow):
 * :mod:`research_ci.data.stats` - statistics: chunked in-process or on an Apache Beam runner;
 * :mod:`research_ci.data.schemas` - schema inference, environments, drift and skew comparators;
 * :mod:`research_ci.data.validation` - anomalies, drift, distribution skew and feature skew;
-* :mod:`research_ci.data.html` - the self-contained offline HTML report (every feature);
-* :mod:`research_ci.data.cli` - the ``research-ci data`` command group.
+* :mod:`research_ci.data.html` - the self-contained offline HTML report (every feature).
+
+The ``research-ci data`` command group is :mod:`research_ci.cli.data`.
 """

@@ -11,17 +11,19 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from research_ci.errors import ResearchCIError, UsageError
 from research_ci.github.context import ActionsContext
+from research_ci.process import Completed, ToolError, run_tool
 
 COMMIT_MESSAGE = "chore: refresh the research-ci badge [skip ci]"
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+#: A push or a fetch over a slow network still ends.
+GIT_TIMEOUT_S = 300.0
 
 
 class PushError(ResearchCIError):
@@ -37,13 +39,12 @@ class BadgeCommitResult:
     attempts: int = 0
 
 
-def git(
-    repo: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def git(repo: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Completed:
     """Run ``git -C repo args`` and capture its output."""
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
-    )
+    try:
+        result = run_tool(["git", "-C", repo, *args], cwd=repo, timeout_s=GIT_TIMEOUT_S, env=env)
+    except ToolError as exc:
+        raise PushError(f"git {' '.join(args)}: {exc}") from exc
     if check and result.returncode != 0:
         raise PushError(
             f"git {' '.join(args)} failed: {_first_error(result.stderr or result.stdout)}"

@@ -12,11 +12,10 @@ from typing import Any, Literal
 
 from research_ci.github.api import GitHubClient
 from research_ci.report import Report
+from research_ci.summary import GITHUB_COMMENT_LIMIT, SUMMARY_MARKER, render_summary
 
-MARKER = "<!-- research-ci:summary -->"
-#: GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker.
-COMMENT_LIMIT = 65_536
-MAX_SUMMARY_CHARS = COMMENT_LIMIT - 1_024
+#: The summary's budget in a comment: under GitHub's limit, with a margin.
+MAX_SUMMARY_CHARS = GITHUB_COMMENT_LIMIT - 1_024
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -31,13 +30,8 @@ class CommentResult:
 
 
 def comment_body(report: Report) -> str:
-    """The comment's Markdown: the report summary, with the marker on the first line."""
-    from research_ci.summary import render_summary  # noqa: PLC0415  (jinja2, only when used)
-
-    body: str = render_summary(report, max_chars=MAX_SUMMARY_CHARS)
-    if MARKER not in body:
-        body = f"{MARKER}\n{body}"
-    return body
+    """The comment's Markdown: the report summary, whose first line is the marker."""
+    return render_summary(report, max_chars=MAX_SUMMARY_CHARS)
 
 
 def find_sticky(comments: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
@@ -47,7 +41,7 @@ def find_sticky(comments: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     """
     for comment in comments:
         body = comment.get("body")
-        if isinstance(body, str) and body.lstrip().startswith(MARKER):
+        if isinstance(body, str) and body.lstrip().startswith(SUMMARY_MARKER):
             return comment
     return None
 

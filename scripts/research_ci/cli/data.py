@@ -1,21 +1,23 @@
 """``research-ci data``: infer a schema, validate data against it, detect drift and skew.
 
-Only click and the settings are imported here: ``research-ci data --help`` stays fast, and
-TensorFlow is imported by the commands that compute statistics (12-15 s).
+Only click and the settings are imported here: ``research-ci data --help`` stays fast. What
+the commands do is :mod:`research_ci.data.commands` (pyarrow, and TFDV where statistics are
+computed), imported by each command when it runs, inside :func:`_data_runtime`.
 
 Exit codes: 0 clean, 1 anomalies (or feature skew) found, 2 bad input (one line on stderr).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import importlib
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from research_ci.cli.options import F, path_option, project_argument
 from research_ci.data.settings import (
     DEFAULT_SCHEMA,
     ENVIRONMENTS,
@@ -28,8 +30,11 @@ from research_ci.data.settings import (
     parse_delimiter,
 )
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
+from research_ci.report import DATA_OUTPUT_DIR
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from research_ci.data.commands import Beam
+    from research_ci.data.results import DataResult
 
 
 def dialect_options(function: F) -> F:
@@ -61,13 +66,11 @@ def dialect_options(function: F) -> F:
             type=click.Choice(["auto", *FORMATS]),
             help="Input format (default: from the file name; CSV when unsure).",
         ),
-        click.option(
+        path_option(
             "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help=(
-                "pyproject.toml with [tool.research-ci.data] (thresholds, CSV dialect). "
-                "Default: ./pyproject.toml when present."
-            ),
+            "config",
+            "pyproject.toml with [tool.research-ci.data] (thresholds, CSV dialect). "
+            "Default: ./pyproject.toml when present.",
         ),
     ]
     for option in reversed(options):
@@ -105,12 +108,13 @@ def beam_options(function: F) -> F:
     )(function)
 
 
-def _commands() -> Any:
-    """The command implementations (pyarrow, TFDV): a one-line error where they are missing."""
+@contextlib.contextmanager
+def _data_runtime() -> Iterator[None]:
+    """Around the import of the command implementations: one line where pyarrow is missing."""
     try:
-        return importlib.import_module("research_ci.data.commands")
+        yield
     except ImportError as exc:
-        from research_ci.data.runtime import INSTALL_HINT  # noqa: PLC0415
+        from research_ci.data.runtime import INSTALL_HINT
 
         raise UsageError(f"{INSTALL_HINT} ({exc})") from exc
 
@@ -140,16 +144,19 @@ def _dialect(settings: DataSettings, options: dict[str, Any]) -> Dialect:
     return dataclasses.replace(settings.dialect, **changes)
 
 
-def _beam(settings: DataSettings, options: dict[str, Any]) -> Any:
+def _beam(settings: DataSettings, options: dict[str, Any]) -> Beam:
     runner = options.get("runner") or settings.runner
     raw = tuple(options.get("beam_option") or ()) or settings.beam_options
     for item in raw:
         parse_beam_option(item, source="--beam-option")
     jobs = options.get("jobs") or settings.jobs
-    return _commands().Beam(runner=runner, options=raw, jobs=jobs)
+    with _data_runtime():
+        from research_ci.data.commands import Beam
+
+    return Beam(runner=runner, options=raw, jobs=jobs)
 
 
-@click.group(name="data", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="data")
 def data() -> None:
     """Data validation with TensorFlow Data Validation (TFDV).
 
@@ -164,21 +171,23 @@ def data() -> None:
 @data.command()
 @click.option("--data", "data_path", required=True, metavar="FILE", help="Data file or glob.")
 @click.option("--label", metavar="COL", help="The label column: not in the SERVING environment.")
-@click.option(
+@path_option(
     "--schema",
     "schema_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "Where to write the schema (text proto).",
     default=DEFAULT_SCHEMA,
     show_default=True,
-    help="Where to write the schema (text proto).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing schema.")
 @dialect_options
 @beam_options
 def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **options: Any) -> int:
     """Infer a schema from the statistics of training data."""
+    with _data_runtime():
+        from research_ci.data import commands
+
     settings = _settings(options["config"])
-    outcome = _commands().run_infer(
+    outcome = commands.run_infer(
         data=data_path,
         schema_path=schema_path,
         label=label or settings.label,
@@ -195,12 +204,8 @@ def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **o
 
 
 @data.command()
-@click.option(
-    "--schema",
-    "schema_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The schema (text proto) to validate against.",
+@path_option(
+    "--schema", "schema_path", "The schema (text proto) to validate against.", required=True
 )
 @click.option("--data", "data_path", required=True, metavar="FILE", help="Data file or glob.")
 @click.option(
@@ -212,19 +217,11 @@ def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **o
 @click.option(
     "--training", metavar="FILE", help="Training data: distribution skew of --data against it."
 )
-@click.option(
-    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report."
+@path_option("--report", "report", "Write the JSON report.")
+@path_option(
+    "--html", "html", "Write a self-contained HTML report: every feature, both datasets overlaid."
 )
-@click.option(
-    "--html",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a self-contained HTML report: every feature, both datasets overlaid.",
-)
-@click.option(
-    "--markdown",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a Markdown section (job summary, PR comment).",
-)
+@path_option("--markdown", "markdown", "Write a Markdown section (job summary, PR comment).")
 @dialect_options
 @beam_options
 def validate(
@@ -239,7 +236,9 @@ def validate(
     **options: Any,
 ) -> int:
     """Validate data against the schema: anomalies, drift and distribution skew."""
-    commands = _commands()
+    with _data_runtime():
+        from research_ci.data import commands
+
     settings = _settings(options["config"])
     result = commands.run_validate(
         name=Path(data_path).stem or "data",
@@ -281,21 +280,14 @@ def validate(
     show_default=True,
     help="Largest fraction of joined pairs whose value may differ before a feature is skewed.",
 )
-@click.option(
+@path_option(
     "--schema",
     "schema_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=(
-        "Schema: its types read the CSV columns and features it does not expect in SERVING "
-        "(the label) are not compared. Default: the configured schema, when it exists."
-    ),
+    "Schema: its types read the CSV columns and features it does not expect in SERVING "
+    "(the label) are not compared. Default: the configured schema, when it exists.",
 )
-@click.option(
-    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report."
-)
-@click.option(
-    "--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report."
-)
+@path_option("--report", "report", "Write the JSON report.")
+@path_option("--html", "html", "Write an HTML report.")
 @dialect_options
 @beam_options
 def skew(
@@ -311,7 +303,9 @@ def skew(
     **options: Any,
 ) -> int:
     """Feature skew: the same examples (joined on --key) with different values."""
-    commands = _commands()
+    with _data_runtime():
+        from research_ci.data import commands
+
     settings = _settings(options["config"])
     if schema_path is None:
         schema_path = commands.configured_schema(settings)
@@ -333,25 +327,27 @@ def skew(
 
 
 @data.command()
-@click.argument(
-    "path", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
-)
-@click.option(
+@project_argument
+@path_option(
     "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON report of every dataset (default PATH/.research-ci/data/report.json).",
+    "report",
+    "JSON report of every dataset (default PATH/.research-ci/data/report.json).",
 )
-@click.option(
+@path_option(
     "--html-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the HTML reports (default PATH/.research-ci/data).",
+    "html_dir",
+    "Directory for the HTML reports (default PATH/.research-ci/data).",
+    metavar="DIRECTORY",
 )
 @beam_options
 def check(path: Path, report: Path | None, html_dir: Path | None, **options: Any) -> int:
     """Run every validation configured in PATH's [tool.research-ci.data]."""
+    with _data_runtime():
+        from research_ci.data import commands
+
     settings = load_data_settings(path / "pyproject.toml")
-    output_dir = path.resolve() / ".research-ci" / "data"
-    results = _commands().run_check(
+    output_dir = path.resolve() / DATA_OUTPUT_DIR
+    results = commands.run_check(
         settings,
         report=report or output_dir / "report.json",
         html_dir=html_dir or output_dir,
@@ -363,7 +359,7 @@ def check(path: Path, report: Path | None, html_dir: Path | None, **options: Any
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _echo_result(result: Any) -> None:
+def _echo_result(result: DataResult) -> None:
     counts = ", ".join(f"{key} {value} rows" for key, value in result.examples.items())
     if result.error:
         click.echo(f"{result.name}: error: {result.error}")
