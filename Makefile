@@ -63,11 +63,11 @@ test: install install-data lint docs ## The whole suite: lint, docs, pytest with
 DEMO_PROJECT := $(DEMO_DIR)/my-research-project
 DATA_ENV := RESEARCH_CI_DATA_PYTHON=$(CURDIR)/$(DATA_VENV)/bin/python
 
-demo: install install-data ## Bake a project from the template, check it (code + data), badge, summary.
+demo: install install-data ## Bake a project from the template, check it (code, data, model), badge, summary.
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/research-ci new $(DEMO_DIR) --no-input
 	@status=0; \
-	$(DATA_ENV) $(BIN)/research-ci check $(DEMO_PROJECT) --only format,lint,types,tests,data || status=$$?; \
+	$(DATA_ENV) $(BIN)/research-ci check $(DEMO_PROJECT) --only format,lint,types,tests,data,model || status=$$?; \
 	$(DATA_ENV) $(DATA_VENV)/bin/research-ci data validate --schema $(DEMO_PROJECT)/data/schema.pbtxt \
 		--data $(DEMO_PROJECT)/data/serving.csv --environment SERVING \
 		--training $(DEMO_PROJECT)/data/train.csv --report $(DEMO_DIR)/serving-report.json \
@@ -78,15 +78,17 @@ demo: install install-data ## Bake a project from the template, check it (code +
 	sed -n '/research-ci:badges:start/,/research-ci:badges:end/p' $(DEMO_PROJECT)/README.md && \
 	echo && echo "Report: $(DEMO_PROJECT)/.research-ci/report.json" && \
 	echo "Data report (HTML, offline): $(DEMO_DIR)/data-report.html" && \
+	echo "Model report by slice (HTML, offline): $(DEMO_PROJECT)/.research-ci/model/report.html" && \
 	echo "SVG badges: $(DEMO_DIR)/badges/"; \
 	exit $$status
 
-benchmark: install install-data ## Print the speed figures (check parallelism, data statistics).
+benchmark: install install-data ## Print the speed figures (check parallelism, data statistics, model analysis).
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_check.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_template.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_stats.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_drift.py
 	$(DATA_ENV) $(BIN)/python benchmarks/bench_data_import.py
+	$(BIN)/python benchmarks/bench_model.py
 
 clean: ## Remove build output (keeps the environments).
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -90,12 +90,14 @@ ALWAYS = {
     "src/{pkg}/features.py",
     "src/{pkg}/model.py",
     "src/{pkg}/pipeline.py",
+    "src/{pkg}/predict.py",
     "src/{pkg}/py.typed",
     "tests/conftest.py",
     "tests/test_data.py",
     "tests/test_features.py",
     "tests/test_model.py",
     "tests/test_pipeline.py",
+    "tests/test_predict.py",
 }
 #: GitHub expressions stay literal in the rendered workflows.
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")

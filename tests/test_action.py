@@ -370,6 +370,7 @@ def test_reusable_workflow_merges_the_partial_reports(scenario: Scenario) -> Non
         "tests": "passed",
         "maintainability": "passed",
         "data": "skipped",
+        "model": "skipped",
     }
     assert merged["checks"]["lint"]["status"] == "failed"
     assert merged["gate"]["passed"] is False

@@ -87,7 +87,7 @@ def test_the_reusable_workflow_is_documented() -> None:
         assert f"`{shown}`" in row, name
     documented_outputs = [match["name"] for match in map(ROW.match, outputs.splitlines()) if match]
     assert documented_outputs == list(call["outputs"])
-    jobs = {"lint", "types", "tests", "maintainability", "data", "quality"}
+    jobs = {"lint", "types", "tests", "maintainability", "data", "model", "quality"}
     assert set(workflow["jobs"]) == jobs
     for job in jobs:
         assert f"| `{job}`" in text, f"docs/workflow.md's Jobs table has no row for {job}"

@@ -1,12 +1,13 @@
 """The template's own CI workflow, every job of it, run for real under act (host mode).
 
 A baked project gets ``.github/workflows/ci.yml``: lint, types, a tests matrix (3.11-3.13 for
-the default python_version 3.11), data, notebooks, then the quality job that merges the partial
-reports and comments on the pull request, and the badge job that commits the README badge on a
-push to the default branch. These tests run that file unchanged with act: ``ORG/research-ci@v1``
-is mapped to a copy of this repository's action, the other remote actions to tests/stubs.
+the default python_version 3.11), model, data, notebooks, then the quality job that merges the
+partial reports and comments on the pull request, and the badge job that commits the README
+badge on a push to the default branch. These tests run that file unchanged with act:
+``ORG/research-ci@v1`` is mapped to a copy of this repository's action, the other remote
+actions to tests/stubs.
 
-- a push to main, default bake (``research-ci new --no-input``): all seven jobs (nine with the
+- a push to main, default bake (``research-ci new --no-input``): all eight jobs (ten with the
   matrix) succeed, grade A, the badge commit lands in a local bare ``origin``;
 - pull requests, on a leaner bake (``include_data_validation=no include_notebooks=no``, the
   other shape of the rendered workflow; those two jobs do not depend on the event): clean, every
@@ -45,7 +46,7 @@ REPOSITORY = "acme/my-research-project"
 PR_NUMBER = 11
 MATRIX = ["3.11", "3.12", "3.13"]  # python_version 3.11 (the default) and every newer one
 #: Every job of the lean bake (no data validation, no notebook), matrix legs apart.
-LEAN_JOBS = {"lint", "types", *(f"tests[{version}]" for version in MATRIX), "quality"}
+LEAN_JOBS = {"lint", "types", *(f"tests[{version}]" for version in MATRIX), "model", "quality"}
 #: Every job of the default bake.
 EVERY_JOB = LEAN_JOBS | {"data", "notebooks", "badge"}
 LEAN = ("include_data_validation=no", "include_notebooks=no")
@@ -177,6 +178,8 @@ class Project:
             api_url=api.url,
             repository=REPOSITORY,
             env=env,
+            # Every job of the default bake, one after the other on a shared 2-core machine.
+            timeout_s=600,
         )
 
     def origin_log(self) -> list[str]:
@@ -204,7 +207,7 @@ def assert_quality_grade_a(run: ActRun, *, data: bool) -> None:
     assert "<!-- research-ci:summary -->" in summary
     assert "grade A" in summary
     assert "gate **passed**" in summary
-    for check in ("format", "lint", "types", "tests", *(["data"] if data else [])):
+    for check in ("format", "lint", "types", "tests", "model", *(["data"] if data else [])):
         assert f"| {check} | ✅ passed |" in summary, summary
 
 

@@ -119,6 +119,11 @@ def test_pyproject(baked: BakedProject) -> None:
     assert tool["coverage"]["report"]["fail_under"] == int(baked.option("coverage_threshold"))
     assert tool["coverage"]["run"]["source"] == [baked.package]
     research = tool["research-ci"]
+    assert "model" in research["checks"]
+    model = research["model"]
+    assert model["model"] == f"{baked.package}.predict:predict"
+    assert model["slices"] == ["fertilizer", "rainfall_mm"]
+    assert "pandas>=2.0" in dev
     if baked.option("include_data_validation") == "yes":
         data = research["data"]
         assert data["schema"] == "data/schema.pbtxt"
@@ -221,12 +226,13 @@ def workflow(baked: BakedProject) -> dict[str, Any]:
 
 def test_workflow_jobs_follow_the_options(baked: BakedProject) -> None:
     jobs = workflow(baked)["jobs"]
-    expected = {"lint", "types", "tests", "quality", "badge"}
+    expected = {"lint", "types", "tests", "model", "quality", "badge"}
     if baked.option("include_data_validation") == "yes":
         expected.add("data")
     if baked.option("include_notebooks") == "yes":
         expected.add("notebooks")
     assert set(jobs) == expected
+    assert jobs["model"]["steps"][-1]["with"]["checks"] == "model"
     versions = ["3.10", "3.11", "3.12", "3.13"]
     supported = versions[versions.index(baked.option("python_version")) :]
     assert jobs["tests"]["strategy"]["matrix"]["python-version"] == supported
@@ -257,7 +263,7 @@ def test_workflow_uses_the_action_with_its_inputs(baked: BakedProject) -> None:
             if step.get("uses") == action:
                 assert set(step["with"]) <= known_inputs
                 checks_seen.update(step["with"].get("checks", "").split(","))
-    expected = {"format", "lint", "types", "tests", "maintainability"}
+    expected = {"format", "lint", "types", "tests", "maintainability", "model"}
     if baked.option("include_data_validation") == "yes":
         expected.add("data")
     assert checks_seen - {""} == expected

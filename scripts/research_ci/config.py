@@ -36,6 +36,7 @@ from research_ci.layout import (
     project_file,
 )
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
+from research_ci.model.settings import ModelSettings, parse_model_settings
 from research_ci.pyproject import read_toml, tool_table
 from research_ci.toolconfig import read_tool_configs
 
@@ -95,6 +96,7 @@ class Settings:
     #: ``[tool.research-ci] formatter``: ``black`` or ``ruff`` (``None``: detected).
     formatter: str | None = None
     data: DataSettings
+    model: ModelSettings
     #: Where the coverage threshold comes from, in words.
     coverage_threshold_from: str = "research-ci's default"
     #: Checks that count in the report but neither in the grade nor in the gate, and why:
@@ -224,6 +226,14 @@ def clean_data(value: object, place: Place) -> DataSettings:
     return parse_data_settings(value, root=place.root, source=source)
 
 
+def clean_model(value: object, place: Place) -> ModelSettings:
+    """``[tool.research-ci.model]`` (see :mod:`research_ci.model.settings`)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{place.table}: 'model' must be a table ([tool.research-ci.model])")
+    source = f"{place.root / 'pyproject.toml'} [tool.research-ci.model]"
+    return parse_model_settings(value, root=place.root, source=source)
+
+
 def clean_maintainability(value: object, place: Place) -> MaintainabilitySettings:
     """``[tool.research-ci.maintainability]`` (see :mod:`research_ci.maintainability`)."""
     source = f"{place.root / 'pyproject.toml'} [tool.research-ci.maintainability]"
@@ -258,6 +268,7 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "formatter": ("formatter", clean_formatter),
     "advisory": ("advisory", clean_advisory),
     "data": ("data", clean_data),
+    "model": ("model", clean_model),
     "maintainability": ("maintainability", clean_maintainability),
     "gate": ("gate", clean_gate),
     "baseline": ("baseline", clean_baseline),
@@ -382,6 +393,7 @@ def load_settings(root: Path) -> Settings:
         paths=cleaned.pop("paths", None) or _default_paths(root),
         paths_configured="paths" in table,
         data=cleaned.pop("data", None) or clean_data({}, Place(where, where, root)),
+        model=cleaned.pop("model", None) or clean_model({}, Place(where, where, root)),
         **cleaned,
     )
     return dataclasses.replace(settings, advisory=advisory_checks(settings, advisory))

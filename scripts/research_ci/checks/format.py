@@ -229,7 +229,7 @@ CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     metrics=FormatMetrics.of,
     run=run,
     figures=figures,
-    priority=5,
+    priority=6,
     penalties=(
         PenaltyRule(
             NAME, "file the formatter would reformat", 2, 10, lambda m: m.files_to_reformat

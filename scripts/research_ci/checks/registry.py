@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from research_ci.checks import data, lint, maintainability, tests, types
+from research_ci.checks import data, lint, maintainability, model, tests, types
 from research_ci.checks import format as format_check
 from research_ci.checks.spec import CheckSpec
 
@@ -21,6 +21,7 @@ CHECKS: tuple[CheckSpec[Any], ...] = (
     tests.CHECK,
     data.CHECK,
     maintainability.CHECK,
+    model.CHECK,
 )
 BY_NAME: dict[str, CheckSpec[Any]] = {spec.name: spec for spec in CHECKS}
 #: The checks' names, in report order.

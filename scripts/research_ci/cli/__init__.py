@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         'Accept today\'s findings: write the baseline file that gate = "new" checks against.',
     ),
     "data": ("research_ci.cli.data:data", "Data validation with TFDV: infer, validate, skew."),
+    "model": ("research_ci.cli.model:model", "Model performance per slice, with a fairness gate."),
     "new": ("research_ci.cli.new:new", "Create a new research project from the template."),
     "github": ("research_ci.cli.github:github", "GitHub glue: sticky PR comment, badge commit."),
 }
