@@ -18,6 +18,7 @@ from report_builders import (
     skipped,
     types_check,
 )
+from research_ci.badge import report_badges
 from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.grade import build_report
@@ -66,6 +67,9 @@ def test_a_matrix_counts_each_test_once() -> None:
     tests = merged.checks["tests"]
     assert (tests.metrics["passed"], tests.metrics["failed"]) == (20, 0)
     assert merged.grade == make_report(one).grade == "A"
+    # CI's badges (from the merged report) are a local run's: `badge --check` agrees.
+    assert report_badges(merged) == report_badges(make_report(one))
+    assert {item.key: item.message for item in report_badges(merged)}["tests"] == "20 passed"
     validate_report_dict(merged.to_dict(), source="merged")
 
 
