@@ -17,7 +17,6 @@ itself with ``$RESEARCH_CI_DATA_PYTHON`` when needed). It prints figures; it ass
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from tfdv_python import data_python
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -142,22 +143,13 @@ def sizes_table(workdir: Path, sizes: Sequence[int]) -> list[str]:
     return lines
 
 
-def _data_python() -> str:
-    if importlib.util.find_spec("tensorflow_data_validation") is not None:
-        return sys.executable
-    python = os.environ.get("RESEARCH_CI_DATA_PYTHON")
-    if not python:
-        raise SystemExit("needs TFDV: run `make install-data` and set RESEARCH_CI_DATA_PYTHON")
-    return python
-
-
 def main() -> int:
     """Build the cases, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-sizes", action="store_true", help="only the real-data cases")
     parser.add_argument("--max-rows", type=int, default=SIZES[-1])
     args = parser.parse_args()
-    python = _data_python()
+    python = data_python()
     if python != sys.executable:
         return subprocess.run([python, __file__, *sys.argv[1:]], check=False).returncode
     os.environ.setdefault("CI", "1")  # no progress bars

@@ -15,7 +15,6 @@ third of the baseline's time. It prints figures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -25,20 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from tfdv_python import data_python
+
 REPO = Path(__file__).resolve().parents[1]
 #: The last commit before TFDV was imported without TensorFlow (main on 2026-12-01).
 BASELINE = "b7a9f3c"
 TARGET = 1 / 3
 ROWS = 1000
-
-
-def _data_python() -> str:
-    if importlib.util.find_spec("tensorflow_data_validation") is not None:
-        return sys.executable
-    python = os.environ.get("RESEARCH_CI_DATA_PYTHON")
-    if not python:
-        raise SystemExit("needs TFDV: run `make install-data` and set RESEARCH_CI_DATA_PYTHON")
-    return python
 
 
 def _extract(revision: str, target: Path) -> Path:
@@ -84,7 +76,7 @@ def main() -> int:
     parser.add_argument("--baseline", default=BASELINE, help="git revision to compare against")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    python = _data_python()
+    python = data_python()
     taxi = REPO / "tests" / "data" / "chicago_taxi"
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)

@@ -15,7 +15,6 @@ peak memory < 1.5 GB on a 5 GB CSV. Not a timed test: it prints figures.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -25,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tfdv_python import data_python
 
 TARGET_VS_BEAM = 40.0
 TARGET_VS_PYARROW = 3.0
@@ -174,15 +175,6 @@ def run_size(python: str, path: Path, *, beam: bool, repeat: int) -> dict[str, d
     return results
 
 
-def _data_python() -> str:
-    if importlib.util.find_spec("tensorflow_data_validation") is not None:
-        return sys.executable
-    python = os.environ.get("RESEARCH_CI_DATA_PYTHON")
-    if not python:
-        raise SystemExit("needs TFDV: run `make install-data` and set RESEARCH_CI_DATA_PYTHON")
-    return python
-
-
 def main() -> int:
     """Generate the data, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -198,7 +190,7 @@ def main() -> int:
         kind, path = args.measure
         print(json.dumps(measure(kind, path, repeat=args.repeat)))
         return 0
-    python = _data_python()
+    python = data_python()
     with tempfile.TemporaryDirectory(prefix="bench-data-", dir=args.workdir) as tmp:
         small = Path(tmp) / "data.csv"
         subprocess.run([python, __file__, "--generate", str(small), str(args.rows)], check=True)

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench_check import make_project
+from bench_check import make_project, run
 from research_ci.codeunits import source_files
 from research_ci.maintainability import MaintainabilitySettings, analyze
 
@@ -92,28 +92,17 @@ def make_repository(root: Path, modules: int) -> Path:
     return root
 
 
-def run_check(project: Path, *args: str) -> float:
-    """Wall time of one ``research-ci check`` (every default check) on ``project``."""
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "research_ci", "check", str(project), "--format", "json", *args],
-        check=False,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
-
-
 def measure_delta(modules: int, repeat: int) -> None:
     """``check`` against ``check --base main``, alternating, medians and their ratio."""
     with tempfile.TemporaryDirectory(prefix="bench-delta-") as tmp:
         project = make_repository(Path(tmp) / "project", modules)
-        setup = run_check(project, "--only", "types")  # makes the project's environment once
+        setup = run(project, "--only", "types")  # makes the project's environment once
         print(f"\nproject: {modules} modules (git: base + PR), environment made in {setup:.1f} s")
         alone: list[float] = []
         with_base: list[float] = []
         for _ in range(repeat):
-            alone.append(run_check(project, "--no-install"))
-            with_base.append(run_check(project, "--no-install", "--base", "main"))
+            alone.append(run(project, "--no-install"))
+            with_base.append(run(project, "--no-install", "--base", "main"))
     head, delta = statistics.median(alone), statistics.median(with_base)
     print(f"  check               {head:6.2f} s (median of {repeat})")
     print(f"  check --base main   {delta:6.2f} s (median of {repeat})")

@@ -152,36 +152,32 @@ def build(workdir: Path) -> list[Case]:
             write_csv(workdir / "adult-b.csv", ADULT_COLUMNS, second),
         )
     )
-    for name in ("age", "fnlwgt"):
-        moved = shifted(ADULT_COLUMNS, first, second, name, 1 / 3)
-        cases.append(
-            Case(
-                f"adult: {name} mean + 1/3 sd",
-                reference,
-                write_csv(workdir / f"adult-shift-{name}.csv", ADULT_COLUMNS, moved),
-                drifted=(name,),
-                features=(name,),
-            )
+
+    def adult_drift(title: str, stem: str, rows: Rows, name: str) -> Case:
+        """The Adult reference against ``rows`` (written to ``stem``.csv), drifted in ``name``."""
+        current = write_csv(workdir / f"{stem}.csv", ADULT_COLUMNS, rows)
+        return Case(title, reference, current, drifted=(name,), features=(name,))
+
+    cases += [
+        adult_drift(
+            f"adult: {name} mean + 1/3 sd",
+            f"adult-shift-{name}",
+            shifted(ADULT_COLUMNS, first, second, name, 1 / 3),
+            name,
         )
-    for name in ("age", "fnlwgt", "hours-per-week"):
-        wide = widened(ADULT_COLUMNS, second, name, 1.25)
-        cases.append(
-            Case(
-                f"adult: {name} spread x 1.25",
-                reference,
-                write_csv(workdir / f"adult-wide-{name}.csv", ADULT_COLUMNS, wide),
-                drifted=(name,),
-                features=(name,),
-            )
+        for name in ("age", "fnlwgt")
+    ]
+    cases += [
+        adult_drift(
+            f"adult: {name} spread x 1.25",
+            f"adult-wide-{name}",
+            widened(ADULT_COLUMNS, second, name, 1.25),
+            name,
         )
+        for name in ("age", "fnlwgt", "hours-per-week")
+    ]
     more = more_of(ADULT_COLUMNS, second, "workclass", "Private", 0.15, "adult-private")
     cases.append(
-        Case(
-            "adult: workclass Private + 15 points",
-            reference,
-            write_csv(workdir / "adult-private.csv", ADULT_COLUMNS, more),
-            drifted=("workclass",),
-            features=("workclass",),
-        )
+        adult_drift("adult: workclass Private + 15 points", "adult-private", more, "workclass")
     )
     return cases

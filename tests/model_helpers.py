@@ -111,6 +111,24 @@ def plant(scores: Any, mask: Any, seed: int = 3) -> Any:
     return worse
 
 
+def planted_tables(folder: Path) -> dict[str, Path]:
+    """The Adult sample scored by :func:`adult_scores`, as predictions tables in ``folder``.
+
+    "baseline" and "same" hold the model's scores, "planted" the same scores with those of
+    marital status Divorced shuffled (:func:`plant`), "both" the planted scores with the
+    baseline's beside them (column ``score_v1``).
+    """
+    table = adult()
+    scores = adult_scores(table)
+    worse = plant(scores, in_slice(table, "marital-status", "Divorced"))
+    return {
+        "baseline": write_predictions(folder / "baseline.csv", table, score=scores),
+        "same": write_predictions(folder / "same.csv", table, score=scores),
+        "planted": write_predictions(folder / "planted.csv", table, score=worse),
+        "both": write_predictions(folder / "both.csv", table, score=worse, score_v1=scores),
+    }
+
+
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``research-ci ARGS`` in a subprocess (exit code, stdout, stderr)."""
     return subprocess.run(

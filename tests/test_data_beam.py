@@ -67,6 +67,17 @@ def beam(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
     penguins = PENGUIN / "labelled.csv"
     training, serving = _skew_fixtures(work)
     direct = ("--runner", "DirectRunner", "--beam-option", "direct_num_workers=1")
+    keyed = (
+        "skew",
+        "--training",
+        training,
+        "--serving",
+        serving,
+        "--key",
+        "id",
+        "--ignore",
+        "species",
+    )
     steps = [
         cli("infer", "--data", penguins, "--label", "species", "--schema", work / "memory.pbtxt"),
         cli(
@@ -80,56 +91,21 @@ def beam(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
             *direct,
         ),
         {"exec": SHARDS.format(csv=str(penguins), work=str(work))},
-        cli(
-            "validate",
-            "--schema",
-            work / "memory.pbtxt",
-            "--data",
-            work / "penguins.parquet",
-            "--report",
-            work / "parquet.json",
-            *direct,
+        *(
+            cli(
+                "validate",
+                "--schema",
+                work / "memory.pbtxt",
+                "--data",
+                work / f"penguins.{kind}",
+                "--report",
+                work / f"{kind}.json",
+                *direct,
+            )
+            for kind in ("parquet", "tfrecord")
         ),
-        cli(
-            "validate",
-            "--schema",
-            work / "memory.pbtxt",
-            "--data",
-            work / "penguins.tfrecord",
-            "--report",
-            work / "tfrecord.json",
-            *direct,
-        ),
-        cli(
-            "skew",
-            "--training",
-            training,
-            "--serving",
-            serving,
-            "--key",
-            "id",
-            "--ignore",
-            "species",
-            "--report",
-            work / "skew.json",
-            "--html",
-            work / "skew.html",
-        ),
-        cli(
-            "skew",
-            "--training",
-            training,
-            "--serving",
-            serving,
-            "--key",
-            "id",
-            "--ignore",
-            "species",
-            "--max-mismatch",
-            "0.5",
-            "--report",
-            work / "tolerant.json",
-        ),
+        cli(*keyed, "--report", work / "skew.json", "--html", work / "skew.html"),
+        cli(*keyed, "--max-mismatch", "0.5", "--report", work / "tolerant.json"),
         cli("skew", "--training", training, "--serving", serving, "--key", "nope"),
         cli(
             "infer",

@@ -157,6 +157,16 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
     penguins = PENGUIN / "labelled.csv"
     schema = work / "penguins.pbtxt"
     taxi_schema = work / "taxi.pbtxt"
+    adult = (
+        "--data",
+        ADULT,
+        "--column-names",
+        ADULT_COLUMNS,
+        "--delimiter",
+        ", ",
+        "--na-value",
+        "?",
+    )
     steps: list[dict[str, Any]] = [
         # 0-9: bad input
         cli("infer", "--data", work / "missing.csv", "--schema", work / "s0.pbtxt"),
@@ -231,36 +241,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
             work / "latin1.pbtxt",
         ),
         # 20-21: UCI Adult: no header, ", " separator, "?" for missing
-        cli(
-            "infer",
-            "--data",
-            ADULT,
-            "--column-names",
-            ADULT_COLUMNS,
-            "--delimiter",
-            ", ",
-            "--na-value",
-            "?",
-            "--label",
-            "income",
-            "--schema",
-            work / "adult.pbtxt",
-        ),
-        cli(
-            "validate",
-            "--schema",
-            work / "adult.pbtxt",
-            "--data",
-            ADULT,
-            "--column-names",
-            ADULT_COLUMNS,
-            "--delimiter",
-            ", ",
-            "--na-value",
-            "?",
-            "--report",
-            work / "adult.json",
-        ),
+        cli("infer", *adult, "--label", "income", "--schema", work / "adult.pbtxt"),
+        cli("validate", "--schema", work / "adult.pbtxt", *adult, "--report", work / "adult.json"),
         # 22-23: drift between two spans of the TFX taxi data (floats written as 180.0)
         cli("infer", "--data", CSV_EDGE / "float_ints.csv", "--schema", taxi_schema),
         cli(

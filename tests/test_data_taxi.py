@@ -54,15 +54,16 @@ def taxi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
         f"from pathlib import Path\np = Path({str(schema)!r})\n"
         "p.write_text(p.read_text() + '# reviewed\\n')\n"
     )
+
+    def validate(data: Path, environment: str, *extra: str | Path) -> dict[str, Any]:
+        return cli(
+            "validate", "--schema", schema, "--data", data, "--environment", environment, *extra
+        )
+
     steps = [
         cli("infer", "--data", train, "--label", "tips", "--schema", schema),
-        cli(
-            "validate",
-            "--schema",
-            schema,
-            "--data",
+        validate(
             eval_csv,
-            "--environment",
             "TRAINING",
             "--previous",
             train,
@@ -73,35 +74,10 @@ def taxi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
             "--markdown",
             work / "eval.md",
         ),
-        cli(
-            "validate",
-            "--schema",
-            schema,
-            "--data",
+        validate(serving, "SERVING", "--report", work / "serving.json"),
+        validate(serving, "TRAINING", "--report", work / "serving-training.json"),
+        validate(
             serving,
-            "--environment",
-            "SERVING",
-            "--report",
-            work / "serving.json",
-        ),
-        cli(
-            "validate",
-            "--schema",
-            schema,
-            "--data",
-            serving,
-            "--environment",
-            "TRAINING",
-            "--report",
-            work / "serving-training.json",
-        ),
-        cli(
-            "validate",
-            "--schema",
-            schema,
-            "--data",
-            serving,
-            "--environment",
             "SERVING",
             "--training",
             train,
@@ -112,17 +88,7 @@ def taxi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
         ),
         {"exec": reviewed},
         cli("infer", "--data", train, "--label", "tips", "--schema", schema),
-        cli(
-            "validate",
-            "--schema",
-            schema,
-            "--data",
-            train,
-            "--environment",
-            "TRAINING",
-            "--report",
-            work / "train.json",
-        ),
+        validate(train, "TRAINING", "--report", work / "train.json"),
     ]
     return work, run_steps(steps, work)
 

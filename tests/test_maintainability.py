@@ -198,27 +198,30 @@ def test_duplicated_and_similar_blocks_across_files(tmp_path: Path) -> None:
     assert by_path["a.py"].rating != "A"
 
 
+def _code_cell(source: str) -> dict[str, object]:
+    """A notebook code cell (nbformat 4) holding ``source``."""
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": source.splitlines(keepends=True),
+    }
+
+
+def _notebook(*cells: dict[str, object]) -> str:
+    """The JSON text of a notebook (nbformat 4.5) with ``cells``."""
+    return json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
 def test_notebooks_are_measured_by_cell(tmp_path: Path) -> None:
-    cells = [
+    notebook = _notebook(
         {"cell_type": "markdown", "metadata": {}, "source": ["# Analysis"]},
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": ["%matplotlib inline\n", "import math\n"],
-        },
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": NESTED.splitlines(keepends=True),
-        },
-    ]
-    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    (tmp_path / "analysis.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    units = notebook_cells("analysis.ipynb", json.dumps(notebook))
+        _code_cell("%matplotlib inline\nimport math\n"),
+        _code_cell(NESTED),
+    )
+    (tmp_path / "analysis.ipynb").write_text(notebook, encoding="utf-8")
+    units = notebook_cells("analysis.ipynb", notebook)
     assert [unit.cell for unit in units] == [2, 3]
     assert units[0].lines[0] == "#%matplotlib inline"
     analysis = measure(tmp_path, low_thresholds())
@@ -235,24 +238,8 @@ def test_notebooks_are_measured_by_cell(tmp_path: Path) -> None:
 
 
 def test_notebook_duplicates_map_back_to_cells(tmp_path: Path) -> None:
-    cells: list[dict[str, object]] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": ["x = 1\n"],
-        },
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": DUPLICATED.splitlines(keepends=True),
-        },
-    ]
-    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    (tmp_path / "explore.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    notebook = _notebook(_code_cell("x = 1\n"), _code_cell(DUPLICATED))
+    (tmp_path / "explore.ipynb").write_text(notebook, encoding="utf-8")
     write(tmp_path, {"lib.py": DUPLICATED})
     analysis = measure(tmp_path, MaintainabilitySettings())
     clone = next(i for i in analysis.issues if i.path == "explore.ipynb")

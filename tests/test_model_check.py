@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_valid_report
-from model_helpers import adult, adult_scores, in_slice, plant, run, write_predictions
+from model_helpers import planted_tables, run
 from projects import write_project
 from research_ci.badge import report_badges
 from research_ci.model.metrics import METRICS
@@ -34,14 +34,7 @@ max-drop = {{ auc = {drop} }}
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("scored")
-    table = adult()
-    scores = adult_scores(table)
-    worse = plant(scores, in_slice(table, "marital-status", "Divorced"))
-    return {
-        "baseline": write_predictions(folder / "baseline.csv", table, score=scores),
-        "planted": write_predictions(folder / "planted.csv", table, score=worse),
-    }
+    return planted_tables(tmp_path_factory.mktemp("scored"))
 
 
 def _project(root: Path, scored: dict[str, Path], candidate: str, drop: float = 0.05) -> Path:

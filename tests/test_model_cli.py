@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,10 @@ from model_helpers import (
     ADULT_ARGS,
     adult,
     adult_scores,
-    in_slice,
     invoke,
-    plant,
+    planted_tables,
     run,
     snapshot,
-    write_predictions,
 )
 from research_ci.model.report import load_model_report
 
@@ -45,30 +44,42 @@ ADULT_SLICES = [
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("tables")
-    table = adult()
-    scores = adult_scores(table)
-    worse = plant(scores, in_slice(table, "marital-status", "Divorced"))
-    return {
-        "baseline": write_predictions(folder / "baseline.csv", table, score=scores),
-        "planted": write_predictions(folder / "planted.csv", table, score=worse),
-    }
+    return planted_tables(tmp_path_factory.mktemp("tables"))
 
 
-def _adult_args(predictions: Path, *extra: str) -> list[str]:
+def _analyze(predictions: Path, label: str, prediction: str, *extra: str) -> list[str]:
+    """``model analyze`` of the table ``predictions`` (its label and prediction columns)."""
     return [
         "model",
         "analyze",
         "--predictions",
         str(predictions),
         "--label",
-        "income",
-        "--positive",
-        ">50K",
+        label,
         "--prediction",
-        "score",
-        *ADULT_SLICES,
+        prediction,
         *extra,
+    ]
+
+
+def _adult_args(predictions: Path, *extra: str) -> list[str]:
+    return _analyze(predictions, "income", "score", "--positive", ">50K", *ADULT_SLICES, *extra)
+
+
+def _yp_args(predictions: Path, *extra: str) -> list[str]:
+    """A table whose label is ``y`` and whose prediction is ``p``."""
+    return _analyze(predictions, "y", "p", *extra)
+
+
+def _every_report(folder: Path) -> list[str]:
+    """The options that write r.json, r.html and r.md in ``folder``."""
+    return [
+        "--report",
+        str(folder / "r.json"),
+        "--html",
+        str(folder / "r.html"),
+        "--markdown",
+        str(folder / "r.md"),
     ]
 
 
@@ -152,20 +163,17 @@ def test_html_is_self_contained_and_escapes_the_data(
     html, markdown = tmp_path / "r.html", tmp_path / "r.md"
     code, _, err = invoke(
         capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(path),
-        "--label",
-        "<b>label</b>",
-        "--prediction",
-        "score",
-        "--slice",
-        "group",
-        "--html",
-        str(html),
-        "--markdown",
-        str(markdown),
+        *_analyze(
+            path,
+            "<b>label</b>",
+            "score",
+            "--slice",
+            "group",
+            "--html",
+            str(html),
+            "--markdown",
+            str(markdown),
+        ),
     )
     assert code == 0, err
     page = html.read_text(encoding="utf-8")
@@ -220,23 +228,7 @@ def test_bad_input_exits_2_and_writes_nothing(
 ) -> None:
     source = _write(tmp_path / "p.csv", content)
     before = snapshot(tmp_path)
-    result = run(
-        "model",
-        "analyze",
-        "--predictions",
-        str(source),
-        "--label",
-        "y",
-        "--prediction",
-        "p",
-        *args,
-        "--report",
-        str(tmp_path / "r.json"),
-        "--html",
-        str(tmp_path / "r.html"),
-        "--markdown",
-        str(tmp_path / "r.md"),
-    )
+    result = run(*_yp_args(source, *args, *_every_report(tmp_path)))
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -253,19 +245,7 @@ def test_nothing_to_analyse_and_unwritable_output(
     assert "nothing to analyse" in err
     source = _write(tmp_path / "p.csv", "y,p\n1,0.5\n0,0.2\n")
     (tmp_path / "out").mkdir()
-    code, _, err = invoke(
-        capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(source),
-        "--label",
-        "y",
-        "--prediction",
-        "p",
-        "--report",
-        str(tmp_path / "out"),
-    )
+    code, _, err = invoke(capsys, *_yp_args(source, "--report", str(tmp_path / "out")))
     assert code == 2
     assert "it is a directory" in err
 
@@ -280,24 +260,21 @@ def test_adult_format_options_and_parquet(
     pq.write_table(table.append_column("score", pa.array(scores)), parquet)
     code, out, err = invoke(
         capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(parquet),
-        "--label",
-        "income",
-        "--positive",
-        ">50K",
-        "--prediction",
-        "score",
-        "--slice",
-        "sex",
-        "--min-slice-size",
-        "10",
-        "--threshold",
-        "0.3",
-        "--report",
-        str(tmp_path / "r.json"),
+        *_analyze(
+            parquet,
+            "income",
+            "score",
+            "--positive",
+            ">50K",
+            "--slice",
+            "sex",
+            "--min-slice-size",
+            "10",
+            "--threshold",
+            "0.3",
+            "--report",
+            str(tmp_path / "r.json"),
+        ),
     )
     assert code == 0, err
     report = load_model_report(tmp_path / "r.json")
@@ -312,24 +289,21 @@ def test_adult_format_options_and_parquet(
     columns = ADULT_ARGS[3] + ",score"
     code, out, err = invoke(
         capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(csv),
-        "--delimiter",
-        ", ",
-        "--column-names",
-        columns,
-        "--na-value",
-        "?",
-        "--label",
-        "income",
-        "--positive",
-        ">50K",
-        "--prediction",
-        "score",
-        "--slice",
-        "workclass",
+        *_analyze(
+            csv,
+            "income",
+            "score",
+            "--delimiter",
+            ", ",
+            "--column-names",
+            columns,
+            "--na-value",
+            "?",
+            "--positive",
+            ">50K",
+            "--slice",
+            "workclass",
+        ),
     )
     assert code == 0, err
     assert "5,000 rows" in out
@@ -364,25 +338,7 @@ def test_other_tasks_are_detected(
     path = _task_table(tmp_path / "t.csv", task)
     slices = ["--slice", "group"] + (["--slice", "size"] if task == "regression" else [])
     bound = ["--min", "macro_f1=0.99"] if task == "multiclass" else ["--max", "rmse=100"]
-    code, out, err = invoke(
-        capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(path),
-        "--label",
-        "y",
-        "--prediction",
-        "p",
-        *slices,
-        *bound,
-        "--report",
-        str(tmp_path / "r.json"),
-        "--html",
-        str(tmp_path / "r.html"),
-        "--markdown",
-        str(tmp_path / "r.md"),
-    )
+    code, out, err = invoke(capsys, *_yp_args(path, *slices, *bound, *_every_report(tmp_path)))
     assert out.startswith(f"model: {task}, 900 rows"), (out, err)
     report = load_model_report(tmp_path / "r.json")
     assert code == (1 if task == "multiclass" else 0)
@@ -401,19 +357,7 @@ def test_other_tasks_are_detected(
 
 def test_task_can_be_forced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = _write(tmp_path / "p.csv", "y,p\n1,0.5\n0,0.2\n1,0.9\n0,0.7\n")
-    code, out, _ = invoke(
-        capsys,
-        "model",
-        "analyze",
-        "--predictions",
-        str(source),
-        "--label",
-        "y",
-        "--prediction",
-        "p",
-        "--task",
-        "regression",
-    )
+    code, out, _ = invoke(capsys, *_yp_args(source, "--task", "regression"))
     assert code == 0
     assert out.startswith("model: regression, 4 rows")
 
@@ -440,30 +384,36 @@ def _model_project(root: Path, weights: Any) -> Path:
     return root
 
 
-def test_model_function_runs_in_the_project_python(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import sys  # noqa: PLC0415
-
-    project = _model_project(tmp_path, {"bias": -2.2, "age": 0.6, "male": 0.9, "married": 1.9})
-    out = tmp_path / "out"
-    code, _, err = invoke(
-        capsys,
+def _adult_model_args(model: str, project: Path, config: str, *extra: str) -> list[str]:
+    """``model analyze`` of the Adult sample scored by ``adult_model:<model>`` of ``project``."""
+    return [
         "model",
         "analyze",
         "--data",
         str(Path(__file__).parent / "data" / "uci_adult" / "adult.data"),
         *ADULT_ARGS,
         "--model",
-        "adult_model:predict",
-        "--baseline-model",
-        "adult_model:baseline",
+        f"adult_model:{model}",
         "--python",
         sys.executable,
         "--label",
         "income",
         "--positive",
         ">50K",
+        "--config",
+        str(project / config),
+        *extra,
+    ]
+
+
+def test_model_function_runs_in_the_project_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _model_project(tmp_path, {"bias": -2.2, "age": 0.6, "male": 0.9, "married": 1.9})
+    out = tmp_path / "out"
+    analysis = [
+        "--baseline-model",
+        "adult_model:baseline",
         "--slice",
         "sex",
         "--slice",
@@ -476,45 +426,15 @@ def test_model_function_runs_in_the_project_python(
         str(out / "r.json"),
         "--html",
         str(out / "r.html"),
-        "--config",
-        str(project / "missing.toml"),
-    )
+    ]
+    code, _, err = invoke(capsys, *_adult_model_args("predict", project, "missing.toml", *analysis))
     assert code == 2
     assert "config file not found" in err
     (project / "pyproject.toml").write_text(
         "[tool.research-ci.model]\nmin-slice-size = 50\n", encoding="utf-8"
     )
     code, _stdout, err = invoke(
-        capsys,
-        "model",
-        "analyze",
-        "--data",
-        str(Path(__file__).parent / "data" / "uci_adult" / "adult.data"),
-        *ADULT_ARGS,
-        "--model",
-        "adult_model:predict",
-        "--baseline-model",
-        "adult_model:baseline",
-        "--python",
-        sys.executable,
-        "--label",
-        "income",
-        "--positive",
-        ">50K",
-        "--slice",
-        "sex",
-        "--slice",
-        "marital-status",
-        "--flip",
-        "sex",
-        "--max-drop",
-        "auc=0.01",
-        "--report",
-        str(out / "r.json"),
-        "--html",
-        str(out / "r.html"),
-        "--config",
-        str(project / "pyproject.toml"),
+        capsys, *_adult_model_args("predict", project, "pyproject.toml", *analysis)
     )
     assert code == 0, err
     report = load_model_report(out / "r.json")
@@ -532,24 +452,7 @@ def test_model_function_runs_in_the_project_python(
     page = (out / "r.html").read_text(encoding="utf-8")
     assert "Partial dependence" in page
     assert "Attribute flips" in page
-    code, _, err = invoke(
-        capsys,
-        "model",
-        "analyze",
-        "--data",
-        str(Path(__file__).parent / "data" / "uci_adult" / "adult.data"),
-        *ADULT_ARGS,
-        "--model",
-        "adult_model:broken",
-        "--python",
-        sys.executable,
-        "--label",
-        "income",
-        "--positive",
-        ">50K",
-        "--config",
-        str(project / "pyproject.toml"),
-    )
+    code, _, err = invoke(capsys, *_adult_model_args("broken", project, "pyproject.toml"))
     assert code == 2
     assert "adult_model:broken raised ValueError: no model here" in err
 

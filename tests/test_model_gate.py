@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
 
-from model_helpers import adult, adult_scores, in_slice, plant, write_predictions
+from model_helpers import planted_tables
 from research_ci.errors import UsageError
 from research_ci.model.analysis import analyse
 from research_ci.model.report import ModelReport
@@ -25,16 +25,7 @@ from research_ci.model.settings import parse_model_settings
 
 @pytest.fixture(scope="module")
 def adult_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("adult")
-    table = adult()
-    scores = adult_scores(table)
-    worse = plant(scores, in_slice(table, "marital-status", "Divorced"))
-    return {
-        "baseline": write_predictions(folder / "baseline.csv", table, score=scores),
-        "same": write_predictions(folder / "same.csv", table, score=scores),
-        "planted": write_predictions(folder / "planted.csv", table, score=worse),
-        "both": write_predictions(folder / "both.csv", table, score=worse, score_v1=scores),
-    }
+    return planted_tables(tmp_path_factory.mktemp("adult"))
 
 
 def _analyse(root: Path, **table: Any) -> ModelReport:

@@ -29,13 +29,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from research_ci.codeunits import CodeUnit, code_lines, read_units
 from research_ci.errors import UsageError
 from research_ci.fingerprint import code_fingerprint, message_fingerprint
 from research_ci.grade import GRADES, debt_ratio, rating_for_ratio, remediation_for
 from research_ci.process import ToolError, run_tool
+from research_ci.toml_values import reject_unknown
 
 #: Threshold of each rule (the largest value that is fine); Code Climate's default in comments.
 DEFAULT_THRESHOLDS: Mapping[str, int] = {
@@ -107,12 +108,7 @@ def parse_settings(table: object, *, source: str) -> MaintainabilitySettings:
         return MaintainabilitySettings()
     if not isinstance(table, dict):
         raise UsageError(f"{source}: expected a table")
-    unknown = sorted(set(table) - SETTING_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{source}: unknown key {', '.join(unknown)}; "
-            f"known keys: {', '.join(sorted(SETTING_KEYS))}"
-        )
+    reject_unknown(table, SETTING_KEYS, source=source)
     thresholds: dict[str, int | None] = dict(DEFAULT_THRESHOLDS)
     for rule in RULES:
         if rule in table:
@@ -178,8 +174,30 @@ class FunctionMetrics:
     nesting: int = 0
 
 
+class _Sized(Protocol):
+    @property
+    def lines(self) -> int: ...
+
+    @property
+    def minutes(self) -> float: ...
+
+
+class _Rated:
+    """The debt ratio and rating of a file or a project: its remediation minutes per line."""
+
+    @property
+    def ratio(self: _Sized) -> float:
+        """Technical-debt ratio in percent."""
+        return debt_ratio(self.minutes, self.lines)
+
+    @property
+    def rating(self: _Sized) -> str:
+        """A-F from the technical-debt ratio."""
+        return rating_for_ratio(debt_ratio(self.minutes, self.lines))
+
+
 @dataclasses.dataclass(kw_only=True)
-class FileMetrics:
+class FileMetrics(_Rated):
     """One file's size, functions, issues and rating."""
 
     path: str
@@ -192,16 +210,6 @@ class FileMetrics:
     def minutes(self) -> float:
         """Remediation minutes of all the file's issues."""
         return sum(issue.minutes for issue in self.issues)
-
-    @property
-    def ratio(self) -> float:
-        """Technical-debt ratio in percent."""
-        return debt_ratio(self.minutes, self.lines)
-
-    @property
-    def rating(self) -> str:
-        """A-F from the technical-debt ratio."""
-        return rating_for_ratio(self.ratio)
 
     def reasons(self, limit: int = 3) -> list[str]:
         """The costliest issues, as short sentences, costliest first."""
@@ -226,7 +234,7 @@ class FileMetrics:
 
 
 @dataclasses.dataclass(kw_only=True)
-class Analysis:
+class Analysis(_Rated):
     """The whole project's maintainability."""
 
     files: list[FileMetrics]
@@ -248,16 +256,6 @@ class Analysis:
     def minutes(self) -> float:
         """Remediation minutes of every issue."""
         return sum(item.minutes for item in self.files)
-
-    @property
-    def ratio(self) -> float:
-        """The project's technical-debt ratio in percent."""
-        return debt_ratio(self.minutes, self.lines)
-
-    @property
-    def rating(self) -> str:
-        """The project's rating."""
-        return rating_for_ratio(self.ratio)
 
     def worst(self, limit: int | None = None) -> list[FileMetrics]:
         """Files with issues, worst ratio first (then most minutes, then path)."""
@@ -634,24 +632,19 @@ def _apply_counts(units: Mapping[tuple[str, int | None], _Unit], builder: _Build
     per_owner: dict[tuple[str, str], list[FunctionMetrics]] = defaultdict(list)
     for key, unit in units.items():
         for function in unit.functions:
-            builder.add(
-                "method-complexity",
-                key,
-                function.line,
-                function.cognitive,
-                subject=function.name,
-                what="cognitive complexity",
-                end_line=function.end_line,
-            )
-            builder.add(
-                "method-lines",
-                key,
-                function.line,
-                function.lines,
-                subject=function.name,
-                what="lines of code in function",
-                end_line=function.end_line,
-            )
+            for rule, value, what in (
+                ("method-complexity", function.cognitive, "cognitive complexity"),
+                ("method-lines", function.lines, "lines of code in function"),
+            ):
+                builder.add(
+                    rule,
+                    key,
+                    function.line,
+                    value,
+                    subject=function.name,
+                    what=what,
+                    end_line=function.end_line,
+                )
             owner = function.name.rsplit(".", 1)[0] if "." in function.name else ""
             per_owner[(unit.unit.path, owner)].append(function)
     for (path, owner), functions in per_owner.items():

@@ -19,6 +19,7 @@ element ids are numbers, not names.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -108,16 +109,15 @@ def _span(label: str, color: str, dataset: Any, feature: Any | None) -> Span:
     if feature is None:
         return Span(label=label, color=color, present=False)
     rows = max(int(dataset.num_examples), 1)
+    found = functools.partial(
+        Span, label=label, color=color, present=True, rows=int(dataset.num_examples)
+    )
     kind = feature.WhichOneof("stats")
     if kind == "num_stats":
         stats = feature.num_stats
         present = int(stats.common_stats.num_non_missing)
         values = max(int(stats.common_stats.tot_num_values), 1)
-        return Span(
-            label=label,
-            color=color,
-            present=True,
-            rows=int(dataset.num_examples),
+        return found(
             missing=1 - present / rows,
             numeric=True,
             zeros=int(stats.num_zeros) / values if present else None,
@@ -133,16 +133,12 @@ def _span(label: str, color: str, dataset: Any, feature: Any | None) -> Span:
         buckets = [(item.label, item.sample_count) for item in stats.rank_histogram.buckets]
         if not buckets and kind == "string_stats":
             buckets = [(item.value, item.frequency) for item in stats.top_values]
-        return Span(
-            label=label,
-            color=color,
-            present=True,
-            rows=int(dataset.num_examples),
+        return found(
             missing=1 - present / rows,
             unique=int(getattr(stats, "unique", 0)),
             top=tuple((str(value), count / total) for value, count in buckets),
         )
-    return Span(label=label, color=color, present=True, rows=int(dataset.num_examples))
+    return found()
 
 
 # ---------------------------------------------------------------------------------- plots

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from research_ci import __version__
 from research_ci.errors import UsageError
+from research_ci.jsonfile import read_json
 
 if TYPE_CHECKING:
     import jinja2
@@ -171,12 +172,7 @@ def results_to_json(results: list[DataResult]) -> str:
 
 def load_results(path: Path) -> list[DataResult]:
     """Read a ``data check`` (list) or ``data validate`` (single) JSON report."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UsageError(f"data report not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read data report {path}: {exc}") from exc
+    document = read_json(path, what="data report")
     if not isinstance(document, dict) or "data_report_version" not in document:
         raise UsageError(f"{path}: not a research-ci data report")
     version = document["data_report_version"]

@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 from research_ci.errors import UsageError
 from research_ci.pyproject import read_toml, tool_table
+from research_ci.toml_values import reject_unknown, string, strings
 
 ENVIRONMENTS: tuple[str, ...] = ("TRAINING", "SERVING")
 DEFAULT_SCHEMA = "data/schema.pbtxt"
@@ -68,7 +69,8 @@ DEFAULT_CATEGORICAL_THRESHOLD = DEFAULT_THRESHOLDS["infinity_norm"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "tfrecord")
 Format = Literal["auto", "csv", "parquet", "tfrecord"]
 
-_DIALECT_KEYS = frozenset({"delimiter", "column-names", "na-values", "encoding", "format"})
+#: The keys of a CSV dialect (:func:`parse_dialect`), also keys of the model table.
+DIALECT_KEYS = frozenset({"delimiter", "column-names", "na-values", "encoding", "format"})
 _TOP_KEYS = frozenset(
     {
         "schema",
@@ -85,11 +87,11 @@ _TOP_KEYS = frozenset(
         "beam-options",
         "jobs",
     }
-    | _DIALECT_KEYS
+    | DIALECT_KEYS
 )
-_VALIDATE_KEYS = frozenset({"path", "name", "environment", "previous", "training"} | _DIALECT_KEYS)
+_VALIDATE_KEYS = frozenset({"path", "name", "environment", "previous", "training"} | DIALECT_KEYS)
 _SKEW_KEYS = frozenset(
-    {"training", "serving", "keys", "name", "float-round-ndigits"} | _DIALECT_KEYS
+    {"training", "serving", "keys", "name", "float-round-ndigits"} | DIALECT_KEYS
 )
 _THRESHOLD_KEYS = frozenset({"drift", "skew", "measure"})
 
@@ -220,20 +222,6 @@ class DataSettings:
         return args
 
 
-def _string(value: object, *, source: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"{source}: expected a non-empty string")
-    return value
-
-
-def _strings(value: object, *, source: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(item.strip() for item in value.split(",") if item.strip())
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f"{source}: expected a list of strings")
-    return tuple(value)
-
-
 def _fraction(value: object, *, source: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UsageError(f"{source}: expected a number from 0 to 1")
@@ -241,14 +229,6 @@ def _fraction(value: object, *, source: str) -> float:
     if not (0.0 <= number <= 1.0) or math.isnan(number):
         raise UsageError(f"{source}: expected a number from 0 to 1, got {value}")
     return number
-
-
-def _unknown(table: Mapping[str, Any], known: frozenset[str], *, source: str) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise UsageError(
-            f"{source}: unknown key {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
-        )
 
 
 def parse_dialect(table: Mapping[str, Any], *, base: Dialect, source: str) -> Dialect:
@@ -260,14 +240,14 @@ def parse_dialect(table: Mapping[str, Any], *, base: Dialect, source: str) -> Di
             raise UsageError(f'{source} delimiter: expected a string such as "," or "\\t"')
         changes["delimiter"] = parse_delimiter(value, source=f"{source} delimiter")
     if "column-names" in table:
-        names = _strings(table["column-names"], source=f"{source} column-names")
+        names = strings(table["column-names"], source=f"{source} column-names")
         if len(set(names)) != len(names):
             raise UsageError(f"{source} column-names: names must be unique")
         changes["column_names"] = names
     if "na-values" in table:
-        changes["na_values"] = _strings(table["na-values"], source=f"{source} na-values")
+        changes["na_values"] = strings(table["na-values"], source=f"{source} na-values")
     if "encoding" in table:
-        changes["encoding"] = _string(table["encoding"], source=f"{source} encoding")
+        changes["encoding"] = string(table["encoding"], source=f"{source} encoding")
     if "format" in table:
         value = table["format"]
         if value not in (*FORMATS, "auto"):
@@ -281,7 +261,7 @@ def parse_feature_threshold(value: object, *, source: str) -> FeatureThreshold:
     if not isinstance(value, dict):
         number = _fraction(value, source=source)
         return FeatureThreshold(drift=number, skew=number)
-    _unknown(value, _THRESHOLD_KEYS, source=source)
+    reject_unknown(value, _THRESHOLD_KEYS, source=source)
     parsed: dict[str, Any] = {}
     for key in ("drift", "skew"):
         if key not in value:
@@ -350,20 +330,20 @@ def _parse_validate(
         raw_entries = [{"path": train, "name": "train", "environment": "TRAINING"}]
     for index, raw in enumerate(raw_entries, start=1):
         where = f"{source}.validate[{index}]"
-        _unknown(raw, _VALIDATE_KEYS, source=where)
+        reject_unknown(raw, _VALIDATE_KEYS, source=where)
         if "path" not in raw:
             raise UsageError(f"{where}: 'path' is required (the data file or glob to validate)")
-        path = _string(raw["path"], source=f"{where}.path")
+        path = string(raw["path"], source=f"{where}.path")
         environment = raw.get("environment", "TRAINING")
         if environment not in ENVIRONMENTS:
             raise UsageError(f"{where}.environment: expected {' or '.join(ENVIRONMENTS)}")
         optional = {
-            key: _string(raw[key], source=f"{where}.{key}")
+            key: string(raw[key], source=f"{where}.{key}")
             for key in ("previous", "training")
             if key in raw
         }
         default_name = Path(path).stem or f"dataset{index}"
-        name = _string(raw.get("name", default_name), source=f"{where}.name")
+        name = string(raw.get("name", default_name), source=f"{where}.name")
         entries.append(
             ValidateEntry(
                 name=_unique_name(name, seen, source=where),
@@ -383,11 +363,11 @@ def _parse_feature_skew(
     seen: set[str] = set()
     for index, raw in enumerate(_entries(table, "feature-skew", source=source), start=1):
         where = f"{source}.feature-skew[{index}]"
-        _unknown(raw, _SKEW_KEYS, source=where)
+        reject_unknown(raw, _SKEW_KEYS, source=where)
         for key in ("training", "serving", "keys"):
             if key not in raw:
                 raise UsageError(f"{where}: '{key}' is required")
-        keys = _strings(raw["keys"], source=f"{where}.keys")
+        keys = strings(raw["keys"], source=f"{where}.keys")
         if not keys:
             raise UsageError(f"{where}.keys: name at least one identifier column")
         ndigits = raw.get("float-round-ndigits")
@@ -395,14 +375,12 @@ def _parse_feature_skew(
             isinstance(ndigits, bool) or not isinstance(ndigits, int) or ndigits < 0
         ):
             raise UsageError(f"{where}.float-round-ndigits: expected a non-negative integer")
-        serving = _string(raw["serving"], source=f"{where}.serving")
-        name = _string(
-            raw.get("name", f"feature-skew-{Path(serving).stem}"), source=f"{where}.name"
-        )
+        serving = string(raw["serving"], source=f"{where}.serving")
+        name = string(raw.get("name", f"feature-skew-{Path(serving).stem}"), source=f"{where}.name")
         entries.append(
             FeatureSkewEntry(
                 name=_unique_name(name, seen, source=where),
-                training=_string(raw["training"], source=f"{where}.training"),
+                training=string(raw["training"], source=f"{where}.training"),
                 serving=serving,
                 keys=keys,
                 float_round_ndigits=ndigits,
@@ -416,16 +394,16 @@ def parse_data_settings(table: object, *, root: Path, source: str) -> DataSettin
     """Validate the raw ``[tool.research-ci.data]`` table; paths stay relative to ``root``."""
     if not isinstance(table, dict):
         raise UsageError(f"{source}: expected a table")
-    _unknown(table, _TOP_KEYS, source=source)
-    schema = _string(table.get("schema", DEFAULT_SCHEMA), source=f"{source} schema")
-    train = _string(table["train"], source=f"{source} train") if "train" in table else None
-    label = _string(table["label"], source=f"{source} label") if "label" in table else None
+    reject_unknown(table, _TOP_KEYS, source=source)
+    schema = string(table.get("schema", DEFAULT_SCHEMA), source=f"{source} schema")
+    train = string(table["train"], source=f"{source} train") if "train" in table else None
+    label = string(table["label"], source=f"{source} label") if "label" in table else None
     dialect = parse_dialect(table, base=Dialect(), source=source)
     html = table.get("html", True)
     if not isinstance(html, bool):
         raise UsageError(f"{source} html: expected true or false")
-    runner = _string(table["runner"], source=f"{source} runner") if "runner" in table else None
-    beam_options = _strings(table.get("beam-options", []), source=f"{source} beam-options")
+    runner = string(table["runner"], source=f"{source} runner") if "runner" in table else None
+    beam_options = strings(table.get("beam-options", []), source=f"{source} beam-options")
     for option in beam_options:
         parse_beam_option(option, source=f"{source} beam-options")
     jobs = table.get("jobs")

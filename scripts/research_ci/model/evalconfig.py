@@ -549,22 +549,15 @@ def _metrics_specs(config: Message, mapped: _Mapped, threshold: float | None) ->
         metric = metric_name(name, mapped, mapped.where(where), threshold)
         if field in ("threshold", "thresholds"):
             _merge(mapped.bounds, _bounds(item, metric, mapped, mapped.where(where)))
-        elif field == "per_slice_thresholds":
-            items = (
-                item.all("thresholds")
-                if isinstance(item, Message) and "thresholds" in item.names()
-                else [item]
-            )
-            for entry in items:
-                _per_slice(entry, metric, mapped, where)
         else:
+            rule = _per_slice if field == "per_slice_thresholds" else _cross_slice
             items = (
                 item.all("thresholds")
                 if isinstance(item, Message) and "thresholds" in item.names()
                 else [item]
             )
             for entry in items:
-                _cross_slice(entry, metric, mapped, where)
+                rule(entry, metric, mapped, where)
 
 
 def _options(config: Message, mapped: _Mapped) -> None:

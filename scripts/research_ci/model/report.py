@@ -15,6 +15,7 @@ from typing import Any
 
 from research_ci import __version__
 from research_ci.errors import UsageError
+from research_ci.jsonfile import read_json
 from research_ci.model.specs import SliceValues, slice_key
 
 MODEL_REPORT_VERSION = 1
@@ -292,12 +293,7 @@ class ModelReport:
 
 def load_model_report(path: Path) -> ModelReport:
     """Read a model report; every problem is a one-line :class:`UsageError`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UsageError(f"model report not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read model report {path}: {exc}") from exc
+    data = read_json(path, what="model report")
     version = data.get("model_report_version") if isinstance(data, dict) else None
     if version != MODEL_REPORT_VERSION:
         raise UsageError(f"{path}: not a model report of version {MODEL_REPORT_VERSION}")

@@ -47,20 +47,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from research_ci.data.settings import Dialect, parse_dialect
+from research_ci.data.settings import DIALECT_KEYS, Dialect, parse_dialect
 from research_ci.errors import UsageError
 from research_ci.model.metrics import METRICS, TASKS, Task
 from research_ci.model.specs import SliceSpec, SliceValues
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from research_ci.pyproject import read_toml, tool_table
+from research_ci.toml_values import reject_unknown, string, strings
 
 DEFAULT_MIN_SLICE_SIZE = 100
 DEFAULT_THRESHOLD = 0.5
@@ -69,7 +65,6 @@ DEFAULT_BUCKETS = 4
 ANY_VALUE = "*"
 
 _BOUND_KEYS = ("min", "max", "max-drop", "max-relative-drop")
-_DIALECT_KEYS = frozenset({"delimiter", "column-names", "na-values", "encoding", "format"})
 _TOP_KEYS = frozenset(
     {
         "predictions",
@@ -95,7 +90,7 @@ _TOP_KEYS = frozenset(
         "slice-thresholds",
         "cross-slice-thresholds",
         *_BOUND_KEYS,
-        *_DIALECT_KEYS,
+        *DIALECT_KEYS,
     }
 )
 _SLICE_RULE_KEYS = frozenset({"slice", "slices", *_BOUND_KEYS})
@@ -244,32 +239,14 @@ class ModelSettings:
 # ------------------------------------------------------------------------------ parsing
 
 
-def _string(value: object, *, source: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"{source}: expected a non-empty string")
-    return value
-
-
-def _strings(value: object, *, source: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(item.strip() for item in value.split(",") if item.strip())
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise UsageError(f"{source}: expected a list of column names")
-    return tuple(value)
+def _columns(value: object, *, source: str) -> tuple[str, ...]:
+    return strings(value, source=source, what="column names", empty_items=False)
 
 
 def _number(value: object, *, source: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise UsageError(f"{source}: expected a number, got {value!r}")
     return float(value)
-
-
-def _unknown(table: Mapping[str, Any], known: frozenset[str], *, source: str) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise UsageError(
-            f"{source}: unknown key {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
-        )
 
 
 def metric_name(name: object, *, source: str) -> str:
@@ -326,9 +303,9 @@ def parse_selector(value: object, *, source: str) -> SliceSpec:
     if value in ("Overall", {}):
         return SliceSpec()
     if isinstance(value, str):
-        return SliceSpec((_string(value, source=source),))
+        return SliceSpec((string(value, source=source),))
     if isinstance(value, list):
-        columns = _strings(value, source=source)
+        columns = _columns(value, source=source)
         if not 1 <= len(columns) <= 2 or len(set(columns)) != len(columns):
             raise UsageError(f"{source}: a slice is one column or a cross of two")
         return SliceSpec(columns)
@@ -382,7 +359,7 @@ def parse_thresholds(table: Mapping[str, Any], *, source: str) -> Thresholds:
     per_slice: list[SliceThreshold] = []
     for index, raw in enumerate(_array_of_tables(table, "slice-thresholds", source=source), 1):
         where = f"{source} slice-thresholds[{index}]"
-        _unknown(raw, _SLICE_RULE_KEYS, source=where)
+        reject_unknown(raw, _SLICE_RULE_KEYS, source=where)
         bounds = parse_bounds(raw, source=where)
         if not bounds.count():
             raise UsageError(f"{where}: no bound (min, max, max-drop or max-relative-drop)")
@@ -393,7 +370,7 @@ def parse_thresholds(table: Mapping[str, Any], *, source: str) -> Thresholds:
         _array_of_tables(table, "cross-slice-thresholds", source=source), 1
     ):
         where = f"{source} cross-slice-thresholds[{index}]"
-        _unknown(raw, _CROSS_RULE_KEYS, source=where)
+        reject_unknown(raw, _CROSS_RULE_KEYS, source=where)
         if "baseline" not in raw:
             raise UsageError(f"{where}: 'baseline' is required (the slice compared against)")
         rule = CrossSliceThreshold(
@@ -448,7 +425,7 @@ def parse_crosses(value: object, *, source: str) -> tuple[tuple[str, str], ...]:
         raise UsageError(f'{source}: expected a list of pairs, e.g. [["marital-status", "sex"]]')
     pairs: list[tuple[str, str]] = []
     for index, item in enumerate(value, start=1):
-        names = _strings(item, source=f"{source}[{index}]")
+        names = _columns(item, source=f"{source}[{index}]")
         if len(names) != 2 or names[0] == names[1]:
             raise UsageError(f"{source}[{index}]: a cross names two different columns")
         pairs.append((names[0], names[1]))
@@ -457,7 +434,7 @@ def parse_crosses(value: object, *, source: str) -> tuple[tuple[str, str], ...]:
 
 def parse_model_target(value: object, *, source: str) -> str:
     """``package.module:function``."""
-    text = _string(value, source=source)
+    text = string(value, source=source)
     module, sep, function = text.partition(":")
     if not sep or not module or not function.isidentifier():
         raise UsageError(f"{source}: expected module:function, e.g. mypackage.model:predict")
@@ -467,7 +444,7 @@ def parse_model_target(value: object, *, source: str) -> str:
 
 
 def _optional_string(table: Mapping[str, Any], key: str, *, source: str) -> str | None:
-    return _string(table[key], source=f"{source} {key}") if key in table else None
+    return string(table[key], source=f"{source} {key}") if key in table else None
 
 
 def _positive_int(value: object, *, source: str, minimum: int) -> int:
@@ -488,7 +465,7 @@ def parse_model_settings(table: object, *, root: Path, source: str) -> ModelSett
     """Validate the raw ``[tool.research-ci.model]`` table; paths stay relative to ``root``."""
     if not isinstance(table, dict):
         raise UsageError(f"{source}: expected a table")
-    _unknown(table, _TOP_KEYS, source=source)
+    reject_unknown(table, _TOP_KEYS, source=source)
     strings: dict[str, Any] = {
         key.replace("-", "_"): _optional_string(table, key, source=source)
         for key in (
@@ -526,7 +503,7 @@ def parse_model_settings(table: object, *, root: Path, source: str) -> ModelSett
         threshold=parse_threshold(
             table.get("threshold", DEFAULT_THRESHOLD), source=f"{source} threshold"
         ),
-        slices=_strings(table.get("slices", []), source=f"{source} slices"),
+        slices=_columns(table.get("slices", []), source=f"{source} slices"),
         crosses=parse_crosses(table.get("crosses", []), source=f"{source} crosses"),
         min_slice_size=_positive_int(
             table.get("min-slice-size", DEFAULT_MIN_SLICE_SIZE),
@@ -536,7 +513,7 @@ def parse_model_settings(table: object, *, root: Path, source: str) -> ModelSett
         buckets=_positive_int(
             table.get("buckets", DEFAULT_BUCKETS), source=f"{source} buckets", minimum=2
         ),
-        flip=_strings(table["flip"], source=f"{source} flip") if "flip" in table else None,
+        flip=_columns(table["flip"], source=f"{source} flip") if "flip" in table else None,
         html=html,
         dialect=parse_dialect(table, base=Dialect(), source=source),
         thresholds=parse_thresholds(table, source=source),
@@ -571,19 +548,8 @@ def check_consistency(settings: ModelSettings, *, source: str) -> None:
 
 def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
     """The raw ``[tool.research-ci.model]`` table of a pyproject.toml (``{}`` when absent)."""
-    try:
-        document = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise UsageError(f"config file not found: {pyproject}") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read {pyproject}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{pyproject}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{pyproject}: invalid TOML: {exc}") from exc
-    tool = document.get("tool", {})
-    research_ci = tool.get("research-ci", {}) if isinstance(tool, dict) else {}
-    table = research_ci.get("model", {}) if isinstance(research_ci, dict) else {}
+    document = read_toml(pyproject, missing=f"config file not found: {pyproject}")
+    table = tool_table(document, "research-ci").get("model", {})
     return table if isinstance(table, dict) else {"": table}
 
 
