@@ -8,6 +8,7 @@ test_template_checks.py.
 
 from __future__ import annotations
 
+import ast
 import importlib.resources
 import json
 import re
@@ -203,17 +204,89 @@ def test_gitignore(baked: BakedProject) -> None:
 
 
 def test_makefile_targets(baked: BakedProject) -> None:
-    targets = set(re.findall(r"^([a-z-]+):", baked.read("Makefile"), flags=re.MULTILINE))
-    assert {"check", "test", "format", "install"} <= targets
+    makefile = baked.read("Makefile")
+    targets = set(re.findall(r"^([a-z-]+):", makefile, flags=re.MULTILINE))
+    assert {"check", "test", "format", "install", "run"} <= targets
     assert ("notebooks" in targets) == (baked.option("include_notebooks") == "yes")
+    data = baked.option("include_data_validation") == "yes"
+    assert {"check-data", "schema"} <= targets if data else not {"check-data", "schema"} & targets
+    # One environment tool with research-ci (uv), and an install stamp written last.
+    assert "$(UV) pip install" in makefile
+    assert "pip install" not in makefile.replace("$(UV) pip install", "").replace(
+        "python -m pip install --quiet --disable-pip-version-check uv", ""
+    )
+    recipe = makefile.split("$(INSTALLED):")[1].split("\n\n")[0]
+    assert recipe.strip().splitlines()[-1].strip() == "@touch $@"
     assert "\n    " not in baked.read("Makefile").split("help:")[1], "recipes need tabs"
 
 
-def test_pre_commit_runs_black_ruff_mypy(baked: BakedProject) -> None:
+#: The executables the local hooks run, and the dev dependency that installs each in .venv.
+HOOK_PACKAGES = {
+    "black": "black",
+    "ruff": "ruff",
+    "mypy": "mypy",
+    "nbqa": "nbqa",
+    **dict.fromkeys(
+        (
+            "check-toml",
+            "check-yaml",
+            "end-of-file-fixer",
+            "trailing-whitespace-fixer",
+            "check-added-large-files",
+        ),
+        "pre-commit-hooks",
+    ),
+}
+
+
+def test_pre_commit_runs_black_ruff_mypy_from_the_venv_offline(baked: BakedProject) -> None:
     config = baked.yaml(".pre-commit-config.yaml")
-    hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
-    assert {"black", "ruff", "mypy"} <= hooks
+    assert [repo["repo"] for repo in config["repos"]] == ["local"], "nothing from GitHub"
+    hooks = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    assert {"black", "ruff", "mypy"} <= set(hooks)
     assert ("nbqa-ruff" in hooks) == (baked.option("include_notebooks") == "yes")
+    dev = " ".join(baked.toml()["project"]["optional-dependencies"]["dev"])
+    for hook in hooks.values():
+        assert hook["language"] == "system"
+        executable = hook["entry"].split()[0]
+        assert executable.startswith(".venv/bin/"), hook["id"]
+        package = HOOK_PACKAGES[executable.removeprefix(".venv/bin/")]
+        assert package in dev, f"{hook['id']}: {package} is not installed by make install"
+
+
+MAKE_MENTION = re.compile(r"(?:`|^\s*#?\s*|&&\s*)make ([a-z][a-z-]*)", re.MULTILINE)
+
+
+def test_every_make_target_mentioned_exists(baked: BakedProject) -> None:
+    """No README line, comment or hint sends the user to a target the Makefile lacks."""
+    targets = set(re.findall(r"^([a-z-]+):", baked.read("Makefile"), flags=re.MULTILINE))
+    names = ["README.md", "Makefile", "pyproject.toml", ".pre-commit-config.yaml"]
+    mentioned = {target for name in names for target in MAKE_MENTION.findall(baked.read(name))}
+    assert {"install", "check", "test", "format"} <= mentioned
+    assert mentioned <= targets, mentioned - targets
+
+
+def test_research_ci_messages_name_no_make_target() -> None:
+    """research-ci's messages reach projects with any Makefile, or none."""
+    found = []
+    for path in (REPO / "scripts" / "research_ci").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found += [
+            f"{path.name}: {node.value}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and re.search(r"\bmake [a-z-]+`|RESEARCH_CI_DATA\b|install-data", node.value)
+        ]
+    assert not found
 
 
 # ---------------------------------------------------------------------------- the workflow
@@ -440,6 +513,20 @@ def test_new_bakes_into_output_dir(tmp_path: Path, capfd: pytest.CaptureFixture[
     assert "already exists" in capfd.readouterr().err
 
 
+def test_new_warns_once_about_the_placeholder_action(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["new", str(tmp_path / "a"), "--no-input"]) == 0
+    err = capfd.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("research-ci: warning: research_ci_action is ORG/research-ci@v1")
+    assert "research_ci_action=OWNER/research-ci@v1" in err[0]
+    update = err[0].split("cruft update ", 1)[1]
+    assert update == ("""--variables-to-update '{"research_ci_action": "OWNER/research-ci@v1"}'""")
+    assert cli_main(["new", str(tmp_path / "b"), "--no-input", "research_ci_action=me/rci@v2"]) == 0
+    assert capfd.readouterr().err == ""
+
+
 def test_new_without_a_template_says_where_it_looked(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no project template at"):
         find_template(tmp_path)
@@ -514,18 +601,14 @@ def test_new_refuses_an_output_dir_that_is_a_file(tmp_path: Path) -> None:
         bake(TEMPLATE, target, {}, no_input=True)
 
 
-def test_pre_commit_pins_the_tool_versions_research_ci_locks(baked: BakedProject) -> None:
+def test_pre_commit_runs_the_tools_research_ci_locks(baked: BakedProject) -> None:
     """Hooks and CI format alike only when they run the same black, ruff and mypy."""
     locked = {
         package["name"]: package["version"] for package in load_toml(REPO / "uv.lock")["package"]
     }
-    revs = {
-        repo["repo"].rsplit("/", 1)[-1]: str(repo["rev"])
-        for repo in baked.yaml(".pre-commit-config.yaml")["repos"]
-    }
-    assert revs["black-pre-commit-mirror"] == locked["black"]
-    assert revs["ruff-pre-commit"] == f"v{locked['ruff']}"
-    assert revs["mirrors-mypy"] == f"v{locked['mypy']}"
+    dev = baked.toml()["project"]["optional-dependencies"]["dev"]
+    for tool in ("black", "ruff", "mypy"):
+        assert f"{tool}=={locked[tool]}" in dev, tool
 
 
 def test_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:

@@ -3,9 +3,11 @@
 ``research-ci check`` makes each baked project's ``.venv`` with uv (numpy, black, ruff, mypy,
 pytest from PyPI) and grades it; the default combination and the minimal one (Python 3.10,
 no data validation, no notebooks, 90 % coverage) are checked once per session and the other
-tests reuse their environments. Data validation runs when the test run has a TFDV Python
-(``RESEARCH_CI_DATA_PYTHON``, as ``make test`` sets it). cruft follows the template through
-git, as a user's project would.
+tests reuse their environments. A plain ``research-ci check`` of the default project includes
+the data check: in the TFDV Python of ``RESEARCH_CI_DATA_PYTHON`` when ``make test`` sets it,
+else in the environment research-ci provisions (into this run's cache, see conftest.py).
+``make install`` is atomic and shares ``.venv`` with the check; the pre-commit hooks run the
+tools of that ``.venv``. cruft follows the template through git, as a user's project would.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import contextlib
 import dataclasses
 import fcntl
 import json
-import os
+import re
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,7 @@ from typing import Any
 import pytest
 
 from research_ci.report import validate_report_dict
-from research_ci.scaffold import bake
+from research_ci.scaffold import bake, bake_project, placeholder_warning
 from template_helpers import (
     BIN,
     COMBOS,
@@ -37,8 +41,6 @@ from template_helpers import (
 )
 
 pytestmark = pytest.mark.slow
-
-DATA_PYTHON = os.environ.get("RESEARCH_CI_DATA_PYTHON") or None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +116,7 @@ def minimal_checked(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
     return check_combo("minimal", tmp_path_factory, worker_id)
 
 
-def assert_grade_a(checked: Checked) -> None:
+def assert_grade_a(checked: Checked, *, data: str) -> None:
     assert checked.run.returncode == 0, checked.run.stdout + checked.run.stderr
     assert checked.report["grade"] == "A"
     statuses = {name: check["status"] for name, check in checked.report["checks"].items()}
@@ -123,23 +125,27 @@ def assert_grade_a(checked: Checked) -> None:
         "lint": "passed",
         "types": "passed",
         "tests": "passed",
-        "data": "skipped",
+        "data": data,
         "maintainability": "passed",
         "model": "passed",
     }
 
 
 @pytest.mark.xdist_group("template-default")
-def test_default_project_grades_a(default_checked: Checked) -> None:
-    assert_grade_a(default_checked)
+def test_default_project_grades_a_with_its_data_checked(default_checked: Checked) -> None:
+    """A plain `research-ci check` includes the data check, as CI does."""
+    assert_grade_a(default_checked, data="passed")
     tests = default_checked.report["checks"]["tests"]
     assert tests["coverage"] >= 80
     assert tests["passed"] >= 20
+    data = default_checked.report["checks"]["data"]
+    assert not data["anomalies"]
+    assert {dataset["name"] for dataset in data["datasets"]} >= {"eval", "serving"}
 
 
 @pytest.mark.xdist_group("template-minimal")
 def test_minimal_project_grades_a(minimal_checked: Checked) -> None:
-    assert_grade_a(minimal_checked)
+    assert_grade_a(minimal_checked, data="skipped")
     assert minimal_checked.report["checks"]["tests"]["coverage_threshold"] == 90
 
 
@@ -173,29 +179,13 @@ def test_notebook_passes_nbqa(default_checked: Checked) -> None:
         assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-@pytest.mark.xdist_group("template-default")
-@pytest.mark.skipif(DATA_PYTHON is None, reason="needs RESEARCH_CI_DATA_PYTHON (make test)")
-def test_sample_data_passes_validation_against_its_schema(default_checked: Checked) -> None:
-    project = default_checked.project
-    report_path = project.path / ".research-ci" / "report-data.json"
-    run = research_ci("check", project.path, "--only", "data", "--report", report_path)
-    assert run.returncode == 0, run.stdout + run.stderr
-    data = json.loads(report_path.read_text(encoding="utf-8"))["checks"]["data"]
-    assert data["status"] == "passed"
-    assert not data["anomalies"]
-
-
 @pytest.mark.data
-@pytest.mark.skipif(DATA_PYTHON is None, reason="needs RESEARCH_CI_DATA_PYTHON (make test)")
 def test_schema_is_what_research_ci_data_infer_writes(tmp_path: Path) -> None:
     """The committed schema is reproducible from the committed training data."""
     project = bake_combo(tmp_path, {})
-    assert DATA_PYTHON is not None
     schema = tmp_path / "schema.pbtxt"
     run = project.run(
-        DATA_PYTHON,
-        "-m",
-        "research_ci",
+        BIN / "research-ci",
         "data",
         "infer",
         "--data",
@@ -207,6 +197,60 @@ def test_schema_is_what_research_ci_data_infer_writes(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert schema.read_text(encoding="utf-8") == project.read("data/schema.pbtxt")
+
+
+def make(
+    project: BakedProject, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``make ARGS`` in the project, with this run's uv and Python."""
+    return project.run(
+        "make", f"UV={BIN / 'uv'}", f"PYTHON={sys.executable}", *args, env=env, timeout=900
+    )
+
+
+def test_make_install_is_atomic_and_the_hooks_run_the_venv_tools(tmp_path: Path) -> None:
+    """A failed install is retried; .venv then serves make, pre-commit and research-ci."""
+    project = bake_combo(tmp_path, {"project_name": "Make Install"})
+    pyproject = project.path / "pyproject.toml"
+    good = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        good.replace('"pytest>=8.3",', '"pytest>=8.3", "research-ci-no-such-package==0.0.1",'),
+        encoding="utf-8",
+    )
+    failed = make(project, "install", env={"UV_OFFLINE": "1"})
+    assert failed.returncode != 0, failed.stdout
+    assert (project.path / ".venv" / "bin" / "python").exists(), "the venv was made"
+    assert not (project.path / ".venv" / ".installed").exists()
+    assert make(project, "--question", "install").returncode == 1, "install is not up to date"
+
+    pyproject.write_text(good, encoding="utf-8")
+    installed = make(project, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (project.path / ".venv" / ".installed").is_file()
+    assert make(project, "--question", "install").returncode == 0
+    ran = make(project, "run")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "eval:  RMSE" in ran.stdout
+
+    # The hooks run black, ruff, mypy (and nbQA) from .venv: nothing to download.
+    git(project.path, "init", "--quiet")
+    git(project.path, "add", "--all")
+    hooks = project.run(
+        project.path / ".venv" / "bin" / "pre-commit",
+        "run",
+        "--all-files",
+        env={"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")},
+    )
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    for hook in ("black", "ruff", "mypy", "nbqa-black", "check toml"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", hooks.stdout, re.MULTILINE), hook
+    assert not list((tmp_path / "pre-commit-home").glob("repo*")), "no hook repository cloned"
+
+    marker = project.path / ".venv" / "made-by-make-install"
+    marker.touch()
+    check = project.run(BIN / "research-ci", "check", "--only", "tests", timeout=900)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert marker.is_file(), "research-ci checked with the same .venv, not a new one"
 
 
 def test_cruft_follows_a_project_made_by_research_ci_new(tmp_path: Path) -> None:
@@ -307,3 +351,36 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
         env=clean_environment(),
     )
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+
+def test_cruft_update_sets_the_action_reference_new_warned_about(tmp_path: Path) -> None:
+    """The fix `research-ci new` prints for the placeholder works on a committed project."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(TEMPLATE, upstream / "templates" / "research-project")
+    git(upstream, "init", "--quiet")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "--quiet", "-m", "template")
+    baked = bake_project(
+        upstream / "templates" / "research-project", tmp_path / "work", {}, no_input=True
+    )
+    warning = placeholder_warning(baked.context)
+    assert warning is not None
+    command = shlex.split(warning.split(" or set it later with ", 1)[1])
+    assert command[:2] == ["cruft", "update"]
+    git(baked.path, "init", "--quiet")
+    git(baked.path, "add", "-A")
+    git(baked.path, "commit", "--quiet", "-m", "baked")
+    update = subprocess.run(
+        [str(BIN / "cruft"), *command[1:], "--skip-apply-ask"],
+        cwd=baked.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_environment(),
+    )
+    assert update.returncode == 0, update.stdout + update.stderr
+    workflow = (baked.path / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "uses: OWNER/research-ci@v1" in workflow
+    assert "ORG/research-ci" not in workflow
+    state = json.loads((baked.path / ".cruft.json").read_text(encoding="utf-8"))
+    assert placeholder_warning(state["context"]) is None

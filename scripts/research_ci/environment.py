@@ -109,11 +109,17 @@ class ProjectEnv:
         }
 
 
+#: ``find_uv_bin`` reads ``sysconfig``, whose first use is not thread-safe (Python 3.11 gives a
+#: half-filled table to a second thread): the project environment and the data check both ask.
+_UV_LOCK = threading.Lock()
+
+
 def uv_binary() -> Path:
     """The uv executable that ships with research-ci (the ``uv`` package on PyPI)."""
     from uv import find_uv_bin  # noqa: PLC0415 (only when a project needs installing)
 
-    return Path(find_uv_bin())
+    with _UV_LOCK:
+        return Path(find_uv_bin())
 
 
 def venv_python(venv: Path) -> Path:

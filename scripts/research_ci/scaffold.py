@@ -5,14 +5,18 @@ The template lives in this repository (``templates/research-project``), next to 
 from ``key=value`` arguments, the user's cookiecutter config and, without ``--no-input``, the
 prompts. Everything that can be refused is refused before a file is written, as one line.
 
-When the template is inside a git repository the new project gets a ``.cruft.json``, exactly
-as ``cruft create`` writes it, so that ``cruft check`` and ``cruft update`` know where the
-project came from and which template commit it was baked from.
+The new project gets a ``.cruft.json``, exactly as ``cruft create`` writes it, so that
+``cruft check`` and ``cruft update`` know where it came from and which template commit it was
+baked from, whenever that is known: the template is in a git checkout (research-ci run from
+its repository or installed editable), or it is the copy inside a wheel or sdist built from
+one (the build records the repository and commit in ``template-origin.json``). A template copy
+outside git gets none, and ``research-ci new`` says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -33,6 +37,13 @@ HOOK_PREFIX = "research-project template: error: "
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 #: cookiecutter renders answers as Jinja templates; markup in an answer is refused up front.
 JINJA_MARKERS = ("{{", "{%", "{#")
+#: Written next to the packaged template by the wheel build (build_hooks/template_origin.py).
+ORIGIN_FILE = "template-origin.json"
+#: The owner in the template's default action reference, which names no real repository.
+ACTION_PLACEHOLDER_OWNER = "ORG"
+
+#: Where a template came from: (repository URL or path, commit, template path inside it).
+Origin = tuple[str, str, str]
 
 
 def template_dir() -> Path:
@@ -146,7 +157,7 @@ def user_config(replay_dir: Path) -> Path:
     return path
 
 
-def git_origin(template: Path) -> tuple[Path, str, str] | None:
+def git_origin(template: Path) -> Origin | None:
     """(repository root, HEAD commit, template path inside it), or None outside git."""
 
     def git(*args: str) -> str | None:
@@ -161,18 +172,30 @@ def git_origin(template: Path) -> tuple[Path, str, str] | None:
     if not root or not commit:
         return None
     root_path = Path(root).resolve()
-    return root_path, commit, template.relative_to(root_path).as_posix()
+    return str(root_path), commit, template.relative_to(root_path).as_posix()
 
 
-def cruft_state(
-    context: dict[str, Any], origin: tuple[Path, str, str], *, url: str | None = None
-) -> str:
+def packaged_origin(template: Path) -> Origin | None:
+    """The origin a wheel build recorded next to its template copy, if any."""
+    try:
+        recorded = json.loads((template.parent / ORIGIN_FILE).read_text(encoding="utf-8"))
+        return str(recorded["template"]), str(recorded["commit"]), str(recorded["directory"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def template_origin(template: Path) -> Origin | None:
+    """Where the template came from: its git checkout, else what its build recorded."""
+    return git_origin(template) or packaged_origin(template)
+
+
+def cruft_state(context: dict[str, Any], origin: Origin, *, url: str | None = None) -> str:
     """The ``.cruft.json`` text ``cruft create`` would write for this bake.
 
-    ``url`` (the template repository's public address) replaces the local checkout's path.
+    ``url`` (the template repository's public address) replaces the recorded one.
     """
     root, commit, directory = origin
-    source = url or str(root)
+    source = url or root
     baked = context.get("cookiecutter", {})
     answers = {key: value for key, value in baked.items() if key not in MACHINE_KEYS}
     answers["_template"] = source
@@ -187,6 +210,28 @@ def cruft_state(
     return json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
 
 
+def placeholder_warning(context: dict[str, Any]) -> str | None:
+    """One line when the baked workflows still use the placeholder action reference."""
+    action = str(context.get("cookiecutter", {}).get("research_ci_action", ""))
+    if action.split("/", 1)[0] != ACTION_PLACEHOLDER_OWNER:
+        return None
+    example = action.replace(ACTION_PLACEHOLDER_OWNER, "OWNER", 1)
+    return (
+        f"research-ci: warning: research_ci_action is {action}, a placeholder: CI fails until it "
+        f"names the published research-ci; bake with research_ci_action={example}, or set it "
+        f'later with cruft update --variables-to-update \'{{"research_ci_action": "{example}"}}\''
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Baked:
+    """A new project, the answers cookiecutter baked it with, and whether cruft can follow it."""
+
+    path: Path
+    context: dict[str, Any]
+    cruft: bool
+
+
 def bake(
     template: Path,
     output_dir: Path,
@@ -195,10 +240,25 @@ def bake(
     no_input: bool,
     origin_url: str | None = None,
 ) -> Path:
-    """Bake the template into ``output_dir``; return the new project's directory.
+    """Bake the template into ``output_dir``; return the new project's directory."""
+    return bake_project(
+        template, output_dir, answers, no_input=no_input, origin_url=origin_url
+    ).path
 
-    When the template is in a git repository, the project gets a ``.cruft.json`` that names
-    it (``origin_url`` or the local checkout), the commit and the answers.
+
+def bake_project(
+    template: Path,
+    output_dir: Path,
+    answers: dict[str, str],
+    *,
+    no_input: bool,
+    origin_url: str | None = None,
+) -> Baked:
+    """Bake the template into ``output_dir``.
+
+    When the template's origin is known (:func:`template_origin`), the project gets a
+    ``.cruft.json`` that names it (``origin_url`` or the recorded one), the commit and the
+    answers.
     """
     from cookiecutter.exceptions import (  # noqa: PLC0415 - slow import
         CookiecutterException,
@@ -251,8 +311,8 @@ def bake(
         context: dict[str, Any] = (
             json.loads(replay_file.read_text(encoding="utf-8")) if replay_file.exists() else {}
         )
-    origin = git_origin(template)
+    origin = template_origin(template)
     if origin is not None and context:
         state = cruft_state(context, origin, url=origin_url)
         (project / ".cruft.json").write_text(state, encoding="utf-8")
-    return project
+    return Baked(path=project, context=context, cruft=origin is not None and bool(context))

@@ -33,6 +33,7 @@ USES = re.compile(r"uses:\s*['\"]?([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([\w.-]+)")
 #: What the action needs from this repository (no .git, no environments).
 ACTION_FILES = (
     "action.yml",
+    "build_hooks",
     "pyproject.toml",
     "uv.lock",
     "README.md",

@@ -1,23 +1,21 @@
 """The data check of ``research-ci check``: TFDV validation of the configured datasets.
 
 TFDV pins numpy<2, pandas<2 and TensorFlow 2.16, so it lives in its own environment
-(``.venv-data``, from ``locks/data/requirements.txt``), never in the engine's or the
+(from ``locks/data/requirements.txt``), never in the engine's or the
 project's. This module validates ``[tool.research-ci.data]`` here, then runs
 ``<data python> -m research_ci data check PROJECT --report <tmp.json>`` once (one TensorFlow
 start-up for every dataset; statistics shared between datasets) and folds its JSON into the
 check result: status ``failed`` when there are anomalies, metrics ``anomalies``, ``drift``,
 ``skew`` (and ``datasets``), one finding per anomaly.
 
-The data Python is ``$RESEARCH_CI_DATA_PYTHON`` (set by the Makefile and the action), else
-this interpreter when it has TFDV; otherwise the check reports ``error`` with how to install.
+The data Python is ``$RESEARCH_CI_DATA_PYTHON`` (the action sets it), else this interpreter
+when it has TFDV, else the environment :mod:`research_ci.data.provision` makes once in the
+per-user cache; when none can be had, the check reports ``error`` with the one-line reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import os
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -34,6 +32,7 @@ from research_ci.checks.spec import (
     SummarySection,
     badge,
 )
+from research_ci.data.provision import ProvisionError, data_python
 from research_ci.data.results import DataResult, Measurement, format_number, load_results
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
@@ -48,12 +47,6 @@ NAME = "data"
 COMPARISONS: tuple[str, ...] = ("drift", "skew")
 #: A description is cut to this many characters in the summary's table.
 MAX_DESCRIPTION_CHARS = 300
-ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
-INSTALL_HINT = (
-    "TensorFlow Data Validation is not available: run `make install-data` (creates .venv-data "
-    "from locks/data/requirements.txt) and set RESEARCH_CI_DATA_PYTHON=.venv-data/bin/python, "
-    "or install tensorflow-data-validation in this Python"
-)
 
 
 def preflight(settings: Settings) -> None:
@@ -63,16 +56,6 @@ def preflight(settings: Settings) -> None:
         raise UsageError(
             f"{source}: nothing to check; set 'train' or add [[tool.research-ci.data.validate]]"
         )
-
-
-def data_python() -> str | None:
-    """The Python that has TFDV: ``$RESEARCH_CI_DATA_PYTHON``, else this one if it has TFDV."""
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        return configured
-    if importlib.util.find_spec("tensorflow_data_validation") is not None:
-        return sys.executable
-    return None
 
 
 def _text(item: Mapping[str, Any], key: str) -> str:
@@ -316,30 +299,30 @@ def run(settings: Settings) -> CheckResult:
     """Validate the configured datasets in the TFDV environment."""
     started = time.perf_counter()
     preflight(settings)
-    python = data_python()
-    if python is None:
-        return error_result(NAME, INSTALL_HINT, started)
-    if not Path(python).exists():
-        return error_result(NAME, f"{ENV_VAR}={python} does not exist; {INSTALL_HINT}", started)
+    try:
+        python = data_python()
+    except ProvisionError as exc:
+        return error_result(NAME, f"no data environment: {exc}", started)
     html_dir = settings.root / DATA_OUTPUT_DIR
     with tempfile.TemporaryDirectory(prefix="research-ci-data-") as workdir:
         report = Path(workdir) / "data.json"
-        args = [
-            python,
-            "-m",
-            "research_ci",
+        args = python.command(
             "data",
             "check",
-            str(settings.root),
+            settings.root,
             "--report",
-            str(report),
+            report,
             "--html-dir",
-            str(html_dir),
+            html_dir,
             *settings.data.beam_args(),
-        ]
+        )
         try:
             completed = run_tool(
-                args, cwd=settings.root, timeout_s=settings.timeout_s, own_code=True
+                args,
+                cwd=settings.root,
+                timeout_s=settings.timeout_s,
+                env=python.env(),
+                own_code=True,
             )
         except ToolError as exc:
             return error_result(NAME, f"could not run the data validation: {exc}", started)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,7 +111,21 @@ def beam_options(function: F) -> F:
 
 @contextlib.contextmanager
 def _data_runtime() -> Iterator[None]:
-    """Around the import of the command implementations: one line where pyarrow is missing."""
+    """Around the import of the command implementations (pyarrow, TFDV).
+
+    Without TFDV in this Python, the command runs again, with the same arguments, in the data
+    environment (provisioned on first use; see :mod:`research_ci.data.provision`); where
+    pyarrow is missing there, one line says so.
+    """
+    if importlib.util.find_spec("tensorflow_data_validation") is None:
+        from research_ci.data.provision import ProvisionError, rerun
+
+        context = click.get_current_context()
+        try:
+            code = rerun(["data", *context.meta[_ARGS]])
+        except ProvisionError as exc:
+            raise UsageError(str(exc)) from exc
+        raise click.exceptions.Exit(code)
     try:
         yield
     except ImportError as exc:
@@ -156,7 +171,19 @@ def _beam(settings: DataSettings, options: dict[str, Any]) -> Beam:
     return Beam(runner=runner, options=raw, jobs=jobs)
 
 
-@click.group(name="data")
+_ARGS = "research_ci.data.args"
+
+
+class DataGroup(click.Group):
+    """Keeps its arguments, for a re-run in the data environment."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Remember ``args`` (the subcommand and its options), then parse them."""
+        ctx.meta[_ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(name="data", cls=DataGroup)
 def data() -> None:
     """Data validation with TensorFlow Data Validation (TFDV).
 

@@ -9,9 +9,10 @@ import click
 from research_ci.cli.options import path_option
 from research_ci.errors import EXIT_OK
 from research_ci.scaffold import (
-    bake,
+    bake_project,
     find_template,
     parse_assignments,
+    placeholder_warning,
     split_arguments,
     template_defaults,
 )
@@ -43,13 +44,25 @@ def new(
 
     OUTPUT_DIR defaults to the current directory. KEY=VALUE answers a prompt, e.g.
     project_name="Soil Study" python_version=3.12 license=BSD-3-Clause include_notebooks=no.
-    With --no-input every other prompt takes its default. The project gets a .cruft.json,
-    so `cruft check` and `cruft update` follow the template later.
+    With --no-input every other prompt takes its default. The project gets a .cruft.json
+    (template repository and commit, so that `cruft check` and `cruft update` follow the
+    template) when research-ci runs from a git checkout or was installed from a wheel built
+    from one; a --template copy outside git gets none. A warning says when research_ci_action
+    is still the ORG/... placeholder.
     """
     template = find_template(template_path)
     output_dir, assignments = split_arguments(arguments)
     answers = parse_assignments(assignments, template_defaults(template))
-    project = bake(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
-    click.echo(f"Created {project}")
-    click.echo(f"Next: cd {project} && research-ci check")
+    baked = bake_project(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
+    click.echo(f"Created {baked.path}")
+    if not baked.cruft:
+        click.echo(
+            f"research-ci: note: no .cruft.json: {template} is not from a git repository, "
+            "so cruft cannot follow it",
+            err=True,
+        )
+    warning = placeholder_warning(baked.context)
+    if warning:
+        click.echo(warning, err=True)
+    click.echo(f"Next: cd {baked.path} && research-ci check")
     return EXIT_OK

@@ -41,9 +41,9 @@ from typing import Any
 from research_ci.errors import UsageError
 
 INSTALL_HINT = (
-    "TensorFlow Data Validation is not installed in this Python; run `make install-data` "
-    "(creates .venv-data from locks/data/requirements.txt) and use .venv-data/bin/research-ci, "
-    "or set RESEARCH_CI_DATA_PYTHON to a Python that has tensorflow-data-validation"
+    "TensorFlow Data Validation is not installed in this Python: run the command as "
+    "`research-ci data ...`, which provisions its data environment on first use, or set "
+    "RESEARCH_CI_DATA_PYTHON to a Python that has tensorflow-data-validation"
 )
 _TFDV = "tensorflow_data_validation"
 _TENSORFLOW = "tensorflow"
