@@ -76,3 +76,11 @@ def read_valid_report(path: Path) -> dict[str, Any]:
 def data_python() -> str | None:
     """The TFDV environment's interpreter, when the test run has one."""
     return os.environ.get("RESEARCH_CI_DATA_PYTHON") or None
+
+
+@pytest.fixture(autouse=True)
+def _no_activated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """research-ci uses an activated environment: the developer's must not leak into tests."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    monkeypatch.delenv("CONDA_DEFAULT_ENV", raising=False)

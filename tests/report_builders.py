@@ -106,6 +106,54 @@ def pytest_check(
     )
 
 
+def pytest_run(
+    outcomes: dict[str, str],
+    *,
+    python: str = "3.12",
+    coverage: float | None = 95.0,
+    threshold: float = 80.0,
+) -> CheckResult:
+    """A tests result as research-ci's tests check writes it: counts from per-test outcomes.
+
+    ``outcomes`` maps pytest node ids to ``passed``, ``failed``, ``error``, ``skipped``,
+    ``xfailed``, ``xpassed`` or ``uncollected``; failing tests get one finding each that
+    starts with their id, and ``failed_on`` names ``python``.
+    """
+    figure = {"uncollected": "errors", "error": "errors"}
+    counts = dict.fromkeys(["passed", "failed", "errors", "skipped", "xfailed", "xpassed"], 0)
+    for outcome in outcomes.values():
+        counts[figure.get(outcome, outcome)] += 1
+    failing = [
+        test for test, outcome in outcomes.items() if outcome in ("failed", "error", "uncollected")
+    ]
+    collection = sum(1 for outcome in outcomes.values() if outcome == "uncollected")
+    under = coverage is not None and coverage < threshold
+    return CheckResult(
+        name="tests",
+        status="failed" if failing or under else "passed",
+        summary=f"{len(failing)} failing tests" if failing else f"{counts['passed']} passed",
+        duration_s=3.25,
+        metrics={
+            **counts,
+            "collection_errors": collection,
+            "coverage": coverage,
+            "coverage_threshold": threshold,
+            "test_outcomes": dict(outcomes),
+            "failed_on": {test: [python] for test in failing},
+        },
+        findings=[
+            finding(
+                "tests",
+                f"{test}: assert {python} == 'all'",
+                file=test.split("::", maxsplit=1)[0],
+                line=10,
+                code="collection-error" if outcomes[test] == "uncollected" else "test-failure",
+            )
+            for test in failing
+        ],
+    )
+
+
 def data_check(
     anomalies: list[dict[str, Any]] | None = None,
     drift: list[dict[str, Any]] | None = None,

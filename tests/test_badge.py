@@ -18,6 +18,7 @@ from report_builders import (
     lint_check,
     make_report,
     pytest_check,
+    pytest_run,
     skipped,
     types_check,
 )
@@ -107,7 +108,9 @@ def test_tests_badge_edge_cases() -> None:
     assert messages(make_report(failing))["tests"] == ("failing", "red")
     assert messages(make_report(pytest_check(errors=2)))["tests"] == ("2 errors", "red")
     no_coverage = pytest_check(coverage=None)
-    assert messages(make_report(no_coverage))["coverage"] == ("unknown", "lightgrey")
+    assert messages(make_report(no_coverage))["coverage"] == ("not measured", "lightgrey")
+    uncollected = pytest_run({"tests/test_a.py": "uncollected"}, coverage=None)
+    assert messages(make_report(uncollected))["tests"] == ("1 collection error", "red")
 
 
 def test_coverage_badge_uses_the_report_threshold_when_the_check_has_none() -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from research_ci.checks import lint as lint_check
 from research_ci.checks import maintainability as maintainability_check
+from research_ci.checks.spec import CheckInputs
 from research_ci.config import load_settings
 from research_ci.delta import (
     Delta,
@@ -29,6 +30,7 @@ from research_ci.delta import (
     parse_diff,
     resolve_base,
 )
+from research_ci.environment import ProjectEnvironment
 from research_ci.errors import UsageError
 from research_ci.fingerprint import SourceLines, with_fingerprints
 from research_ci.grade import score_checks
@@ -146,7 +148,8 @@ def static_report(root: Path) -> Report:
     settings = load_settings(root)
     sources = SourceLines(root)
     checks: dict[str, CheckResult] = {}
-    for result in (lint_check.run(settings), maintainability_check.run(settings)):
+    inputs = CheckInputs(settings, ProjectEnvironment(settings, install=False))
+    for result in (lint_check.run(inputs), maintainability_check.run(settings)):
         assert result.status != "error", result.summary
         result.findings = with_fingerprints(result.findings, sources)
         checks[result.name] = result

@@ -91,8 +91,17 @@ def test_collection_error_counts_as_a_test_error(tmp_path: Path) -> None:
     main(["check", str(project), "--format", "json", "--only", "tests"])
     tests = read_valid_report(project / ".research-ci" / "report.json")["checks"]["tests"]
     assert tests["status"] == "failed"
-    assert tests["errors"] == 1
-    assert any(f["code"] == "test-error" for f in tests["findings"])
+    assert (tests["errors"], tests["collection_errors"]) == (1, 1)
+    assert [(f["code"], f["file"], f["message"]) for f in tests["findings"]] == [
+        (
+            "collection-error",
+            "tests/test_broken.py",
+            (
+                "tests/test_broken.py: cannot be collected: "
+                "ModuleNotFoundError: No module named 'no_such_module_here'"
+            ),
+        )
+    ]
 
 
 @pytest.mark.slow

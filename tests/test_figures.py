@@ -9,6 +9,7 @@ from report_builders import (
     format_check,
     lint_check,
     pytest_check,
+    pytest_run,
     skipped,
     types_check,
 )
@@ -43,7 +44,15 @@ def test_check_figures() -> None:
     assert check_figures(types_check(0)) == "no errors"
     assert check_figures(types_check(3)) == "3 errors"
     tests = pytest_check(passed=3, failed=1, errors=1, skipped=2, coverage=None)
-    assert check_figures(tests) == "3 passed, 1 failed, 1 error, 2 skipped"
+    assert check_figures(tests) == "3 passed, 1 failed, 1 error, 2 skipped; coverage not measured"
+    outcomes = {"a": "passed", "b": "xfailed", "c": "xpassed", "d": "skipped"}
+    assert check_figures(pytest_run(outcomes, coverage=81.5)) == (
+        "1 passed, 1 skipped, 1 xfailed, 1 xpassed; coverage 81.5% (threshold 80%)"
+    )
+    uncollected = pytest_run({"tests/test_a.py": "uncollected"}, coverage=None)
+    assert check_figures(uncollected) == (
+        "cannot be collected (1 collection error); coverage not measured"
+    )
     assert check_figures(pytest_check(coverage=50, threshold=0)) == "42 passed; coverage 50%"
     drift = [{"feature": "a", "measure": "m", "value": 1, "threshold": 2}]
     assert check_figures(data_check(drift=drift)) == "0 anomalies; drift 0/1 over threshold"

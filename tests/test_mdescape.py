@@ -49,7 +49,7 @@ HOSTILE = [
 
 
 def shown(value: str) -> str:
-    return one_line(value).strip().replace(ZERO_WIDTH_SPACE, "")
+    return one_line(value).replace(ZERO_WIDTH_SPACE, "")
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -86,7 +86,7 @@ def test_text_in_a_table_cell_stays_in_its_cell(value: str) -> None:
         "td",
     }
     cells = re.findall(r"<td>(.*?)</td>", rendered, re.DOTALL)
-    assert [readable(cell) for cell in cells] == [shown(value), "z"]
+    assert [readable(cell) for cell in cells] == [shown(value).strip(), "z"]
 
 
 @given(value=VALUES | MARKUP)

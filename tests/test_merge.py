@@ -14,9 +14,11 @@ from report_builders import (
     lint_check,
     make_report,
     pytest_check,
+    pytest_run,
     skipped,
     types_check,
 )
+from research_ci.badge import report_badges
 from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.grade import build_report
@@ -48,13 +50,89 @@ def test_worst_status(statuses: list[str], worst: str) -> None:
     assert worst_status(statuses) == worst  # type: ignore[arg-type]
 
 
-def test_matrix_of_two_test_jobs() -> None:
+SUITE = [f"tests/test_m.py::test_{i}" for i in range(20)]
+
+
+def suite(**changed: str) -> dict[str, str]:
+    """The 20 tests, passing, but for the ones named (``test_3="failed"``)."""
+    outcomes = dict.fromkeys(SUITE, "passed")
+    outcomes.update({f"tests/test_m.py::{name}": outcome for name, outcome in changed.items()})
+    return outcomes
+
+
+def test_a_matrix_counts_each_test_once() -> None:
+    """20 tests on two Pythons read 20 passed, as one run does (not 40)."""
+    one = pytest_run(suite(), python="3.10")
+    merged = merge_reports([make_report(one), make_report(pytest_run(suite(), python="3.12"))])
+    tests = merged.checks["tests"]
+    assert (tests.metrics["passed"], tests.metrics["failed"]) == (20, 0)
+    assert merged.grade == make_report(one).grade == "A"
+    # CI's badges (from the merged report) are a local run's: `badge --check` agrees.
+    assert report_badges(merged) == report_badges(make_report(one))
+    assert {item.key: item.message for item in report_badges(merged)}["tests"] == "20 passed"
+    validate_report_dict(merged.to_dict(), source="merged")
+
+
+def test_a_test_failing_on_one_python_counts_once_with_its_pythons() -> None:
+    py310 = make_report(pytest_run(suite(test_3="failed"), python="3.10"))
+    py311 = make_report(pytest_run(suite(), python="3.11"))
+    py312 = make_report(pytest_run(suite(test_3="failed", test_4="error"), python="3.12"))
+    merged = merge_reports([py310, py311, py312])
+    tests = merged.checks["tests"]
+    assert tests.status == "failed"
+    figures = {key: tests.metrics[key] for key in ("passed", "failed", "errors", "skipped")}
+    assert figures == {"passed": 18, "failed": 1, "errors": 1, "skipped": 0}
+    assert tests.metrics["failed_on"] == {
+        "tests/test_m.py::test_3": ["3.10", "3.12"],
+        "tests/test_m.py::test_4": ["3.12"],
+    }
+    assert [finding.message for finding in tests.findings] == [
+        "tests/test_m.py::test_3: assert 3.10 == 'all' (failed on Python 3.10, 3.12)",
+        "tests/test_m.py::test_4: assert 3.12 == 'all' (failed on Python 3.12)",
+    ]
+    # One failing test costs what it costs in one run (5 points and the cap), not double.
+    assert [(item.check, item.points) for item in merged.deductions] == [("tests", 10)]
+    assert merged.score == make_report(pytest_run(suite(test_3="failed", test_4="error"))).score
+    validate_report_dict(merged.to_dict(), source="merged")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "merged"),
+    [
+        ("skipped", "passed", "passed"),  # skipif on one Python: it ran on the other
+        ("xfailed", "passed", "passed"),
+        ("xpassed", "passed", "xpassed"),
+        ("passed", "failed", "failed"),
+        ("error", "failed", "failed"),
+        ("uncollected", "passed", "uncollected"),
+        ("skipped", "skipped", "skipped"),
+    ],
+)
+def test_a_tests_outcome_is_its_worst(first: str, second: str, merged: str) -> None:
+    result = merge_check(
+        [
+            pytest_run(suite(test_0=first), python="3.10"),
+            pytest_run(suite(test_0=second), python="3.12"),
+        ]
+    )
+    assert result.metrics["test_outcomes"]["tests/test_m.py::test_0"] == merged
+    assert result.metrics["collection_errors"] == (merged == "uncollected")
+
+
+def test_tests_only_on_one_python_are_counted() -> None:
+    new_test = {**suite(), "tests/test_m.py::test_match": "passed"}
+    result = merge_check([pytest_run(suite(), python="3.9"), pytest_run(new_test)])
+    assert result.metrics["passed"] == 21
+
+
+def test_reports_without_test_ids_keep_the_largest_counts() -> None:
+    """Reports of an older research-ci have counts only: a test still counts once."""
     py310 = make_report(pytest_check(passed=40, skipped=1, coverage=91.0))
     py312 = make_report(pytest_check(passed=38, failed=2, errors=1, coverage=85.5, threshold=85))
     merged = merge_reports([py310, py312])
     tests = merged.checks["tests"]
     assert tests.status == "failed"
-    assert tests.metrics["passed"] == 78
+    assert tests.metrics["passed"] == 40
     assert tests.metrics["failed"] == 2
     assert tests.metrics["errors"] == 1
     assert tests.metrics["skipped"] == 1
@@ -73,10 +151,10 @@ def test_matrix_of_two_test_jobs() -> None:
     validate_report_dict(merged.to_dict(), source="merged")
 
 
-def test_identical_failures_in_two_legs_are_listed_once_but_counted_twice() -> None:
+def test_identical_failures_in_two_legs_are_listed_once_and_counted_once() -> None:
     leg = pytest_check(passed=10, failed=1)
     merged = merge_reports([make_report(leg), make_report(pytest_check(passed=10, failed=1))])
-    assert merged.checks["tests"].metrics["failed"] == 2
+    assert merged.checks["tests"].metrics["failed"] == 1
     assert len(merged.checks["tests"].findings) == 1
 
 
@@ -173,15 +251,17 @@ def test_merge_command_with_a_glob(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    write(make_report(pytest_check(passed=5)), tmp_path / "reports" / "py310" / "report.json")
-    write(make_report(pytest_check(passed=6)), tmp_path / "reports" / "py312" / "report.json")
+    py310 = pytest_run(suite(), python="3.10")
+    write(make_report(py310), tmp_path / "reports" / "py310" / "report.json")
+    py312 = pytest_run({**suite(), "tests/test_m.py::test_new": "passed"})
+    write(make_report(py312), tmp_path / "reports" / "py312" / "report.json")
     lint = write(make_report(lint_check(1), format_check(0)), tmp_path / "lint.json")
     assert main(["report", "merge", "reports/**/report.json", str(lint), str(lint)]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     assert out.startswith("merged 3 reports into .research-ci/report.json: grade A (99), gate")
     merged = load_report(tmp_path / ".research-ci" / "report.json")
-    assert merged.checks["tests"].metrics["passed"] == 11
+    assert merged.checks["tests"].metrics["passed"] == 21
     assert set(merged.checks) == {"tests", "lint", "format"}
     data = json.loads((tmp_path / ".research-ci" / "report.json").read_text())
     validate_report_dict(data, source="merged")

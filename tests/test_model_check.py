@@ -66,7 +66,7 @@ def test_failed_threshold_is_a_finding_a_rubric_line_a_badge_and_a_section(
         "rubric"
     ]["deductions"]
     assert "model: a model threshold fails -> at most B" in data["rubric"]["caps"]
-    assert any(reason.startswith("model: failed") for reason in data["gate"]["reasons"])
+    assert any(reason.startswith("model failed (") for reason in data["gate"]["reasons"])
     report = load_report(root / ".research-ci" / "report.json")
     badges = {item.key: item for item in report_badges(report)}
     assert badges["model"].message == "1 failure"

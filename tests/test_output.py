@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from report_builders import clean_report, finding, lint_check, make_report, pytest_check
-from research_ci.output import annotation_path, github_commands, print_text
+from report_builders import (
+    clean_report,
+    finding,
+    lint_check,
+    make_report,
+    pytest_check,
+    types_check,
+)
+from research_ci.findings import location
+from research_ci.output import annotation_path, finding_command, github_commands, print_text
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.workflow_commands import escape_data, escape_property, workflow_command
 
@@ -37,7 +45,7 @@ def test_one_command_per_finding_with_all_properties(tmp_path: Path) -> None:
         "::error file=src/a.py,line=3,col=5,endLine=4,"
         "title=research-ci lint (E1%3Ax%2Cy)::bad%0Athing 100%25"
     )
-    assert lines[-1].startswith("::notice title=research-ci::grade ")
+    assert lines[-1].startswith("::notice title=research-ci::gate failed: lint failed (")
     assert len(lines) == 2
 
 
@@ -87,8 +95,9 @@ def test_commands_are_capped_to_what_github_shows(tmp_path: Path) -> None:
         "::notice title=research-ci::19 more findings are not annotated (GitHub shows 10 of "
         "each kind per step); see the job summary or the report"
     )
-    assert lines[-1].startswith("::notice title=research-ci::grade ")
-    assert "gate failed: lint: failed" in lines[-1]
+    # The reason first, then the grade.
+    assert lines[-1].startswith("::notice title=research-ci::gate failed: lint failed (")
+    assert lines[-1].endswith(f"; grade {report.grade} ({report.score})")
     everything = github_commands(report, root=tmp_path, workspace=tmp_path, per_step=None)
     assert len(everything.splitlines()) == 41
 
@@ -103,7 +112,7 @@ def test_most_important_findings_are_annotated_first(tmp_path: Path) -> None:
 
 def test_clean_report_is_just_the_grade(tmp_path: Path) -> None:
     text = github_commands(clean_report(), root=tmp_path, workspace=None)
-    assert text == "::notice title=research-ci::grade A (100), gate passed\n"
+    assert text == "::notice title=research-ci::gate passed; grade A (100)\n"
 
 
 def test_print_text(tmp_path: Path) -> None:
@@ -122,8 +131,8 @@ def test_print_text(tmp_path: Path) -> None:
     assert "src/pkg/mod.py:1 lint problem 0" in text
     assert "[bold]not markup[/bold]" in text
     assert "... and 6 more (see the JSON report)" in text
-    assert "gate failed" in text
-    assert f"Grade {report.grade} ({report.score}/100)" in text
+    assert "Gate failed: lint failed (" in text
+    assert text.index("Gate failed") < text.index(f"Grade {report.grade} ({report.score}/100)")
 
 
 def test_print_text_shows_a_project_name_that_looks_like_markup() -> None:
@@ -137,7 +146,8 @@ def test_print_text_shows_a_project_name_that_looks_like_markup() -> None:
 def test_print_text_clean_and_default_console(capsys: pytest.CaptureFixture[str]) -> None:
     print_text(clean_report())
     out = capsys.readouterr().out
-    assert "Grade A (100/100), gate passed" in out
+    assert "Gate passed" in out
+    assert "Grade A (100/100), minimum grade C" in out
     assert "Findings" not in out
 
 
@@ -145,6 +155,36 @@ def test_print_text_shows_caps_and_short_finding_lists() -> None:
     console = Console(record=True, width=120, color_system=None)
     print_text(make_report(pytest_check(failed=2)), console=console)
     text = console.export_text()
-    assert "cap: tests: a test fails or errors -> at most D" in text
+    assert (
+        "cap: tests: a test fails or errors, or the tests cannot be collected -> at most D" in text
+    )
     assert "Findings (2)" in text
     assert "more (see the JSON report)" not in text
+
+
+def test_a_notebook_finding_annotates_the_file_with_its_cell(tmp_path: Path) -> None:
+    cell = Finding(
+        check="lint", file="nb/explore.ipynb", line=2, col=8, code="F401", message="unused", cell=3
+    )
+    command = finding_command(cell, root=tmp_path, workspace=tmp_path)
+    assert command == (
+        "::error file=nb/explore.ipynb,title=research-ci lint (F401)::cell 3:line 2: unused"
+    )
+    assert location(cell) == "nb/explore.ipynb:cell 3:line 2"
+    assert location(Finding(check="format", file="a.ipynb", line=None, message="m", cell=1)) == (
+        "a.ipynb:cell 1"
+    )
+
+
+def test_the_panel_says_why_first_and_marks_advisory_checks() -> None:
+    types = types_check(2)
+    types.advisory = "the project has no mypy configuration"
+    report = make_report(types, lint_check(1))
+    console = Console(record=True, width=120, color_system=None)
+    print_text(report, console=console)
+    text = console.export_text()
+    assert "failed (advisory)" in text
+    panel = text[text.index("Gate failed") :]
+    assert panel.startswith("Gate failed: lint failed (1 violations)")
+    assert "Grade A (99/100), minimum grade C" in panel
+    assert "types is advisory (not graded): the project has no mypy configuration" in panel

@@ -13,12 +13,18 @@ from research_ci.badge import report_badges
 from research_ci.errors import UsageError
 from research_ci.readme import (
     END_MARKER,
+    MARKDOWN,
+    RST,
+    RST_END_MARKER,
+    RST_START_MARKER,
     START_MARKER,
     UTF8_BOM,
     apply_block,
     dominant_line_ending,
     find_block,
+    find_readme,
     insertion_point,
+    readme_format,
     render_block,
     update_readme,
     update_readme_bytes,
@@ -278,3 +284,151 @@ def test_render_block_links_and_escapes() -> None:
         in (unlinked)
     )
     assert "](https://example" not in unlinked
+
+
+# --- no title heading: the top, next to the badges already there ------------------------------
+
+
+def test_without_a_title_the_block_goes_next_to_the_badges_at_the_top() -> None:
+    text = (
+        "[![CI](https://ci/x.svg)](https://ci/x)\n"
+        "[![PyPI](https://pypi/y.svg)](https://pypi/y)\n"
+        "\n"
+        "A package that does things.\n"
+        "\n"
+        "## Installation\n"
+        "\n"
+        "pip install it\n"
+    )
+    result = apply_block(text, BLOCK)
+    assert result.startswith(
+        "[![CI](https://ci/x.svg)](https://ci/x)\n[![PyPI](https://pypi/y.svg)](https://pypi/y)\n\n"
+        + BLOCK
+        + "\n\nA package"
+    )
+    assert result.endswith("## Installation\n\npip install it\n")
+
+
+def test_without_a_title_or_badges_the_block_goes_at_the_top() -> None:
+    text = "A package that does things.\n\n## Installation\n\npip install it\n"
+    assert apply_block(text, BLOCK) == BLOCK + "\n\n" + text
+
+
+def test_a_title_after_a_logo_and_badges_under_it() -> None:
+    text = '<p align="center"><img src="logo.png"></p>\n\n# Tool\n\n![CI](ci.svg)\n\nText\n'
+    result = apply_block(text, BLOCK)
+    assert result == (
+        '<p align="center"><img src="logo.png"></p>\n\n# Tool\n\n![CI](ci.svg)\n\n'
+        + BLOCK
+        + "\n\nText\n"
+    )
+
+
+def test_a_level_one_heading_after_an_intro_line_is_still_the_title() -> None:
+    assert insertion_point("Intro\n# Title\n\nBody\n") == len("Intro\n# Title\n")
+
+
+# --- reStructuredText -------------------------------------------------------------------------
+
+RST_BLOCK = render_block(report_badges(clean_report()), link="https://example.org/r", fmt=RST)
+RST_TEXTS = st.one_of(
+    st.text(max_size=300), st.text(alphabet="=-~`*#^ .:|_\nTxé\t\r", max_size=200)
+).filter(lambda text: "research-ci:badges" not in text)
+
+
+def test_rst_block_is_image_directives_between_comments() -> None:
+    lines = RST_BLOCK.splitlines()
+    assert lines[0] == RST_START_MARKER
+    assert lines[-1] == RST_END_MARKER
+    assert lines[2].startswith(".. image:: https://img.shields.io/badge/quality-A%20%28100%29-")
+    assert lines[3] == "   :alt: quality: A (100)"
+    assert lines[4] == "   :target: https://example.org/r"
+    assert lines.count("") == len(report_badges(clean_report())) + 1
+    unlinked = render_block(report_badges(clean_report()), fmt=RST)
+    assert ":target:" not in unlinked
+
+
+def test_rst_block_goes_under_the_title_with_or_without_an_overline() -> None:
+    text = "=======\nProject\n=======\n\nIntro.\n\nUsage\n-----\n\nrun it\n"
+    assert apply_block(text, RST_BLOCK, RST) == (
+        "=======\nProject\n=======\n\n" + RST_BLOCK + "\n\nIntro.\n\nUsage\n-----\n\nrun it\n"
+    )
+    simple = "Project\n=======\nIntro.\n"
+    assert (
+        apply_block(simple, RST_BLOCK, RST) == "Project\n=======\n\n" + RST_BLOCK + "\n\nIntro.\n"
+    )
+
+
+def test_rst_without_a_title_goes_at_the_top_after_its_badges() -> None:
+    text = (
+        ".. image:: https://ci/x.svg\n"
+        "   :target: https://ci/x\n"
+        "\n"
+        ".. image:: https://pypi/y.svg\n"
+        "\n"
+        "Intro paragraph.\n"
+        "\n"
+        "Installation\n"
+        "------------\n"
+    )
+    result = apply_block(text, RST_BLOCK, RST)
+    assert result == (
+        ".. image:: https://ci/x.svg\n   :target: https://ci/x\n\n.. image:: https://pypi/y.svg\n\n"
+        + RST_BLOCK
+        + "\n\nIntro paragraph.\n\nInstallation\n------------\n"
+    )
+
+
+def test_rst_markers_count_only_at_the_start_of_a_line() -> None:
+    example = f"Title\n=====\n\n.. code-block:: rst\n\n   {RST_START_MARKER}\n   {RST_END_MARKER}\n"
+    assert find_block(example, RST) is None
+    with_block = apply_block(example, RST_BLOCK, RST)
+    assert find_block(with_block, RST) is not None
+    replaced = apply_block(with_block.replace("quality", "old"), RST_BLOCK, RST)
+    assert replaced == with_block
+
+
+@given(text=RST_TEXTS, eol=LINE_ENDINGS)
+@example(text="Title\n=====\nbody", eol="\r\n")
+@example(text=".. image:: x\n\ntext", eol="\n")
+def test_rst_insertion_is_idempotent_and_keeps_the_text(text: str, eol: str) -> None:
+    original = with_eol(text, eol)
+    once = apply_block(original, RST_BLOCK, RST)
+    assert apply_block(once, RST_BLOCK, RST) == once
+    start, end = find_block(once, RST) or (0, 0)
+
+    def no_breaks(value: str) -> str:
+        return value.replace("\r", "").replace("\n", "")
+
+    # Only the block and a few line breaks around it were added.
+    assert no_breaks(once[:start] + once[end:]) == no_breaks(original)
+    assert len(once) - (end - start) - len(original) <= 6  # at most three line breaks
+
+
+def test_update_readme_picks_the_format_from_the_file_name(tmp_path: Path) -> None:
+    readme = tmp_path / "README.rst"
+    readme.write_text("Project\n=======\n\nText.\n")
+    assert update_readme(readme, RST_BLOCK) is True
+    assert RST_START_MARKER in readme.read_text()
+    assert readme_format(readme) == RST
+    assert readme_format(tmp_path / "README.md") == MARKDOWN
+
+
+# --- which README ------------------------------------------------------------------------------
+
+
+def test_find_readme(tmp_path: Path) -> None:
+    assert find_readme(tmp_path) == tmp_path / "README.md"  # none yet: reading it will say so
+    (tmp_path / "README.rst").write_text("x\n")
+    assert find_readme(tmp_path) == tmp_path / "README.rst"
+    (tmp_path / "README.md").write_text("x\n")
+    assert find_readme(tmp_path) == tmp_path / "README.md"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nreadme = "docs/intro.rst"\n')
+    assert find_readme(tmp_path) == tmp_path / "docs" / "intro.rst"
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nreadme = {file = "README.rst", content-type = "text/x-rst"}\n'
+    )
+    assert find_readme(tmp_path) == tmp_path / "README.rst"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nreadme = "../outside.md"\n')
+    with pytest.raises(UsageError, match="outside the project"):
+        find_readme(tmp_path)

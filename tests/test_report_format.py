@@ -12,7 +12,13 @@ import pytest
 
 from report_builders import clean_report, data_check, lint_check, make_report, pytest_check
 from research_ci.errors import UsageError
-from research_ci.report import Finding, load_report, save_report, validate_report_dict
+from research_ci.report import (
+    Finding,
+    load_report,
+    report_path_in,
+    save_report,
+    validate_report_dict,
+)
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -105,3 +111,27 @@ def test_schema_rejects_a_bad_finding() -> None:
     data["checks"]["lint"]["findings"][0]["severity"] = "fatal"
     with pytest.raises(UsageError, match="checks/lint/findings/0/severity"):
         validate_report_dict(data, source="r.json")
+
+
+def test_the_output_directory_ignores_itself_in_git(tmp_path: Path) -> None:
+    """`.research-ci/` never shows as untracked, with no line in the project's .gitignore."""
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    save_report(clean_report(), report_path_in(tmp_path))
+    (tmp_path / ".research-ci" / "data").mkdir()
+    (tmp_path / ".research-ci" / "data" / "report.html").write_text("<html></html>")
+    (tmp_path / "analysis.py").write_text("x = 1\n")
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout.splitlines() == ["?? analysis.py"]
+    # A .gitignore the user wrote there is theirs: never overwritten.
+    (tmp_path / ".research-ci" / ".gitignore").write_text("report.json\n")
+    save_report(clean_report(), report_path_in(tmp_path))
+    assert (tmp_path / ".research-ci" / ".gitignore").read_text() == "report.json\n"
+    # A report written elsewhere gets no .gitignore beside it.
+    save_report(clean_report(), tmp_path / "out" / "r.json")
+    assert not (tmp_path / "out" / ".gitignore").exists()

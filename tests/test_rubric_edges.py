@@ -12,10 +12,18 @@ from report_builders import (
     lint_check,
     make_report,
     pytest_check,
+    pytest_run,
     skipped,
     types_check,
 )
-from research_ci.grade import CAPS, GRADE_FLOORS, PENALTIES, grade_for_score, rubric_markdown
+from research_ci.grade import (
+    CAPS,
+    GRADE_FLOORS,
+    PENALTIES,
+    grade_for_score,
+    grade_rank,
+    rubric_markdown,
+)
 
 ANOMALY = {"feature": "f", "kind": "K", "severity": "ERROR", "description": "d"}
 
@@ -76,7 +84,9 @@ def test_failing_tests_cap_the_grade_at_d() -> None:
     one = make_report(pytest_check(failed=1))
     assert one.score == 69  # 5 points off, then the cap
     assert one.grade == "D"
-    assert one.caps == ["tests: a test fails or errors -> at most D"]
+    assert one.caps == [
+        "tests: a test fails or errors, or the tests cannot be collected -> at most D"
+    ]
     many = make_report(pytest_check(failed=4, errors=4))
     assert [item.points for item in many.deductions] == [30]  # the ceiling
     assert many.score == 69  # 70 after the ceiling, then the cap
@@ -113,6 +123,45 @@ def test_a_check_that_could_not_run() -> None:
     assert not report.gate_passed
 
 
+def test_checks_that_could_not_run_take_20_points_at_most_as_the_rubric_says() -> None:
+    """docs/rubric.md: 20 points per check that could not run, at most 20."""
+    two = make_report(errored("types"), errored("tests"), lint_check(3))
+    assert [(item.check, item.points, item.reason) for item in two.deductions] == [
+        ("lint", 3, "3 x ruff violation"),
+        ("types, tests", 20, "2 x check that could not run (status error)"),
+    ]
+    assert two.score == 77
+    assert "| any | check that could not run (status `error`) | 20 | 20 |" in rubric_markdown()
+
+
+def test_a_suite_that_cannot_be_collected_never_grades_better_than_one_that_fails() -> None:
+    uncollected = make_report(pytest_run({"tests/test_a.py": "uncollected"}, coverage=None))
+    assert uncollected.score == 50
+    assert uncollected.grade == "F"
+    worst_failing = make_report(
+        pytest_run(dict.fromkeys(["a", "b", "c", "d", "e", "f", "g"], "failed"), coverage=0.0)
+    )
+    assert worst_failing.score >= uncollected.score
+    one_failing = make_report(pytest_run({"a": "failed", "b": "passed"}))
+    assert grade_rank(one_failing.grade) < grade_rank(uncollected.grade)
+
+
+def test_advisory_checks_are_reported_but_never_graded_nor_gating() -> None:
+    types = types_check(7)
+    types.advisory = "the project has no mypy configuration"
+    crashed = errored("lint")
+    crashed.advisory = "listed in [tool.research-ci] advisory"
+    report = make_report(types, crashed, pytest_check())
+    assert (report.score, report.grade, report.gate_passed) == (100, "A", True)
+    assert report.deductions == []
+    assert report.caps == []
+    assert report.gate_reasons == []
+    assert (
+        report.to_dict()["checks"]["types"]["advisory"] == "the project has no mypy configuration"
+    )
+    assert report.to_dict()["checks"]["types"]["errors"] == 7
+
+
 def test_score_never_goes_below_zero() -> None:
     report = make_report(
         format_check(10),
@@ -130,7 +179,11 @@ def test_gate_reasons() -> None:
     lint = make_report(lint_check(1), minimum_grade="A")
     assert lint.grade == "A"
     assert not lint.gate_passed
-    assert lint.gate_reasons == ["lint: failed: 1 violations"]
+    assert lint.gate_reasons == ["lint failed (1 violations)"]
+    assert lint.headline() == "gate failed: lint failed (1 violations); grade A (99/100)"
+    both = make_report(lint_check(1), errored("types", "mypy crashed"))
+    assert both.verdict() == "gate failed: lint failed (1 violations) (and 1 more reason)"
+    assert both.gate_reasons[1] == "types could not run (mypy crashed)"
     strict = make_report(pytest_check(coverage=79.0), minimum_grade="A")
     assert "grade B is below the minimum grade A" in strict.gate_reasons
     lenient = make_report(pytest_check(failed=10, status="passed"), minimum_grade="F")

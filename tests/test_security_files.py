@@ -4,6 +4,7 @@ bounded; a refusal is exit 2, one line, and nothing changed (docs/security.md, t
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -168,8 +169,7 @@ def test_check_does_not_write_its_report_through_a_symlinked_folder(
     elsewhere = tmp_path / "victim"
     elsewhere.mkdir()
     (project / "pyproject.toml").write_text('[project]\nname = "demo"\n', encoding="utf-8")
-    (project / ".research-ci" / "report.json").unlink()
-    (project / ".research-ci").rmdir()
+    shutil.rmtree(project / ".research-ci")
     (project / ".research-ci").symlink_to(elsewhere)
     assert_refused(run_cli("check", str(project), "--only", "format"), "leads outside")
     assert list(elsewhere.iterdir()) == []

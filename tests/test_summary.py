@@ -72,7 +72,7 @@ def test_headline_table_and_marker() -> None:
     report = clean_report(report_url="https://ci.example/run/1")
     text = render_summary(report)
     assert text.splitlines()[0] == SUMMARY_MARKER
-    assert "## ✅ research-ci: grade A (100/100)" in text
+    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
     assert "gate **passed**" in text
     assert "| tests | ✅ passed | 42 passed; coverage 95% (threshold 80%) | 3.2 s |" in text
     assert "| format | ✅ passed | all files formatted | 0.4 s |" in text
@@ -97,11 +97,18 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
         data_check([ANOMALY], drift=drift),
     )
     text = render_summary(report)
-    assert "## ❌ research-ci: grade" in text
+    # The first reason in the heading, every reason listed under it.
+    assert (
+        "## ❌ research-ci: gate failed: format failed (1 files would be reformatted) "
+        f"(and 5 more reasons) · grade {report.grade} ({report.score}/100)"
+    ) in text
     assert "gate **failed**" in text
-    assert "- tests: failed:" in text
+    assert "- tests failed (42 passed, 1 failed)" in text
     assert "| tests | 5 | 1 x failing or erroring test |" in text
-    assert "- Cap: tests: a test fails or errors -&gt; at most D" in text
+    assert (
+        "- Cap: tests: a test fails or errors, or the tests cannot be collected -&gt; at most D"
+        in text
+    )
     # Most important first: failing tests, then types, then lint, then formatting.
     order = [text.index(f"**{name}** (") for name in ("tests", "types", "lint", "format")]
     assert order == sorted(order)
@@ -230,3 +237,25 @@ def test_summary_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert err.count("\n") == 1
     path = saved(clean_report(), tmp_path)
     assert main(["summary", "--report", str(path), "--max-chars", "10"]) == 2
+
+
+def test_advisory_checks_are_marked_and_explained() -> None:
+    types = types_check(3)
+    types.advisory = (
+        "the project has no mypy configuration (opt in: [tool.research-ci] advisory = [])"
+    )
+    report = make_report(types, lint_check(0))
+    text = render_summary(report)
+    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
+    assert "| types | ❌ failed (advisory) | 3 errors | 1.5 s |" in text
+    assert (
+        "- types is advisory (reported, not graded): the project has no mypy configuration "
+        "(opt in: \\[tool.research-ci\\] advisory = \\[\\])"  # brackets escaped: text
+    ) in text
+    assert_tables_well_formed(text)
+
+
+def test_a_single_reason_is_the_headline_alone() -> None:
+    text = render_summary(make_report(lint_check(1), minimum_grade="A"))
+    assert "## ❌ research-ci: gate failed: lint failed (1 violations) · grade A (99/100)" in text
+    assert "\n- lint failed" not in text  # said once, in the headline

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from research_ci.config import Settings, load_settings
 from research_ci.delta import (
@@ -29,12 +29,16 @@ from research_ci.delta import (
     diff_coverage,
     resolve_base,
 )
+from research_ci.environment import ProjectEnvironment
 from research_ci.errors import UsageError
 from research_ci.fingerprint import SourceLines, with_fingerprints
 from research_ci.fsutil import MAX_REPORT_BYTES, read_text
 from research_ci.grade import build_report
 from research_ci.ratchet import baseline_gate_reasons, load_baseline, new_gate_reasons
 from research_ci.report import CheckResult, Report, load_report
+
+if TYPE_CHECKING:
+    from research_ci.environment import ProjectEnvironment
 
 #: Checks that read the code only: the ones run again on the base.
 STATIC_CHECKS: tuple[str, ...] = ("format", "lint", "types", "maintainability")
@@ -60,7 +64,7 @@ def _run_base(
     settings: Settings,
     commit: BaseCommit,
     selected: tuple[str, ...],
-    project_python: Callable[[], Path],
+    environment: ProjectEnvironment,
 ) -> BaseRun:
     from research_ci.runner import run_checks  # noqa: PLC0415  (the runner imports the checks)
 
@@ -72,9 +76,8 @@ def _run_base(
             return BaseRun(commit, None, f"the base could not be checked: {exc}")
         base_settings = dataclasses.replace(base_settings, checks=static)
         try:
-            results = run_checks(
-                base_settings, static, install=False, project_python=project_python
-            )
+            # The head's environment (and so its tools): both sides are measured alike.
+            results = run_checks(base_settings, static, install=False, environment=environment)
         except UsageError as exc:
             return BaseRun(commit, None, f"the base could not be checked: {exc}")
         fingerprint_results(results, checkout)
@@ -86,10 +89,13 @@ def start_base(
     settings: Settings,
     commit: BaseCommit,
     selected: tuple[str, ...],
-    project_python: Callable[[], Path],
+    environment: ProjectEnvironment,
 ) -> Future[BaseRun]:
-    """Run the base's static checks in ``pool`` (the head's run goes on meanwhile)."""
-    return pool.submit(_run_base, settings, commit, selected, project_python)
+    """Run the base's static checks in ``pool`` (the head's run goes on meanwhile).
+
+    They borrow the head's ``environment`` (made once, by whichever run asks first).
+    """
+    return pool.submit(_run_base, settings, commit, selected, environment)
 
 
 def _coverage_files(head: Report, root: Path) -> Mapping[str, Mapping[str, Any]] | None:

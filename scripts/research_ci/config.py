@@ -10,12 +10,15 @@ silently disables a gate.
 The tools research-ci runs read their own tables (``[tool.black]``, ``[tool.ruff]``,
 ``[tool.mypy]``, ``[tool.pytest.ini_options]``, ``[tool.coverage.*]``) themselves; the few facts
 research-ci needs from them (is ``[tool.mypy] files`` set, coverage's ``source`` and
-``fail_under``, the project's extras) are read here too, into :class:`ToolFacts` and
-:class:`ProjectFacts`, so that checks only ever see typed settings.
+``fail_under``, is a formatter configured) are read here too, into :class:`ToolFacts`, and
+what the project's files say about installing it into a :class:`~research_ci.layout.Layout`,
+so that checks only ever see typed settings. pyproject.toml is optional: a ``setup.py``,
+``setup.cfg`` or requirements project, or plain scripts, are checked with the defaults.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,42 +28,53 @@ from research_ci.checks.registry import CHECK_NAMES, CHECKS
 from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
+from research_ci.layout import (
+    ENVIRONMENT_FILES,
+    REQUIREMENTS_FILES,
+    Layout,
+    detect_layout,
+    project_file,
+)
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
 from research_ci.model.settings import ModelSettings, parse_model_settings
-from research_ci.pyproject import read_toml, table, tool_table
+from research_ci.pyproject import read_toml, tool_table
+from research_ci.toolconfig import read_tool_configs
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
 DEFAULT_TIMEOUT_S = 1800.0
+FORMATTERS: tuple[str, ...] = ("black", "ruff")
 #: ``all``: gate on everything; ``new``: only on what a change makes worse (the ratchet).
 GATES: tuple[str, ...] = ("all", "new")
 DEFAULT_BASELINE = "research-ci-baseline.json"
-#: Extras and dependency groups worth installing for the checks, when the project has them.
-TEST_GROUPS: tuple[str, ...] = ("test", "tests", "dev")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ProjectFacts:
-    """What ``[project]`` and ``[dependency-groups]`` say about installing the project."""
-
-    name: str
-    #: PEP 621 ``[project]`` is there, so the project can be installed (editable) for checks.
-    installable: bool = False
-    #: Its ``test``/``tests``/``dev`` extras and PEP 735 dependency groups.
-    extras: tuple[str, ...] = ()
-    dependency_groups: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ToolFacts:
-    """What research-ci needs to know from the tools' own configuration."""
+    """What research-ci needs to know from the tools' own configuration (see :mod:`toolconfig`)."""
 
-    #: ``[tool.mypy] files`` is set: mypy chooses what to check.
+    #: mypy's ``files`` is set: mypy chooses what to check.
     mypy_files: bool = False
-    #: ``[tool.coverage.run] source`` (or ``source_pkgs``) is set: coverage chooses what to measure.
+    #: The file mypy reads its settings from (``None``: the project has not configured mypy).
+    mypy_config: str | None = None
+    #: mypy's ``ignore_missing_imports`` is explicitly false: missing stubs are errors.
+    mypy_missing_imports_reported: bool = False
+    #: coverage's ``source`` (or ``source_pkgs``) is set: coverage chooses what to measure.
     coverage_source: bool = False
-    #: ``[tool.coverage.report] fail_under``: the coverage threshold when set.
+    #: The project's coverage threshold (pytest-cov's ``--cov-fail-under``, coverage's
+    #: ``fail_under``), and where it is set.
     coverage_fail_under: float | None = None
+    coverage_threshold_from: str | None = None
+    #: The pytest configuration file in force, and whether its ``addopts`` choose coverage.
+    pytest_config: str | None = None
+    pytest_addopts_cov: bool = False
+    #: A flake8 configuration file ruff does not read, and the settings in it.
+    flake8_config: str | None = None
+    flake8_options: tuple[str, ...] = ()
+    #: ``[tool.black]`` is set.
+    black_config: bool = False
+    #: ruff's formatter is configured (``[tool.ruff.format]``, ``[format]`` in ruff.toml).
+    ruff_format_config: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -68,7 +82,8 @@ class Settings:
     """Everything ``research-ci check`` needs to know about one project, typed."""
 
     root: Path
-    project: ProjectFacts
+    #: What the project's files say about installing it (see :mod:`research_ci.layout`).
+    project: Layout
     tools: ToolFacts = ToolFacts()
     checks: tuple[str, ...]
     minimum_grade: str = DEFAULT_MINIMUM_GRADE
@@ -78,8 +93,16 @@ class Settings:
     paths_configured: bool = False
     report_url: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: ``[tool.research-ci] formatter``: ``black`` or ``ruff`` (``None``: detected).
+    formatter: str | None = None
     data: DataSettings
     model: ModelSettings
+    #: Where the coverage threshold comes from, in words.
+    coverage_threshold_from: str = "research-ci's default"
+    #: Checks that count in the report but neither in the grade nor in the gate, and why:
+    #: ``[tool.research-ci] advisory``, else each check's own default
+    #: (:attr:`~research_ci.checks.spec.CheckSpec.advisory_by_default`).
+    advisory: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: ``[tool.research-ci.maintainability]``: thresholds, exclusions, minimum rating.
     maintainability: MaintainabilitySettings = dataclasses.field(
         default_factory=MaintainabilitySettings
@@ -192,6 +215,20 @@ def clean_timeout(value: object, place: Place) -> float:
     return float(value)
 
 
+def clean_formatter(value: object, place: Place) -> str:
+    """``black`` or ``ruff`` (``ruff format``)."""
+    if not isinstance(value, str) or value not in FORMATTERS:
+        raise UsageError(f"{place.table}: formatter must be one of {', '.join(FORMATTERS)}")
+    return value
+
+
+def clean_advisory(value: object, place: Place) -> tuple[str, ...]:
+    """A list of check names, possibly empty (``[]``: every check gates)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{place.source}: expected a list of check names (may be empty)")
+    return clean_checks(value, place) if value else ()
+
+
 def clean_data(value: object, place: Place) -> DataSettings:
     """``[tool.research-ci.data]`` (see :mod:`research_ci.data.settings`)."""
     if not isinstance(value, dict):
@@ -239,6 +276,8 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
     "paths": ("paths", clean_paths),
     "report-url": ("report_url", clean_report_url),
     "timeout": ("timeout_s", clean_timeout),
+    "formatter": ("formatter", clean_formatter),
+    "advisory": ("advisory", clean_advisory),
     "data": ("data", clean_data),
     "model": ("model", clean_model),
     "maintainability": ("maintainability", clean_maintainability),
@@ -252,50 +291,76 @@ CLEANERS: Mapping[str, tuple[str, Callable[[object, Place], Any]]] = {
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
-    """Parse ``root/pyproject.toml`` or raise a one-line :class:`UsageError`."""
+    """Parse ``root/pyproject.toml`` (empty when absent) or raise a one-line :class:`UsageError`.
+
+    A directory with no pyproject.toml is still a project when it has a ``setup.py``,
+    ``setup.cfg``, requirements file, ``environment.yml`` or Python files; an empty or
+    unrelated directory is refused.
+    """
     if not root.exists():
         raise UsageError(f"path does not exist: {root}")
     if not root.is_dir():
         raise UsageError(f"not a directory: {root}")
-    missing = f"no pyproject.toml in {root}: research-ci reads the project's settings from it"
-    return read_toml(root / "pyproject.toml", missing=missing)
+    if (root / "pyproject.toml").exists() or (root / "pyproject.toml").is_symlink():
+        return read_toml(root / "pyproject.toml", missing=f"cannot read {root / 'pyproject.toml'}")
+    if not looks_like_python_project(root):
+        raise UsageError(
+            f"no Python project in {root}: no pyproject.toml, setup.py, setup.cfg, "
+            "requirements file, environment.yml or Python file"
+        )
+    return {}
 
 
-def project_facts(pyproject: Mapping[str, Any], root: Path) -> ProjectFacts:
-    """The project's name, and what to install for its checks (wrong types are refused)."""
-    where = str(root / "pyproject.toml")
-    project = table(pyproject, "project", where)
-    extras = table(project, "optional-dependencies", f"{where} [project]")
-    groups = table(pyproject, "dependency-groups", where)
-    name = project.get("name")
-    if name is not None and not isinstance(name, str):
-        raise UsageError(f"{where} [project]: name must be a string")
-    return ProjectFacts(
-        name=str(name or root.name),
-        installable="project" in pyproject,
-        extras=tuple(group for group in TEST_GROUPS if group in extras),
-        dependency_groups=tuple(group for group in TEST_GROUPS if group in groups),
-    )
+def looks_like_python_project(root: Path) -> bool:
+    """A setup file, a requirements file, or Python code at the top or one level down."""
+    markers = ("setup.py", "setup.cfg", *ENVIRONMENT_FILES, *REQUIREMENTS_FILES)
+    if any((root / marker).is_file() for marker in markers):
+        return True
+    for pattern in ("*.py", "*.ipynb", "*/*.py", "*/*.ipynb"):
+        for path in root.glob(pattern):
+            if not any(part.startswith(".") for part in path.relative_to(root).parts):
+                return True
+    return False
 
 
-def tool_facts(pyproject: dict[str, Any]) -> ToolFacts:
-    """The facts research-ci reads from the tools' own tables."""
-    coverage_run = tool_table(pyproject, "coverage", "run")
-    fail_under = tool_table(pyproject, "coverage", "report").get("fail_under")
+def _ruff_toml_formats(root: Path) -> bool:
+    """``ruff.toml`` or ``.ruff.toml`` (which ruff reads before pyproject) has ``[format]``."""
+    for name in ("ruff.toml", ".ruff.toml"):
+        if project_file(root, name):
+            with contextlib.suppress(UsageError):
+                return "format" in read_toml(root / name, missing="")
+    return False
+
+
+def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
+    """The facts research-ci reads from the tools' own configuration, wherever it lives."""
+    configs = read_tool_configs(root, pyproject)
+    threshold, threshold_from = configs.coverage_threshold()
     return ToolFacts(
-        mypy_files=bool(tool_table(pyproject, "mypy").get("files")),
-        coverage_source=bool(coverage_run.get("source") or coverage_run.get("source_pkgs")),
-        coverage_fail_under=(
-            None
-            if fail_under is None
-            else clean_coverage_threshold(fail_under, Place("[tool.coverage.report] fail_under"))
-        ),
+        mypy_files=bool(configs.mypy.files),
+        mypy_config=configs.mypy.file,
+        mypy_missing_imports_reported=configs.mypy.ignore_missing_imports is False,
+        coverage_source=bool(configs.coverage.source or configs.coverage.source_pkgs),
+        coverage_fail_under=threshold,
+        coverage_threshold_from=threshold_from,
+        pytest_config=configs.pytest.file,
+        pytest_addopts_cov=configs.pytest.measures_coverage,
+        flake8_config=configs.flake8,
+        flake8_options=configs.flake8_options,
+        black_config="black" in pyproject.get("tool", {}),
+        ruff_format_config=bool(tool_table(pyproject, "ruff").get("format"))
+        or _ruff_toml_formats(root),
     )
 
 
 def _default_paths(root: Path) -> tuple[str, ...]:
-    candidates = [name for name in ("src", "tests", "scripts") if (root / name).is_dir()]
-    return tuple(candidates) or (".",)
+    """``src`` with ``tests`` and ``scripts`` in a src layout; else the whole project.
+
+    A flat layout (a package or modules at the top) has its code outside those folders.
+    """
+    if not (root / "src").is_dir():
+        return (".",)
+    return tuple(name for name in ("src", "tests", "scripts") if (root / name).is_dir())
 
 
 def load_settings(root: Path) -> Settings:
@@ -313,9 +378,13 @@ def load_settings(root: Path) -> Settings:
         CLEANERS[key][0]: CLEANERS[key][1](value, Place(f"{where} {key}", where, root))
         for key, value in table.items()
     }
-    tools = tool_facts(pyproject)
+    tools = tool_facts(pyproject, root)
     if tools.coverage_fail_under is not None:
         cleaned["coverage_threshold"] = tools.coverage_fail_under
+        cleaned["coverage_threshold_from"] = tools.coverage_threshold_from
+    elif "coverage-threshold" in table:
+        cleaned["coverage_threshold_from"] = "[tool.research-ci] coverage-threshold"
+    advisory: tuple[str, ...] | None = cleaned.pop("advisory", None)
     cleaned.setdefault(
         "checks",
         tuple(
@@ -326,9 +395,9 @@ def load_settings(root: Path) -> Settings:
     )
     if "baseline" not in cleaned and (root / DEFAULT_BASELINE).is_file():
         cleaned["baseline"] = root / DEFAULT_BASELINE
-    return Settings(
+    settings = Settings(
         root=root,
-        project=project_facts(pyproject, root),
+        project=detect_layout(root, pyproject),
         tools=tools,
         paths=cleaned.pop("paths", None) or _default_paths(root),
         paths_configured="paths" in table,
@@ -336,3 +405,16 @@ def load_settings(root: Path) -> Settings:
         model=cleaned.pop("model", None) or clean_model({}, Place(where, where, root)),
         **cleaned,
     )
+    return dataclasses.replace(settings, advisory=advisory_checks(settings, advisory))
+
+
+def advisory_checks(settings: Settings, listed: tuple[str, ...] | None) -> dict[str, str]:
+    """Each advisory check and why: as listed in ``advisory``, else by the checks' defaults."""
+    if listed is not None:
+        return dict.fromkeys(listed, "listed in [tool.research-ci] advisory")
+    reasons: dict[str, str] = {}
+    for spec in CHECKS:
+        why = spec.advisory_by_default(settings) if spec.advisory_by_default else None
+        if why:
+            reasons[spec.name] = why
+    return reasons

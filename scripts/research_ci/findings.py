@@ -34,9 +34,16 @@ def prioritized(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def location(finding: Finding) -> str:
-    """``file:line:col`` as far as the finding knows it; ``""`` when it has no file."""
+    """``file:line:col`` as far as the finding knows it; ``""`` when it has no file.
+
+    In a notebook: ``nb.ipynb:cell 3:line 2`` (the line within the cell).
+    """
     if not finding.file:
         return ""
+    if finding.cell is not None:
+        return f"{finding.file}:cell {finding.cell}" + (
+            f":line {finding.line}" if finding.line else ""
+        )
     parts = [finding.file]
     if finding.line:
         parts.append(str(finding.line))

@@ -4,9 +4,13 @@ The score starts at 100. Each check's :class:`~research_ci.checks.spec.PenaltyRu
 points off per unit of one of its figures, up to a ceiling; each
 :class:`~research_ci.checks.spec.CapRule` limits the grade however few points were taken off
 (failing tests can never grade better than D). A skipped check takes nothing off but is shown
-as skipped. The rules live with their checks (:mod:`research_ci.checks.registry`); this module
-collects them into the tables below. ``docs/rubric.md`` is generated from them
-(``research-ci rubric``), so the docs and the code cannot drift apart.
+as skipped; an advisory check (:attr:`~research_ci.report.CheckResult.advisory`) is reported
+with its figures but takes nothing off, caps nothing and never fails the gate. A check that
+could not run takes :data:`ERROR_PENALTY` points off, once however many could not (the
+rubric's "at most"), and caps the grade at C. The rules live with their checks
+(:mod:`research_ci.checks.registry`); this module collects them into the tables below.
+``docs/rubric.md`` is generated from them (``research-ci rubric``), so the docs and the code
+cannot drift apart.
 """
 
 from __future__ import annotations
@@ -25,8 +29,13 @@ GRADES: tuple[str, ...] = ("A", "B", "C", "D", "F")
 GRADE_FLOORS: tuple[tuple[str, int], ...] = (("A", 90), ("B", 80), ("C", 70), ("D", 60))
 
 
-#: Points off when a check could not run at all (its tool crashed or is missing).
+#: Points off when a check could not run at all (its tool crashed or is missing): per check
+#: that could not run, and at most this in all.
 ERROR_PENALTY = 20.0
+#: The rubric line of checks that could not run; its figures are the results that did not run.
+ERROR_RULE: PenaltyRule[list[CheckResult]] = PenaltyRule(
+    "*", "check that could not run (status error)", ERROR_PENALTY, ERROR_PENALTY, len
+)
 #: However few points were taken off, a check that could not run limits the grade.
 ERROR_CAP: CapRule[CheckResult] = CapRule(
     "*", "a check could not run (status error)", "C", lambda result: result.status == "error"
@@ -141,8 +150,13 @@ def _amount(count: float) -> str:
     return f"{int(count)}" if float(count).is_integer() else f"{count:g}"
 
 
+def _graded(result: CheckResult) -> bool:
+    """The check counts in the grade and the gate: it was not skipped and is not advisory."""
+    return result.status != "skipped" and result.advisory is None
+
+
 def _cap_applies(cap: CapRule[Any], name: str, result: CheckResult) -> bool:
-    if result.status == "skipped":
+    if not _graded(result):
         return False
     if cap is ERROR_CAP:
         return ERROR_CAP.applies(result)
@@ -154,18 +168,22 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
     deductions: list[Deduction] = []
     for rule in PENALTIES:
         result = checks.get(rule.check)
-        if result is None or result.status in ("error", "skipped"):
+        if result is None or result.status == "error" or not _graded(result):
             continue
         figures = _figures(rule.check, result)
         points = rule.points(figures)
         if points > 0:
             reason = f"{_amount(rule.measure(figures))} x {rule.unit}"
             deductions.append(Deduction(check=rule.check, points=points, reason=reason))
-    for name, result in checks.items():
-        if result.status == "error":
-            deductions.append(
-                Deduction(check=name, points=ERROR_PENALTY, reason="check could not run")
+    errored = [result for result in checks.values() if result.status == "error" and _graded(result)]
+    if errored:
+        deductions.append(
+            Deduction(
+                check=", ".join(result.name for result in errored),
+                points=ERROR_RULE.points(errored),
+                reason=f"{len(errored)} x {ERROR_RULE.unit}",
             )
+        )
     score = max(0, 100 - math.ceil(sum(item.points for item in deductions)))
     caps: list[str] = []
     for cap in CAPS:
@@ -174,6 +192,16 @@ def score_checks(checks: Mapping[str, CheckResult]) -> Scored:
                 caps.append(f"{name}: {cap.condition} -> at most {cap.max_grade}")
                 score = min(score, _cap_score(cap.max_grade))
     return Scored(score=score, grade=grade_for_score(score), deductions=deductions, caps=caps)
+
+
+def _fails_gate(result: CheckResult) -> bool:
+    return result.status in ("failed", "error") and result.advisory is None
+
+
+def gate_reason(result: CheckResult) -> str:
+    """Why a check fails the gate, in words: ``lint failed (1 violation)``."""
+    verb = "could not run" if result.status == "error" else "failed"
+    return f"{result.name} {verb} ({result.summary})" if result.summary else f"{result.name} {verb}"
 
 
 def rubric_markdown() -> str:
@@ -190,7 +218,7 @@ def rubric_markdown() -> str:
         floors=GRADE_FLOORS,
         penalties=PENALTIES,
         caps=CAPS,
-        error_penalty=ERROR_PENALTY,
+        error_rule=ERROR_RULE,
     )
 
 
@@ -223,11 +251,7 @@ def build_report(
 
 def _gate_reasons(checks: Mapping[str, CheckResult], grade: str, minimum_grade: str) -> list[str]:
     """Why the gate fails under ``gate = "all"``: failed checks, a grade under the minimum."""
-    reasons = [
-        f"{name}: {result.status}: {result.summary}"
-        for name, result in checks.items()
-        if result.status in ("failed", "error")
-    ]
+    reasons = [gate_reason(result) for result in checks.values() if _fails_gate(result)]
     if grade_rank(grade) > grade_rank(minimum_grade):
         reasons.append(f"grade {grade} is below the minimum grade {minimum_grade}")
     return reasons

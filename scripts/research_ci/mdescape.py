@@ -46,11 +46,8 @@ def one_line(value: object) -> str:
 
 
 def text(value: object) -> Markup:
-    """``value`` as plain text inside Markdown (a table cell, a heading, a list item).
-
-    Leading and trailing whitespace goes too: ``**name **`` would no longer be bold.
-    """
-    flat = one_line(value).strip()
+    """``value`` as plain text inside Markdown (a table cell, a heading, a list item)."""
+    flat = one_line(value)
     start = _BLOCK_START.match(flat)
     if start:  # "# x", "- x", "1. x" would start a heading or a list: escape the marker
         marker = start.group()
@@ -65,6 +62,11 @@ def text(value: object) -> Markup:
     escaped = _WWW.sub(lambda match: match.group()[:-1] + "\\.", escaped)
     escaped = _REFERENCE.sub(lambda match: match.group(1) + ZERO_WIDTH_SPACE, escaped)
     return Markup(escaped)  # noqa: S704  (escaped above: this is the escaping)
+
+
+def cell(value: object) -> Markup:
+    """:func:`text` without leading or trailing spaces: ``**{{ name | md_cell }}**`` stays bold."""
+    return text(one_line(value).strip())
 
 
 def _escape_char(flat: str, index: int) -> str:

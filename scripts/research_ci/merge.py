@@ -7,12 +7,15 @@ grades the result again with :func:`research_ci.grade.build_report`:
 * different checks: the union;
 * the same check in several reports: status is the worst (error > failed > passed >
   skipped, so skipped + passed = passed); each figure combines by the check's
-  :class:`~research_ci.checks.spec.MergeRule`: test counts are summed (each leg of the matrix
-  ran the tests); coverage is the minimum (the matrix is only as covered as its weakest leg;
+  :class:`~research_ci.checks.spec.MergeRule`: each test counts once, by its id, failed when
+  it failed on any Python, with the Pythons it failed on
+  (:func:`research_ci.checks.tests.merge_by_test`), so a matrix's badge reads what one run's
+  reads; coverage is the minimum (the matrix is only as covered as its weakest leg;
   combining coverage data files properly is ``coverage combine``'s job, before ``check``);
   the format/lint/types counts are the number of distinct findings, at least the largest
-  single count; findings and data anomalies are concatenated without exact repeats;
-  the duration is the longest (the jobs ran side by side);
+  single count; findings and data anomalies are concatenated without exact repeats; the
+  duration is the longest (the jobs ran side by side); a check advisory in any report stays
+  advisory;
 * settings: the strictest minimum grade and the highest coverage threshold;
 * reports of different projects are refused.
 """
@@ -65,7 +68,7 @@ def _merge_metric(rule: MergeRule, name: str, values: list[Any]) -> Any:
     if all(isinstance(value, list) for value in values):
         return _unique(item for value in values for item in value)
     if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
-        return sum(values) if name in rule.summed else max(values)
+        return max(values)
     return values[0]
 
 
@@ -89,9 +92,10 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
     findings = deduplicated(finding for result in results for finding in result.findings)
     count_name = rule.distinct_count
     if count_name in metrics and isinstance(metrics[count_name], int):
-        metrics[count_name] = max(metrics[count_name], len(findings))
+        problems = sum(1 for finding in findings if finding.severity != "notice")
+        metrics[count_name] = max(metrics[count_name], problems)
     summaries = _unique(result.summary for result in results if result.summary)
-    return CheckResult(
+    merged = CheckResult(
         name=name,
         status=worst_status(result.status for result in results),
         summary=(
@@ -102,7 +106,12 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
         duration_s=max(result.duration_s for result in results),
         metrics=metrics,
         findings=findings,
+        tool=next((result.tool for result in results if result.tool), None),
+        advisory=next((result.advisory for result in results if result.advisory), None),
     )
+    if rule.refine is not None:
+        rule.refine(results, merged)
+    return merged
 
 
 def merge_reports(reports: Sequence[Report]) -> Report:
@@ -118,13 +127,15 @@ def merge_reports(reports: Sequence[Report]) -> Report:
     for report in reports:
         for name, result in report.checks.items():
             by_check.setdefault(name, []).append(result)
-    return build_report(
+    merged = build_report(
         project_name=projects[0],
         checks={name: merge_check(results) for name, results in by_check.items()},
         minimum_grade=min((report.minimum_grade for report in reports), key=grade_rank),
         coverage_threshold=max(report.coverage_threshold for report in reports),
         report_url=next((report.report_url for report in reports if report.report_url), None),
     )
+    merged.environment = next((r.environment for r in reports if r.environment), None)
+    return merged
 
 
 def expand_paths(patterns: Iterable[str]) -> list[Path]:

@@ -24,7 +24,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from research_ci.figures import check_figures
+from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.report import Finding, Report
 from research_ci.style import GRADE_LOOKS, severity_look, status_look
@@ -47,12 +47,18 @@ def _checks_table(report: Report) -> Table:
     table.add_column("Check")
     table.add_column("Status")
     table.add_column("Result", overflow="fold")
+    tools = any(result.tool for result in report.checks.values())
+    if tools:
+        table.add_column("Tool", overflow="fold")
     table.add_column("Duration", justify="right")
     for name, result in report.checks.items():
+        tool = [Text(tool_words(result), style="dim")] if tools else []
+        advisory = " (advisory)" if result.advisory is not None else ""
         table.add_row(
             Text(name),
-            Text(result.status, style=status_look(result.status).style),
+            Text(result.status + advisory, style=status_look(result.status).style),
             Text(check_figures(result)),
+            *tool,
             f"{result.duration_s:.1f} s",
         )
     return table
@@ -71,15 +77,24 @@ def _finding_line(finding: Finding) -> Text:
 
 
 def _grade_panel(report: Report) -> Panel:
-    verdict = "gate passed" if report.gate_passed else "gate failed"
-    body = Text.assemble(
-        (f"Grade {report.grade}", f"bold {GRADE_LOOKS.get(report.grade, ('', ''))[1]}"),
-        f" ({report.score}/100), {verdict} (minimum grade {report.minimum_grade})",
-    )
-    for reason in report.gate_reasons:
-        body.append(f"\n- {reason}")
+    """The verdict first, with its reasons; then the grade, the caps and the advisory checks."""
+    reasons = report.gate_reasons
+    if report.gate_passed:
+        body = Text("Gate passed", style="bold green")
+    elif len(reasons) == 1:
+        body = Text.assemble(("Gate failed: ", "bold red"), reasons[0])
+    else:
+        body = Text("Gate failed:", style="bold red")
+        for reason in reasons:
+            body.append(f"\n- {reason}")
+    body.append("\n")
+    body.append(f"Grade {report.grade}", style=f"bold {GRADE_LOOKS.get(report.grade, ('', ''))[1]}")
+    body.append(f" ({report.score}/100), minimum grade {report.minimum_grade}")
     for cap in report.caps:
         body.append(f"\ncap: {cap}", style="dim")
+    for name, result in report.checks.items():
+        if result.advisory is not None and result.status != "skipped":
+            body.append(f"\n{name} is advisory (not graded): {result.advisory}", style="dim")
     return Panel(body, expand=False, border_style="green" if report.gate_passed else "red")
 
 
@@ -87,6 +102,9 @@ def print_text(report: Report, *, console: Console | None = None) -> None:
     """Print the report for a terminal: checks table, top findings, grade panel."""
     console = console or Console()
     console.print(_checks_table(report))
+    environment = environment_words(report.environment)
+    if environment:
+        console.print(Text.assemble(("Environment: ", "bold"), environment))
     findings = prioritized(report.findings())
     if findings:
         console.print(Text(f"Findings ({len(findings)})", style="bold"))
@@ -123,6 +141,16 @@ def finding_command(finding: Finding, *, root: Path, workspace: Path | None) -> 
     title = f"research-ci {finding.check}" + (f" ({finding.code})" if finding.code else "")
     if not finding.file:
         return workflow_command(finding.severity, finding.message, title=title)
+    if finding.cell is not None:
+        # A notebook's lines are its cells' lines, not lines of the JSON file GitHub shows:
+        # annotate the file, and say where in the message.
+        where = location(finding).removeprefix(finding.file + ":")
+        return workflow_command(
+            finding.severity,
+            f"{where}: {finding.message}",
+            file=annotation_path(finding.file, root=root, workspace=workspace),
+            title=title,
+        )
     return workflow_command(
         finding.severity,
         finding.message,
@@ -187,9 +215,7 @@ def github_commands(
     )
     lines.append(
         workflow_command(
-            "notice",
-            f"grade {report.grade} ({report.score}), {verdict}",
-            title="research-ci",
+            "notice", f"{verdict}; grade {report.grade} ({report.score})", title="research-ci"
         )
     )
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from research_ci.delta import Delta
 from research_ci.errors import UsageError
 from research_ci.fingerprint import match_findings
 from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, boundary, read_text
+from research_ci.grade import gate_reason
 from research_ci.report import Finding, Report
 
 GATES: tuple[str, ...] = ("all", "new")
@@ -31,12 +32,15 @@ NON_GATING = ("notice",)
 NON_GATING_CODES = (("tests", "coverage"),)
 
 
-def _gating(findings: Sequence[Finding]) -> list[Finding]:
+def _gating(findings: Sequence[Finding], report: Report) -> list[Finding]:
+    """The findings that may gate: not hints, not of an advisory check."""
+    advisory = {name for name, result in report.checks.items() if result.advisory is not None}
     return [
         finding
         for finding in findings
         if finding.severity not in NON_GATING
         and (finding.check, finding.code) not in NON_GATING_CODES
+        and finding.check not in advisory
     ]
 
 
@@ -44,8 +48,10 @@ def unrun_reasons(report: Report, compared: Sequence[str]) -> list[str]:
     """Reasons from checks that were not compared with a base: errors, failing tests, data."""
     reasons = []
     for name, result in report.checks.items():
+        if result.advisory is not None:
+            continue
         if result.status == "error":
-            reasons.append(f"{name}: could not run: {result.summary}")
+            reasons.append(gate_reason(result))
         elif name == "tests" and result.status == "failed":
             failing = int(result.metrics.get("failed", 0) or 0) + int(
                 result.metrics.get("errors", 0) or 0
@@ -60,7 +66,7 @@ def unrun_reasons(report: Report, compared: Sequence[str]) -> list[str]:
 def new_gate_reasons(report: Report, delta: Delta, *, diff_coverage_threshold: float) -> list[str]:
     """Why the gate fails under ``gate = "new"`` (an empty list: it passes)."""
     reasons = unrun_reasons(report, delta.compared)
-    new = _gating(delta.new)
+    new = _gating(delta.new, report)
     if new:
         reasons.append(f"{len(new)} new finding{'' if len(new) == 1 else 's'}")
     percent = delta.coverage.percent if delta.coverage else None
@@ -150,7 +156,7 @@ def load_baseline(path: Path) -> list[Finding]:
 
 def not_in_baseline(report: Report, accepted: Sequence[Finding]) -> list[Finding]:
     """The report's findings that the baseline does not accept (the gating ones)."""
-    return _gating(match_findings(accepted, report.findings()).new)
+    return _gating(match_findings(accepted, report.findings()).new, report)
 
 
 def baseline_gate_reasons(report: Report, accepted: Sequence[Finding]) -> list[str]:

@@ -45,14 +45,17 @@ class Finding:
     code: str | None = None
     message: str
     severity: Severity = "error"
+    #: The notebook cell (1-based) when ``file`` is a notebook; ``line`` is then in the cell.
+    cell: int | None = None
     #: Identity across versions (see :mod:`research_ci.fingerprint`); absent in old reports.
     fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, with ``None`` fields kept so the schema stays simple (but no fingerprint)."""
+        """JSON form, ``None`` fields kept so the schema stays simple (but no cell, fingerprint)."""
         data = dataclasses.asdict(self)
-        if self.fingerprint is None:
-            del data["fingerprint"]
+        for optional in ("cell", "fingerprint"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -67,6 +70,7 @@ class Finding:
             code=data.get("code"),
             message=str(data["message"]),
             severity=cast("Severity", data.get("severity", "error")),
+            cell=data.get("cell"),
             fingerprint=data.get("fingerprint"),
         )
 
@@ -81,21 +85,29 @@ class CheckResult:
     duration_s: float = 0.0
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     findings: list[Finding] = dataclasses.field(default_factory=list)
+    #: The tool that ran: ``{"name": "ruff", "version": "0.3.0", "from": "pre-commit"}``.
+    tool: dict[str, str] | None = None
+    #: Why the check only advises (no points off, no cap, never fails the gate); ``None``: it gates.
+    advisory: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: status, summary, duration, the metrics flattened in, then findings."""
+        """JSON form: status, summary, duration, the metrics flattened in, tool, findings."""
         return {
             "status": self.status,
             "summary": self.summary,
             "duration_s": round(self.duration_s, 3),
             **self.metrics,
+            **({"tool": dict(self.tool)} if self.tool is not None else {}),
+            **({"advisory": self.advisory} if self.advisory is not None else {}),
             "findings": [finding.to_dict() for finding in self.findings],
         }
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> CheckResult:
         """Inverse of :meth:`to_dict`."""
-        reserved = {"status", "summary", "duration_s", "findings"}
+        reserved = {"status", "summary", "duration_s", "findings", "tool", "advisory"}
+        tool = data.get("tool")
+        advisory = data.get("advisory")
         return cls(
             name=name,
             status=cast("Status", data["status"]),
@@ -103,6 +115,8 @@ class CheckResult:
             duration_s=float(data.get("duration_s", 0.0)),
             metrics={key: value for key, value in data.items() if key not in reserved},
             findings=[Finding.from_dict(item) for item in data.get("findings", [])],
+            tool={str(k): str(v) for k, v in tool.items()} if isinstance(tool, dict) else None,
+            advisory=str(advisory) if advisory else None,
         )
 
 
@@ -134,6 +148,8 @@ class Report:
     )
     tool_version: str = __version__
     report_url: str | None = None
+    #: The project's environment: where, which Python, what was installed from what.
+    environment: dict[str, Any] | None = None
     #: ``all`` or ``new`` (the ratchet: gate only on what the change makes worse).
     gate: str = "all"
     #: What the change did against its base (:class:`research_ci.delta.Delta` as JSON).
@@ -146,6 +162,7 @@ class Report:
             "tool": {"name": "research-ci", "version": self.tool_version},
             "generated_at": self.generated_at,
             "project": {"name": self.project_name},
+            **({"environment": self.environment} if self.environment is not None else {}),
             "report_url": self.report_url,
             "settings": {
                 "minimum_grade": self.minimum_grade,
@@ -169,6 +186,24 @@ class Report:
             return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         except ValueError as exc:
             raise UsageError(f"the report has a figure JSON cannot hold: {exc}") from exc
+
+    def verdict(self) -> str:
+        """``gate passed``, or ``gate failed: <why>`` with the first reason (and how many more).
+
+        The reason comes first, so nobody reads "grade A" and misses why the gate failed.
+        """
+        if self.gate_passed:
+            return "gate passed"
+        if not self.gate_reasons:
+            return "gate failed"
+        more = len(self.gate_reasons) - 1
+        return f"gate failed: {self.gate_reasons[0]}" + (
+            f" (and {more} more reason{'s' if more > 1 else ''})" if more else ""
+        )
+
+    def headline(self) -> str:
+        """``gate failed: lint failed (1 violation); grade A (99/100)``: the report in one line."""
+        return f"{self.verdict()}; grade {self.grade} ({self.score}/100)"
 
     def findings(self) -> list[Finding]:
         """Every finding of every check, in check order."""
@@ -226,6 +261,7 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         generated_at=str(data["generated_at"]),
         tool_version=str(data["tool"]["version"]),
         report_url=data.get("report_url"),
+        environment=data.get("environment"),
         gate=str(settings.get("gate", "all")),
         delta=data.get("delta"),
     )
@@ -338,6 +374,22 @@ def report_path_in(project: Path) -> Path:
     return project / REPORT_PATH
 
 
+#: What research-ci writes into its output directory, so that git never lists it as untracked.
+OUTPUT_GITIGNORE = "# research-ci's reports and HTML data reports: not for version control.\n*\n"
+
+
+def ignore_output_dir(directory: Path, *, within: Path | None = None) -> None:
+    """Give research-ci's output directory its own ``.gitignore`` (``*``), once."""
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists() and not gitignore.is_symlink():
+        atomic_write_text(gitignore, OUTPUT_GITIGNORE, within=within)
+
+
 def save_report(report: Report, path: Path, *, within: Path | None = None) -> None:
-    """Write the report atomically (a regular file inside ``within``: see ``fsutil``)."""
+    """Write the report atomically; in a ``.research-ci`` directory, with its ``.gitignore``.
+
+    Only a regular file inside ``within`` is written (see :mod:`research_ci.fsutil`).
+    """
     atomic_write_text(path, report.to_json(), within=within)
+    if path.parent.name == OUTPUT_DIR.name:
+        ignore_output_dir(path.parent, within=within)

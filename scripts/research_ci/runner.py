@@ -1,10 +1,12 @@
 """Run the selected checks in parallel and collect one result per check.
 
 Every check starts at once, each in its own thread. The ones that need the project's packages
-(types, tests) ask for the project's Python, which the first of them makes (with
-:mod:`research_ci.environment`) while the others wait; the data check runs in its own TFDV
-environment. The wall time is close to the slowest check, not their sum. Results are collected
-as they complete, so progress lines come out in completion order.
+(types, tests), or a tool the project installs in it, ask for the project's environment, which
+the first of them makes (with :mod:`research_ci.environment`) while the others wait; the data
+check runs in its own TFDV environment. The wall time is close to the slowest check, not
+their sum. Results are collected as they complete, so progress lines come out in completion
+order. Each result is then marked advisory when the project's settings say so, and gets the
+notices its check has about the project's configuration.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from pathlib import Path
 
 from research_ci.checks.common import error_result
 from research_ci.checks.registry import BY_NAME, CHECK_NAMES
 from research_ci.checks.spec import CheckInputs, CheckSpec
 from research_ci.config import Settings
-from research_ci.environment import EnvironmentSetupError, ProjectPython
+from research_ci.environment import EnvironmentSetupError, ProjectEnvironment
 from research_ci.report import CheckResult
 
 Listener = Callable[[str, CheckResult | None], None]
@@ -27,10 +28,15 @@ Listener = Callable[[str, CheckResult | None], None]
 def _run(spec: CheckSpec[object], inputs: CheckInputs) -> CheckResult:
     started = time.perf_counter()
     try:
-        return spec.run(inputs)
+        result = spec.run(inputs)
     except EnvironmentSetupError as exc:
         message = f"could not prepare the project environment: {exc}"
-        return error_result(spec.name, message, started)
+        result = error_result(spec.name, message, started)
+    settings = inputs.settings
+    if spec.notices is not None and result.status in ("passed", "failed"):
+        result.findings.extend(spec.notices(settings))
+    result.advisory = settings.advisory.get(spec.name)
+    return result
 
 
 def run_checks(
@@ -39,20 +45,24 @@ def run_checks(
     *,
     install: bool = True,
     listener: Listener | None = None,
-    project_python: Callable[[], Path] | None = None,
+    environment: ProjectEnvironment | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[str, CheckResult]:
     """Run ``selected`` checks; unselected checks are reported as skipped.
 
     Each selected check's ``preflight`` runs first, here: bad configuration is refused (a
-    :class:`~research_ci.errors.UsageError`) before any check starts.
+    :class:`~research_ci.errors.UsageError`) before any check starts. ``environment`` is the
+    project's (by default one that installs unless ``install`` is false); ``announce``
+    receives one line when a long phase starts.
     """
     notify = listener or (lambda _name, _result: None)
     specs = [BY_NAME[name] for name in selected]
     for spec in specs:
         if spec.preflight is not None:
             spec.preflight(settings)
-    # A base checkout (check --base) borrows the head's environment through ``project_python``.
-    inputs = CheckInputs(settings, project_python or ProjectPython(settings, install=install).get)
+    say = announce or (lambda _line: None)
+    project = environment or ProjectEnvironment(settings, install=install, announce=say)
+    inputs = CheckInputs(settings, project, say)
     results: dict[str, CheckResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
         futures: dict[Future[CheckResult], str] = {}

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import SummarySection
-from research_ci.figures import check_figures
+from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
 from research_ci.mdescape import link_target
 from research_ci.report import Finding, Report
@@ -191,9 +191,16 @@ def _render(
             "status": result.status,
             "emoji": status_look(result.status).emoji,
             "figures": check_figures(result),
+            "tool": tool_words(result),
             "duration": f"{result.duration_s:.1f} s",
+            "advisory": result.advisory is not None,
         }
         for name, result in report.checks.items()
+    ]
+    advisory = [
+        {"name": name, "why": result.advisory}
+        for name, result in report.checks.items()
+        if result.advisory is not None and result.status != "skipped"
     ]
     return render_markdown(
         "summary.md.j2",
@@ -202,6 +209,9 @@ def _render(
         gate_emoji="✅" if report.gate_passed else "❌",
         coverage_threshold=f"{report.coverage_threshold:g}%",
         checks=checks,
+        verdict=shorten(report.verdict(), MAX_MESSAGE_CHARS),
+        advisory=advisory,
+        environment=environment_words(report.environment),
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,
         sections=_section_views(sections, shown_rows),

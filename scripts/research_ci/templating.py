@@ -57,7 +57,7 @@ def markdown_environment(package: str = "research_ci") -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md_cell"] = mdescape.text
+    env.filters["md_cell"] = mdescape.cell
     env.filters["md_text"] = mdescape.text
     env.filters["md_code"] = mdescape.code
     env.filters["md_link"] = mdescape.link_target

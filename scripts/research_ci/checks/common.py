@@ -16,6 +16,7 @@ from research_ci.report import CheckResult, Finding
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
+    from research_ci.tools import Tool
 
 
 def relative_path(path: str | Path, root: Path) -> str:
@@ -37,8 +38,12 @@ def ran(
     *,
     failed: bool,
     summary: str,
+    tool: Mapping[str, str] | None = None,
 ) -> CheckResult:
-    """A check that ran: failed or passed, its figures (the report's form) and its findings."""
+    """A check that ran: failed or passed, its figures (the report's form) and its findings.
+
+    ``tool`` is the report's record of the tool that ran it (name, version, where from).
+    """
     return CheckResult(
         name=name,
         status="failed" if failed else "passed",
@@ -46,16 +51,20 @@ def ran(
         duration_s=time.perf_counter() - started,
         metrics=dict(figures),
         findings=findings,
+        tool=dict(tool) if tool is not None else None,
     )
 
 
-def error_result(name: str, message: str, started: float) -> CheckResult:
+def error_result(
+    name: str, message: str, started: float, *, tool: Mapping[str, str] | None = None
+) -> CheckResult:
     """A check that could not run: status ``error`` with the reason as its summary."""
     return CheckResult(
         name=name,
         status="error",
         summary=message,
         duration_s=time.perf_counter() - started,
+        tool=dict(tool) if tool is not None else None,
     )
 
 
@@ -79,4 +88,18 @@ def run_module(
         timeout_s=settings.timeout_s,
         env=env,
         output_limit=output_limit,
+    )
+
+
+def run_resolved(
+    settings: Settings, tool: Tool, *args: str | Path, env: Mapping[str, str] | None = None
+) -> Completed:
+    """``tool args`` in the project, within its time limit: the tool the project pins.
+
+    (:func:`research_ci.tools.resolve` chose it: the project's environment, its pre-commit
+    ``rev:``, or research-ci's own.) Raises :class:`~research_ci.process.ToolError` when it
+    cannot start or times out.
+    """
+    return run_tool(
+        [*tool.command, *args], cwd=settings.root, timeout_s=settings.timeout_s, env=env
     )

@@ -1,8 +1,13 @@
-"""The format check: ``black --check --diff`` with the project's ``[tool.black]``.
+"""The format check: black, or ``ruff format`` when the project uses it, in check mode.
 
-black has no JSON output, so the check reads the unified diff it prints (a machine format):
-one finding per file, at the first changed line. Files black cannot parse are reported from
-its ``error: cannot format`` lines.
+Which formatter and which version: see :mod:`research_ci.tools`. black runs twice at most:
+first ``black --check``, which uses black's cache (files it has seen unchanged are skipped,
+so a warm run costs what ``black --check`` costs by hand), then, only for the files it
+would change, ``black --diff`` (which bypasses the cache) to find the first line each would
+change. ``ruff format --diff`` runs once (ruff is fast, and its ``--check`` output changed
+shape across versions). Neither formatter has a JSON output: the check reads the unified
+diff (a machine format). Files the formatter cannot parse are reported from its
+error lines.
 """
 
 from __future__ import annotations
@@ -13,18 +18,20 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, ran, relative_path, run_module
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
-from research_ci.process import ToolError
+from research_ci.process import Completed, ToolError
 from research_ci.report import CheckResult, Finding
+from research_ci.tools import Tool, ToolSetupError, choose_formatter, read_pre_commit, resolve
 from research_ci.words import plural
 
 if TYPE_CHECKING:
+    from research_ci.checks.spec import CheckInputs
     from research_ci.config import Settings
 
 NAME = "format"
 
-_HEADER = re.compile(r"^--- (?P<path>.+?)\t")
+_HEADER = re.compile(r"^--- (?P<path>.+?)(?:\t.*)?$")
 _HUNK = re.compile(r"^@@ -(?P<line>\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
 # black < 25: "error: cannot format PATH: MESSAGE"; newer: "error: cannot parse[ for target
 # version Python X.Y]: PATH:LINE:COL".
@@ -32,11 +39,19 @@ _CANNOT = re.compile(r"^error: cannot format (?P<path>.+?): (?P<message>.*)$")
 _CANNOT_PARSE = re.compile(
     r"^error: cannot parse(?: for target version [^:]*)?: (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$"
 )
+_WOULD_REFORMAT = re.compile(r"^would reformat (?P<path>.+)$")
+# ruff format: "error: Failed to parse PATH:LINE:COL: MESSAGE".
+_RUFF_CANNOT_PARSE = re.compile(
+    r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.*)$"
+)
+
+
+_NOTEBOOK_CELL = re.compile(r"^(?P<file>.+\.ipynb):cell (?P<cell>\d+)$")
 
 
 @dataclasses.dataclass(frozen=True)
 class FormatMetrics(Metrics):
-    """``files_to_reformat``: files black would change or cannot parse."""
+    """``files_to_reformat``: files the formatter would change or cannot parse."""
 
     files_to_reformat: int = 0
 
@@ -48,7 +63,7 @@ def figures(metrics: FormatMetrics) -> str:
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
-    """Map each file in black's diff to the first line it would change (not context)."""
+    """Map each file in a unified diff (black's, ruff's) to the first line it would change."""
     first_lines: dict[str, int] = {}
     current: str | None = None
     old_line = 0
@@ -90,55 +105,135 @@ def parse_black_error(line: str, root: Path) -> Finding | None:
     )
 
 
-def _summary(findings: list[Finding]) -> str:
-    unparsable = sum(1 for finding in findings if finding.code == "black-parse")
+def _summary(findings: list[Finding], formatter: str) -> str:
+    unparsable = sum(1 for finding in findings if (finding.code or "").endswith("-parse"))
     to_reformat = len(findings) - unparsable
     parts = [figures(FormatMetrics(files_to_reformat=to_reformat))] if to_reformat else []
     if unparsable:
-        parts.append(f"{plural(unparsable, 'file')} black cannot parse")
+        parts.append(f"{plural(unparsable, 'file')} {formatter} cannot parse")
     return ", ".join(parts) or figures(FormatMetrics())
 
 
-def run(settings: Settings) -> CheckResult:
-    """Run black in check mode over the project's paths."""
-    started = time.perf_counter()
-    try:
-        completed = run_module(
-            settings, "black", "--check", "--diff", "--quiet", *settings.file_tool_paths
-        )
-    except ToolError as exc:
-        return error_result(NAME, str(exc), started)
-
-    findings = [
+def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Finding]:
+    """One finding per file black would change, at the first line it would change."""
+    if not files:
+        return []
+    diff = run_resolved(settings, tool, "--diff", "--quiet", *files)
+    first_lines = {
+        relative_path(path, settings.root): line
+        for path, line in parse_black_diff(diff.stdout).items()
+    }
+    return [
         Finding(
             check=NAME,
             file=relative_path(path, settings.root),
-            line=line,
+            line=first_lines.get(relative_path(path, settings.root), 1),
             code="black",
             message="black would reformat this file (run `black .`)",
         )
-        for path, line in parse_black_diff(completed.stdout).items()
+        for path in files
     ]
-    findings.extend(
-        finding
+
+
+def run_black(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
+    """``black --check`` (cached), then ``black --diff`` on the files it would change."""
+    completed = run_resolved(settings, tool, "--check", *settings.file_tool_paths)
+    files = [
+        match.group("path")
         for line in completed.stderr.splitlines()
-        if (finding := parse_black_error(line.strip(), settings.root)) is not None
+        if (match := _WOULD_REFORMAT.match(line.strip()))
+    ]
+    findings = _diff_findings(tool, files, settings)
+    errors = (
+        parse_black_error(line.strip(), settings.root) for line in completed.stderr.splitlines()
     )
-    if completed.returncode not in (0, 1, 123) or (completed.returncode == 123 and not findings):
-        return error_result(NAME, f"black failed: {completed.tail(3)}", started)
+    return findings + [finding for finding in errors if finding is not None], completed
+
+
+def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
+    """``ruff format --diff``: ruff is fast enough to diff every file in one go.
+
+    (Its ``--check`` output changed shape across versions; its unified diff did not.)
+    """
+    completed = run_resolved(settings, tool, "format", "--diff", *settings.file_tool_paths)
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for path, first_line in parse_black_diff(completed.stdout).items():
+        # A notebook's diff comes per cell ("nb.ipynb:cell 3"): one finding for the file, at
+        # its first cell to change (line numbers are the cell's).
+        notebook = _NOTEBOOK_CELL.match(path)
+        file = relative_path(notebook.group("file") if notebook else path, settings.root)
+        if file in seen:
+            continue
+        seen.add(file)
+        findings.append(
+            Finding(
+                check=NAME,
+                file=file,
+                line=first_line,
+                code="ruff-format",
+                message="ruff would reformat this file (run `ruff format .`)",
+                cell=int(notebook.group("cell")) if notebook else None,
+            )
+        )
+    for line in completed.stderr.splitlines():
+        unparsable = _RUFF_CANNOT_PARSE.match(line.strip())
+        if unparsable:
+            findings.append(
+                Finding(
+                    check=NAME,
+                    file=relative_path(unparsable.group("path"), settings.root),
+                    line=int(unparsable.group("line")),
+                    col=int(unparsable.group("col")),
+                    code="ruff-format-parse",
+                    message=f"ruff cannot parse this file: {unparsable.group('message')}",
+                )
+            )
+    return findings, completed
+
+
+def run(inputs: CheckInputs) -> CheckResult:
+    """Run the project's formatter in check mode over its paths."""
+    started = time.perf_counter()
+    settings = inputs.settings
+    pre_commit = read_pre_commit(settings.root)
+    formatter, _why = choose_formatter(settings, pre_commit)
+    try:
+        tool = resolve(
+            formatter, settings, inputs.environment, announce=inputs.announce, pre_commit=pre_commit
+        )
+        if formatter == "ruff":
+            findings, completed = run_ruff_format(tool, settings)
+            ok_codes: tuple[int, ...] = (0, 1, 2)
+        else:
+            findings, completed = run_black(tool, settings)
+            ok_codes = (0, 1, 123)
+    except (ToolError, ToolSetupError) as exc:
+        return error_result(NAME, str(exc), started)
+    if completed.returncode not in ok_codes or (
+        completed.returncode == ok_codes[2] and not findings
+    ):
+        return error_result(
+            NAME, f"{tool.name} failed: {completed.tail(3)}", started, tool=tool.to_dict()
+        )
     count = len(findings)
     reported = FormatMetrics(files_to_reformat=count).to_json()
-    return ran(NAME, reported, findings, started, failed=count > 0, summary=_summary(findings))
+    summary = _summary(findings, tool.name)
+    return ran(
+        NAME, reported, findings, started, failed=count > 0, summary=summary, tool=tool.to_dict()
+    )
 
 
 CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     name=NAME,
     metrics=FormatMetrics.of,
-    run=lambda inputs: run(inputs.settings),
+    run=run,
     figures=figures,
     priority=6,
     penalties=(
-        PenaltyRule(NAME, "file black would reformat", 2, 10, lambda m: m.files_to_reformat),
+        PenaltyRule(
+            NAME, "file the formatter would reformat", 2, 10, lambda m: m.files_to_reformat
+        ),
     ),
     merge=MergeRule(distinct_count="files_to_reformat"),
 )

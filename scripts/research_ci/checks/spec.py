@@ -16,12 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from research_ci.report import CheckResult, Report
+from research_ci.report import CheckResult, Finding, Report
 from research_ci.shields import static_badge_url
 from research_ci.words import plural
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
+    from research_ci.environment import ProjectEnvironment
 
 M = TypeVar("M")
 MetricsT = TypeVar("MetricsT", bound="Metrics")
@@ -71,17 +72,28 @@ class Metrics:
         return dataclasses.asdict(self)
 
 
+def _quiet(_line: str) -> None:
+    """An announcer that says nothing."""
+
+
 @dataclasses.dataclass(frozen=True)
 class CheckInputs:
-    """What a check runs with: the project's settings, and its Python once it is ready.
+    """What a check runs with: the project's settings, and its environment once it is ready.
 
-    ``project_python()`` blocks until the project's environment is made (the first check
-    that asks starts it) and raises :class:`~research_ci.errors.EnvironmentSetupError` when
-    it cannot be made; checks that do not need the project's packages never call it.
+    ``environment.get()`` (and ``project_python()``) blocks until the project's environment is
+    made (the first check that asks starts it) and raises
+    :class:`~research_ci.environment.EnvironmentSetupError` when it cannot be made; checks that
+    do not need the project's packages never call it. ``announce`` prints one line when a long
+    phase starts (making an environment, running the tests).
     """
 
     settings: Settings
-    project_python: Callable[[], Path]
+    environment: ProjectEnvironment
+    announce: Callable[[str], None] = _quiet
+
+    def project_python(self) -> Path:
+        """The interpreter of the project's environment (made on first request)."""
+        return self.environment.python()
 
 
 # --- badges -----------------------------------------------------------------------------------
@@ -157,14 +169,17 @@ class MergeRule:
     """How one check's figures combine across partial reports (``research-ci report merge``).
 
     By default a number keeps the largest value, a list the union without repeats, anything
-    else the first value. ``summed`` figures add up (every leg of a matrix ran the tests);
-    ``weakest`` keep the smallest number (the matrix is only as covered as its weakest leg);
-    ``distinct_count`` counts distinct problems, so it is at least the merged findings.
+    else the first value. ``weakest`` keep the smallest number (the matrix is only as covered
+    as its weakest leg); ``distinct_count`` counts distinct problems, so it is at least the
+    merged findings that are not notices. ``refine`` then changes the merged result in place
+    with the check's own knowledge (the tests check counts each test once, by its id).
     """
 
-    summed: frozenset[str] = frozenset()
     weakest: frozenset[str] = frozenset()
     distinct_count: str | None = None
+    refine: Callable[[Sequence[CheckResult], CheckResult], None] | None = dataclasses.field(
+        default=None, compare=False
+    )
 
 
 # --- the Markdown summary -----------------------------------------------------------------------
@@ -212,7 +227,13 @@ class CheckSpec(Generic[M]):
     * ``priority`` ranks its findings for readers (lower first); ``badge_rank`` its badges;
     * ``default``: run when ``[tool.research-ci] checks`` is not set; ``table`` names its own
       settings table (``[tool.research-ci.<table>]``), whose presence turns it on by default;
-    * ``preflight`` refuses bad configuration before any check starts (a ``UsageError``).
+    * ``preflight`` refuses bad configuration before any check starts (a ``UsageError``);
+    * ``advisory_by_default`` says why the check only advises on this project (it runs and is
+      reported, but takes no points off, caps nothing and never fails the gate) unless
+      ``[tool.research-ci] advisory`` lists the checks that advise; ``None``: it gates. Every
+      check can be made advisory by that list, whatever its default;
+    * ``notices`` are findings about the project's configuration of the check's tool (a
+      ``.flake8`` ruff does not read), added to its result when it ran.
     """
 
     name: str
@@ -229,3 +250,5 @@ class CheckSpec(Generic[M]):
     merge: MergeRule = MergeRule()
     summary: Callable[[M], SummarySection | None] | None = None
     preflight: Callable[[Settings], None] | None = None
+    advisory_by_default: Callable[[Settings], str | None] | None = None
+    notices: Callable[[Settings], list[Finding]] | None = None

@@ -14,7 +14,7 @@ from research_ci.badge import report_badges, svg_files
 from research_ci.cli.options import path_option, project_argument, report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.fsutil import atomic_write_all, boundary, ensure_writable, read_bytes
-from research_ci.readme import render_block, update_readme
+from research_ci.readme import find_readme, readme_format, render_block, update_readme
 from research_ci.report import load_report, report_path_in
 
 
@@ -47,7 +47,12 @@ def _stale_svgs(files: dict[Path, str], project: Path) -> list[Path]:
 @click.command()
 @project_argument
 @report_option("The JSON report to read. [default: PATH/.research-ci/report.json]", in_project=True)
-@path_option("--readme", "readme_path", "The README to update. [default: PATH/README.md]")
+@path_option(
+    "--readme",
+    "readme_path",
+    "The README to update, Markdown or reStructuredText (.rst). [default: pyproject.toml's "
+    "[project] readme, else PATH/README.md, README.rst... whichever exists]",
+)
 @click.option(
     "--check",
     is_flag=True,
@@ -76,18 +81,21 @@ def badge(
     """Write the quality badges between the research-ci markers in the README.
 
     The block sits between <!-- research-ci:badges:start --> and
-    <!-- research-ci:badges:end -->; when absent it is inserted under the first heading.
-    Nothing outside the markers changes, and a second run changes nothing.
+    <!-- research-ci:badges:end --> (in a README.rst: the comments
+    .. research-ci:badges:start and .. research-ci:badges:end, with .. image:: badges);
+    when absent it is inserted under the title heading, or at the top next to the badges
+    already there when the README has no title. Nothing outside the markers changes, and a
+    second run changes nothing.
     """
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
     report_file = report_path or report_path_in(path)
     report = load_report(report_file, within=boundary(report_file, path))
-    readme = readme_path or path / "README.md"
+    readme = readme_path or find_readme(path)
     readme_within = boundary(readme, path)
     link = link or report.report_url
     badges = report_badges(report)
-    block = render_block(badges, link=link)
+    block = render_block(badges, link=link, fmt=readme_format(readme))
     # Everything is checked before anything is written: a bad README, SVG folder or link
     # is refused with every file as it was.
     readme_stale = update_readme(readme, block, check=True, within=readme_within)

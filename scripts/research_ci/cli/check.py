@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -26,17 +28,40 @@ from research_ci.style import status_look
 FORMATS = ("text", "json", "github")
 
 
+def _announce_line(line: str) -> None:
+    """One line on stderr, at once: in CI logs each long phase shows when it starts."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 @contextlib.contextmanager
 def _progress(*, enabled: bool) -> Iterator[Listener | None]:
     """A rich status line on stderr for interactive terminals; nothing in CI or pipes."""
+    with _progress_and_announce(enabled=enabled) as (listen, _announce):
+        yield listen
+
+
+@contextlib.contextmanager
+def _progress_and_announce(
+    *, enabled: bool
+) -> Iterator[tuple[Listener | None, Callable[[str], None]]]:
+    """The progress listener and the announcer of long phases.
+
+    In a terminal, a rich status line names the running checks and each phase is printed
+    above it; without one (CI logs, pipes), each phase is one plain line on stderr.
+    """
     if not enabled:
-        yield None
+        yield None, _announce_line
         return
     from rich.console import Console
     from rich.text import Text
 
     console = Console(stderr=True)
     running: set[str] = set()
+
+    def announce(line: str) -> None:
+        console.print(Text(line, style="dim"))
+
     with console.status("research-ci: starting checks") as status:
 
         def listen(name: str, result: CheckResult | None) -> None:
@@ -50,7 +75,7 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
 
-        yield listen
+        yield listen, announce
 
 
 @click.command()
@@ -75,7 +100,15 @@ def _progress(*, enabled: bool) -> Iterator[Listener | None]:
 @click.option(
     "--no-install",
     is_flag=True,
-    help="Use the existing environment (PATH/.venv, else this Python); never install.",
+    help="Use the existing environment (an activated one, else PATH/.venv, else this Python); "
+    "never install into it.",
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="VERSION|PATH",
+    help="The Python to make PATH/.venv with (default: .python-version, else requires-python, "
+    "else research-ci's own).",
 )
 @click.option(
     "--minimum-grade",
@@ -102,6 +135,7 @@ def check(
     report_path: Path | None,
     output_format: str,
     no_install: bool,
+    python: str | None,
     minimum_grade: str | None,
     base_ref: str | None,
     base_report: Path | None,
@@ -117,6 +151,7 @@ def check(
         report_path=report_path,
         output_format=output_format,
         install=not no_install,
+        python=python,
         minimum_grade=minimum_grade,
         base_ref=base_ref,
         base_report=base_report,
@@ -130,6 +165,7 @@ def run_check(
     report_path: Path | None,
     output_format: str,
     install: bool = True,
+    python: str | None = None,
     minimum_grade: str | None = None,
     base_ref: str | None = None,
     base_report: Path | None = None,
@@ -139,7 +175,7 @@ def run_check(
 
     from research_ci import comparison
     from research_ci.config import Place, clean_checks, load_settings
-    from research_ci.environment import ProjectPython
+    from research_ci.environment import ProjectEnvironment
     from research_ci.fsutil import boundary, ensure_writable
     from research_ci.grade import build_report
     from research_ci.report import load_report, report_path_in, save_report
@@ -155,14 +191,27 @@ def run_check(
         load_report(base_report)  # a bad base report is refused before anything runs
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
-    project_python = ProjectPython(settings, install=install).get
-    with ThreadPoolExecutor(max_workers=1) as pool, _progress(enabled=interactive) as listen:
+    if output_format == "text":
+        # rich takes a quarter of a second to import: do it while the tools run.
+        threading.Thread(
+            target=importlib.import_module, args=("research_ci.output",), daemon=True
+        ).start()
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        _progress_and_announce(enabled=interactive) as (listen, announce),
+    ):
+        environment = ProjectEnvironment(
+            settings, install=install, python=python, announce=announce
+        )
+        # A base checkout (check --base) borrows the head's environment.
         base_future = (
-            comparison.start_base(pool, settings, commit, selected, project_python)
+            comparison.start_base(pool, settings, commit, selected, environment)
             if commit is not None and base_report is None
             else None
         )
-        results = run_checks(settings, selected, listener=listen, project_python=project_python)
+        results = run_checks(
+            settings, selected, environment=environment, listener=listen, announce=announce
+        )
         base_run = base_future.result() if base_future is not None else None
     comparison.fingerprint_results(results, settings.root)
     report = build_report(
@@ -172,6 +221,7 @@ def run_check(
         coverage_threshold=settings.coverage_threshold,
         report_url=settings.report_url,
     )
+    report.environment = environment.record()
     report.gate = settings.gate
     if base_run is not None and base_run.results is None and base_run.note:
         click.echo(f"research-ci: {base_run.note}", err=True)

@@ -166,15 +166,19 @@ def _degrade(context: ActionsContext, body: str, why: str, summary_fallback: boo
 
 
 @github.command("commit-badge")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--remote", default="origin", show_default=True, help="The git remote to push to.")
 @click.option("--attempts", type=click.IntRange(min=1), default=3, show_default=True)
 def commit_badge_command(files: tuple[Path, ...], remote: str, attempts: int) -> int:
-    """Commit the refreshed badge block (default: README.md) with [skip ci] and push it.
+    """Commit the refreshed badge block with [skip ci] and push it.
 
+    FILES are READMEs, or project directories whose README is committed (the one `badge`
+    writes: [project] readme, else README.md, README.rst...); default: the current directory.
     Only on a push to the default branch; retried on a non-fast-forward.
     """
-    paths = list(files) or [Path("README.md")]
+    from research_ci.readme import find_readme
+
+    paths = [find_readme(item) if item.is_dir() else item for item in files or (Path(),)]
     try:
         result = commit_badge(paths, ActionsContext.from_env(), remote=remote, attempts=attempts)
     except PushError as exc:

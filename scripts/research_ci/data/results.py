@@ -188,7 +188,7 @@ def load_results(path: Path) -> list[DataResult]:
 
 def template_environment() -> jinja2.Environment:
     """Templates of the data reports (Markdown and HTML), shipped in this package."""
-    # Jinja only when a report is rendered: `data validate` without one does not import it.
+    # jinja2 only when rendering: every `research-ci check` imports this module.
     from research_ci.templating import environment  # noqa: PLC0415
 
     env = environment("research_ci.data")
