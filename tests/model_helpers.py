@@ -7,8 +7,6 @@ no model file and no network. Predictions tables are written as CSV like a proje
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -129,28 +127,8 @@ def planted_tables(folder: Path) -> dict[str, Path]:
     }
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``research-ci ARGS`` in a subprocess (exit code, stdout, stderr)."""
-    return subprocess.run(
-        [sys.executable, "-m", "research_ci", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
-
-
 def invoke(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """``research-ci ARGS`` in this process: (exit code, stdout, stderr)."""
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` and its bytes."""
-    return {
-        str(path.relative_to(root)): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }

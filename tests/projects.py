@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-PYPROJECT = """\
+HATCHLING_HEAD = """\
 [build-system]
 requires = ["hatchling"]
 build-backend = "hatchling.build"
 
 [project]
 name = "{name}"
-version = "0.1.0"
-requires-python = ">=3.10"
+version = "{version}"
+requires-python = "{requires_python}"
+"""
 
+
+def hatchling_pyproject(
+    name: str, rest: str = "", *, version: str = "0.1.0", requires_python: str = ">=3.10"
+) -> str:
+    """A pyproject.toml that hatchling builds: the build system, the project's name, version and
+    Python, then ``rest`` (dedented: more ``[project]`` keys, the tools' tables)."""
+    head = HATCHLING_HEAD.format(name=name, version=version, requires_python=requires_python)
+    return head + textwrap.dedent(rest)
+
+
+PYPROJECT = hatchling_pyproject(
+    "{name}",
+    rest="""
 [tool.black]
 line-length = 100
 
@@ -32,7 +50,8 @@ strict = true
 
 [tool.coverage.report]
 fail_under = 80
-{extra}"""
+{extra}""",
+)
 
 CLEAN_FILES: dict[str, str] = {
     "src/{pkg}/__init__.py": '''\
@@ -127,3 +146,44 @@ def write_project(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).replace("{pkg}", pkg), encoding="utf-8")
     return root
+
+
+def run_command(
+    command: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` and capture its exit code, stdout and stderr as text (never raises on 1)."""
+    return subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float | None = None, no_color: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``research-ci ARGS`` in a subprocess (exit code, stdout, stderr).
+
+    ``timeout`` fails a command that hangs; ``no_color`` sets ``NO_COLOR=1`` for plain output.
+    """
+    env = {**os.environ, "NO_COLOR": "1"} if no_color else None
+    return run_command(
+        [sys.executable, "-m", "research_ci", *args], cwd=cwd, env=env, timeout=timeout
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes (to assert that nothing was written)."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }

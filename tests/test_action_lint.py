@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from projects import run_command
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -34,14 +36,7 @@ def tool(name: str) -> Path:
 
 def run(*command: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
-    return subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_command(command, cwd=cwd, env=env)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+import projects
 from report_builders import (
     clean_report,
     data_check,
@@ -397,15 +396,7 @@ def test_badge_write_failure_is_a_usage_error(
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "research_ci", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    return projects.run_cli(*args, cwd=cwd, no_color=True)
 
 
 def test_process_check_stale_then_fresh(project: Path) -> None:

@@ -7,25 +7,17 @@ research-ci's own environment with ``--no-install``).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from test_delta import CORE, MANY_ARGUMENTS, TESTS, commit, git, write
+from projects import run_cli
+from test_delta import CORE, MANY_ARGUMENTS, PROJECT_HEAD, TESTS, commit, git, write
 
 pytestmark = pytest.mark.slow
 
-PYPROJECT = """\
-[project]
-name = "pr-demo"
-version = "0.1.0"
-
-[tool.ruff.lint]
-select = ["E", "F"]
-
+PYPROJECT = PROJECT_HEAD + """
 [tool.pytest.ini_options]
 pythonpath = ["src"]
 
@@ -37,16 +29,6 @@ paths = ["src", "tests"]
 checks = ["lint", "tests", "maintainability"]
 {extra}
 """
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "research_ci", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def make_repo(tmp_path: Path, extra: str = "") -> Path:

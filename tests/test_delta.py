@@ -44,14 +44,17 @@ from research_ci.ratchet import (
 )
 from research_ci.report import CheckResult, Report
 
-PYPROJECT = """\
+#: The project and its ruff rules: the start of every pyproject.toml of these demo repositories.
+PROJECT_HEAD = """\
 [project]
 name = "pr-demo"
 version = "0.1.0"
 
 [tool.ruff.lint]
 select = ["E", "F"]
+"""
 
+PYPROJECT = PROJECT_HEAD + """
 [tool.research-ci]
 paths = ["src", "tests"]
 """

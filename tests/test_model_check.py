@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import read_valid_report
-from model_helpers import planted_tables, run
-from projects import write_project
+from model_helpers import planted_tables
+from projects import run_cli, write_project
 from research_ci.badge import report_badges
 from research_ci.model.metrics import METRICS
 from research_ci.report import load_report
@@ -49,7 +49,7 @@ def test_failed_threshold_is_a_finding_a_rubric_line_a_badge_and_a_section(
     tmp_path: Path, scored: dict[str, Path]
 ) -> None:
     root = _project(tmp_path / "project", scored, "planted")
-    result = run("check", str(root), "--only", "model", "--no-install", "--format", "json")
+    result = run_cli("check", str(root), "--only", "model", "--no-install", "--format", "json")
     assert result.returncode == 1, result.stderr
     data = read_valid_report(root / ".research-ci" / "report.json")
     model = data["checks"]["model"]
@@ -83,7 +83,7 @@ def test_failed_threshold_is_a_finding_a_rubric_line_a_badge_and_a_section(
 
 def test_same_model_passes(tmp_path: Path, scored: dict[str, Path]) -> None:
     root = _project(tmp_path / "project", scored, "baseline")
-    result = run("check", str(root), "--only", "model", "--no-install")
+    result = run_cli("check", str(root), "--only", "model", "--no-install")
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads((root / ".research-ci" / "report.json").read_text(encoding="utf-8"))
     assert data["checks"]["model"]["status"] == "passed"
@@ -95,7 +95,7 @@ def test_missing_predictions_skip_and_bad_tables_refuse(
 ) -> None:
     root = _project(tmp_path / "project", scored, "planted")
     (root / "reports" / "predictions.csv").unlink()
-    result = run("check", str(root), "--only", "model", "--no-install")
+    result = run_cli("check", str(root), "--only", "model", "--no-install")
     assert result.returncode == 0, result.stderr
     data = json.loads((root / ".research-ci" / "report.json").read_text(encoding="utf-8"))
     assert data["checks"]["model"]["status"] == "skipped"
@@ -108,7 +108,7 @@ def test_missing_predictions_skip_and_bad_tables_refuse(
         encoding="utf-8",
     )
     before = (root / ".research-ci" / "report.json").read_bytes()
-    result = run("check", str(root), "--only", "model", "--no-install")
+    result = run_cli("check", str(root), "--only", "model", "--no-install")
     assert result.returncode == 2
     table = f"{root.resolve() / 'pyproject.toml'} [tool.research-ci.model]"
     assert result.stderr.strip().splitlines() == [

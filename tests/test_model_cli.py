@@ -25,9 +25,8 @@ from model_helpers import (
     adult_scores,
     invoke,
     planted_tables,
-    run,
-    snapshot,
 )
+from projects import run_cli, snapshot
 from research_ci.model.report import load_model_report
 
 ADULT_SLICES = [
@@ -87,7 +86,7 @@ def test_planted_change_fails_the_gate_with_every_report(
     tables: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = run(
+    result = run_cli(
         *_adult_args(
             tables["planted"],
             "--baseline",
@@ -230,7 +229,7 @@ def test_bad_input_exits_2_and_writes_nothing(
 ) -> None:
     source = _write(tmp_path / "p.csv", content)
     before = snapshot(tmp_path)
-    result = run(*_yp_args(source, *args, *_every_report(tmp_path)))
+    result = run_cli(*_yp_args(source, *args, *_every_report(tmp_path)))
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -470,7 +469,7 @@ def test_pyproject_table_drives_the_command(tables: dict[str, Path], tmp_path: P
         'slices = ["marital-status"]\nmax-drop = { auc = 0.05 }\n',
         encoding="utf-8",
     )
-    result = run("model", "analyze", "--report", "out.json", cwd=tmp_path)
+    result = run_cli("model", "analyze", "--report", "out.json", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "marital-status = Divorced fell from" in result.stdout
     assert (tmp_path / "out.json").is_file()

@@ -7,12 +7,12 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import projects
 from report_builders import clean_report
 from research_ci import fsutil
 from research_ci.errors import UsageError
@@ -23,15 +23,8 @@ README = "# Demo\n\nSome text.\n"
 TIMEOUT_S = 60
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "research_ci", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-        timeout=TIMEOUT_S,
-    )
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return projects.run_cli(*args, timeout=TIMEOUT_S)
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], fragment: str) -> None:
