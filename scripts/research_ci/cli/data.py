@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from research_ci.cli.options import F, path_option, project_argument
+from research_ci.cli.options import F, csv_options, path_option, project_argument
 from research_ci.data.settings import (
     DEFAULT_SCHEMA,
     ENVIRONMENTS,
@@ -41,32 +41,7 @@ if TYPE_CHECKING:
 def dialect_options(function: F) -> F:
     """The options that say how to read the input files."""
     options = [
-        click.option(
-            "--delimiter",
-            help=(
-                "CSV field separator: one character (',', ';', '\\t' or 'tab', '|') or a longer "
-                "string such as ', ' (UCI Adult). Default ','."
-            ),
-        ),
-        click.option(
-            "--column-names",
-            metavar="A,B,...",
-            help="Names of the columns of CSV files WITHOUT a header row (the first line is data).",
-        ),
-        click.option(
-            "--na-value",
-            "na_values",
-            multiple=True,
-            metavar="TEXT",
-            help="A field value that means missing (repeatable), e.g. '?'. Empty fields always do.",
-        ),
-        click.option("--encoding", help="Text encoding of CSV files (default utf-8)."),
-        click.option(
-            "--format",
-            "file_format",
-            type=click.Choice(["auto", *FORMATS]),
-            help="Input format (default: from the file name; CSV when unsure).",
-        ),
+        csv_options(FORMATS, "Input format (default: from the file name; CSV when unsure)."),
         path_option(
             "--config",
             "config",

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from research_ci.cli.options import csv_options
 from research_ci.data.settings import parse_dialect
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.model.metrics import TASKS
@@ -289,28 +290,7 @@ def _options(function: F) -> F:
             type=path,
             help="A TFMA EvalConfig text proto: slices, metrics and thresholds.",
         ),
-        click.option(
-            "--delimiter", help="CSV field separator (one character, or e.g. ', ' for UCI Adult)."
-        ),
-        click.option(
-            "--column-names",
-            metavar="A,B,...",
-            help="Names of the columns of CSV files without a header row.",
-        ),
-        click.option(
-            "--na-value",
-            "na_values",
-            multiple=True,
-            metavar="TEXT",
-            help="A field value meaning missing (repeatable), e.g. '?'.",
-        ),
-        click.option("--encoding", help="Text encoding of CSV files (default utf-8)."),
-        click.option(
-            "--format",
-            "file_format",
-            type=click.Choice(["auto", "csv", "parquet"]),
-            help="Input format (default: from the file name).",
-        ),
+        csv_options(("csv", "parquet"), "Input format (default: from the file name)."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)

@@ -6,7 +6,7 @@ command, and the default report path is spelled once (:data:`research_ci.report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,3 +97,39 @@ def emit_generated(text: str, output_path: Path | None, *, check: bool, regenera
         return EXIT_FAILED
     atomic_write_text(output_path, text)
     return EXIT_OK
+
+
+def csv_options(formats: Sequence[str], format_help: str) -> Callable[[F], F]:
+    """How to read an input table: the CSV dialect, the encoding and the format (data, model)."""
+    options = [
+        click.option(
+            "--delimiter",
+            help=(
+                "CSV field separator: one character (',', ';', '\\t' or 'tab', '|') or a longer "
+                "string such as ', ' (UCI Adult). Default ','."
+            ),
+        ),
+        click.option(
+            "--column-names",
+            metavar="A,B,...",
+            help="Names of the columns of CSV files WITHOUT a header row (the first line is data).",
+        ),
+        click.option(
+            "--na-value",
+            "na_values",
+            multiple=True,
+            metavar="TEXT",
+            help="A field value that means missing (repeatable), e.g. '?'. Empty fields always do.",
+        ),
+        click.option("--encoding", help="Text encoding of CSV files (default utf-8)."),
+        click.option(
+            "--format", "file_format", type=click.Choice(["auto", *formats]), help=format_help
+        ),
+    ]
+
+    def decorate(function: F) -> F:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
