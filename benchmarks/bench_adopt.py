@@ -38,6 +38,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from adoption import RUFF_0_3_PRE_COMMIT  # the projects of the adoption tests
+from projects import hatchling_pyproject
 from research_ci.cache import CACHE_ENV_VAR, cache_dir
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
@@ -74,7 +78,14 @@ def _tests(package: str, index: int, *, typed: bool) -> str:
     return f"import {package}.m{index} as m\n\n\n{tests}"
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
+def _write(
+    root: Path, files: dict[str, str], package_dir: str, modules: int, *, typed: bool
+) -> None:
+    """``files``, then ``modules`` generated modules in ``package_dir``, each with a test file."""
+    package = package_dir.rsplit("/", 1)[-1]
+    for index in range(modules):
+        files[f"{package_dir}/m{index}.py"] = _module(index, typed=typed)
+        files[f"tests/test_m{index}.py"] = _tests(package, index, typed=typed)
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,35 +109,22 @@ def setup_py_library(root: Path, modules: int) -> None:
         "setup.cfg": "[mypy]\nignore_missing_imports = True\n",
         "flatlib/__init__.py": '"""A flat library."""\n',
     }
-    for index in range(modules):
-        files[f"flatlib/m{index}.py"] = _module(index, typed=False)
-        files[f"tests/test_m{index}.py"] = _tests("flatlib", index, typed=False)
-    _write(root, files)
+    _write(root, files, "flatlib", modules, typed=False)
 
 
 def requirements_scripts(root: Path, modules: int) -> None:
     """Research scripts with a requirements.txt and tests."""
     files = {"requirements.txt": "numpy\n", "requirements-dev.txt": "pytest\n"}
     files["analysis/__init__.py"] = ""
-    for index in range(modules):
-        files[f"analysis/m{index}.py"] = _module(index, typed=False)
-        files[f"tests/test_m{index}.py"] = _tests("analysis", index, typed=False)
-    _write(root, files)
+    _write(root, files, "analysis", modules, typed=False)
 
 
 def ruff_pinned_library(root: Path, modules: int) -> None:
     """A typed src-layout library formatted and linted by ruff 0.3.0 (its pre-commit pin)."""
     files = {
-        "pyproject.toml": textwrap.dedent("""\
-            [build-system]
-            requires = ["hatchling"]
-            build-backend = "hatchling.build"
-
-            [project]
-            name = "pinnedlib"
-            version = "1.0"
-            requires-python = ">=3.10"
-
+        "pyproject.toml": hatchling_pyproject(
+            "pinnedlib",
+            """
             [project.optional-dependencies]
             test = ["pytest"]
 
@@ -138,21 +136,13 @@ def ruff_pinned_library(root: Path, modules: int) -> None:
 
             [tool.mypy]
             strict = true
-            """),
-        ".pre-commit-config.yaml": textwrap.dedent("""\
-            repos:
-              - repo: https://github.com/astral-sh/ruff-pre-commit
-                rev: v0.3.0
-                hooks:
-                  - id: ruff
-                  - id: ruff-format
-            """),
+            """,
+            version="1.0",
+        ),
+        ".pre-commit-config.yaml": RUFF_0_3_PRE_COMMIT,
         "src/pinnedlib/__init__.py": '"""A pinned library."""\n',
     }
-    for index in range(modules):
-        files[f"src/pinnedlib/m{index}.py"] = _module(index, typed=True)
-        files[f"tests/test_m{index}.py"] = _tests("pinnedlib", index, typed=True)
-    _write(root, files)
+    _write(root, files, "src/pinnedlib", modules, typed=True)
 
 
 def template_project(root: Path, _modules: int) -> None:

@@ -17,18 +17,15 @@ import textwrap
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from projects import hatchling_pyproject  # the throwaway projects of the tests
+
 CHECKS = ("format", "lint", "types", "tests")
 
-PYPROJECT = """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "benchproject"
-version = "0.1.0"
-requires-python = ">=3.10"
-
+PYPROJECT = hatchling_pyproject(
+    "benchproject",
+    rest="""
 [tool.ruff.lint]
 select = ["E", "F", "I", "B", "UP", "TID"]
 
@@ -37,7 +34,8 @@ strict = true
 
 [tool.coverage.report]
 fail_under = 80
-"""
+""",
+)
 
 
 def make_project(root: Path, modules: int) -> Path:

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from projects import hatchling_pyproject, run_command
 from research_ci.environment import uv_binary
 
 
@@ -106,19 +107,22 @@ REQUIREMENTS_PROJECT = {
         """,
 }
 
+#: A pre-commit configuration that pins ruff (and its formatter) to 0.3.0.
+RUFF_0_3_PRE_COMMIT = """\
+repos:
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.3.0
+    hooks:
+      - id: ruff
+      - id: ruff-format
+"""
+
 #: Formatted and linted clean by ruff 0.3.0, which its pre-commit configuration pins; a newer
 #: ruff joins the implicit concatenation and flags the and/or chain (RUF021).
 RUFF_PINNED_PROJECT = {
-    "pyproject.toml": """\
-        [build-system]
-        requires = ["hatchling"]
-        build-backend = "hatchling.build"
-
-        [project]
-        name = "pinned"
-        version = "1.0.0"
-        requires-python = ">=3.10"
-
+    "pyproject.toml": hatchling_pyproject(
+        "pinned",
+        """
         [project.optional-dependencies]
         test = ["pytest"]
 
@@ -134,14 +138,9 @@ RUFF_PINNED_PROJECT = {
         [tool.mypy]
         strict = true
         """,
-    ".pre-commit-config.yaml": """\
-        repos:
-          - repo: https://github.com/astral-sh/ruff-pre-commit
-            rev: v0.3.0
-            hooks:
-              - id: ruff
-              - id: ruff-format
-        """,
+        version="1.0.0",
+    ),
+    ".pre-commit-config.yaml": RUFF_0_3_PRE_COMMIT,
     "src/pinned/__init__.py": '''\
         """A library formatted by ruff 0.3.0."""
 
@@ -164,16 +163,9 @@ RUFF_PINNED_PROJECT = {
 
 #: Old pins of every tool in the project's own environment (mypy 1.8 has no JSON output).
 OWN_TOOLS_PROJECT = {
-    "pyproject.toml": """\
-        [build-system]
-        requires = ["hatchling"]
-        build-backend = "hatchling.build"
-
-        [project]
-        name = "owntools"
-        version = "1.0.0"
-        requires-python = ">=3.10"
-
+    "pyproject.toml": hatchling_pyproject(
+        "owntools",
+        """
         [project.optional-dependencies]
         dev = ["black==24.2.0", "ruff==0.3.0", "mypy==1.8.0", "pytest"]
 
@@ -183,6 +175,8 @@ OWN_TOOLS_PROJECT = {
         [tool.mypy]
         strict = true
         """,
+        version="1.0.0",
+    ),
     "src/owntools/__init__.py": '''\
         """A library with its own tools."""
 
@@ -206,19 +200,14 @@ OWN_TOOLS_PROJECT = {
 }
 
 NEW_PYTHON_PROJECT = {
-    "pyproject.toml": """\
-        [build-system]
-        requires = ["hatchling"]
-        build-backend = "hatchling.build"
-
-        [project]
-        name = "newsyntax"
-        version = "0.1.0"
-        requires-python = ">=3.12"
-
+    "pyproject.toml": hatchling_pyproject(
+        "newsyntax",
+        """
         [tool.mypy]
         strict = true
         """,
+        requires_python=">=3.12",
+    ),
     "src/newsyntax/__init__.py": '''\
         """Needs Python 3.12: PEP 695 type aliases and generics."""
 
@@ -282,15 +271,7 @@ def run(args: Sequence[str | Path], cwd: Path, **env: str) -> subprocess.Complet
     environment = {k: v for k, v in os.environ.items() if not k.startswith("COV")}
     environment.update(env)
     environment.pop("VIRTUAL_ENV", None)
-    return subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-        timeout=600,
-    )
+    return run_command(args, cwd=cwd, env=environment, timeout=600)
 
 
 def pinned(tool: str, version: str, *args: str) -> list[str]:

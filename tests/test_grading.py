@@ -23,6 +23,7 @@ import pytest
 
 from adoption import mypy_errors, run, write_files
 from conftest import read_valid_report
+from projects import hatchling_pyproject
 from research_ci.cli import main
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
@@ -241,17 +242,12 @@ def test_the_projects_addopts_choose_coverage_and_its_threshold(
 # --- a library that never configured mypy; its "type errors" are missing stubs -----------
 
 STUBLESS_LIBRARY = {
-    "pyproject.toml": """\
-        [build-system]
-        requires = ["hatchling"]
-        build-backend = "hatchling.build"
-
-        [project]
-        name = "stubless"
-        version = "0.1.0"
-        requires-python = ">=3.10"
+    "pyproject.toml": hatchling_pyproject(
+        "stubless",
+        """\
         dependencies = ["pyyaml", "six"]
         """,
+    ),
     "src/stubless/__init__.py": '''\
         """Reads settings; no type annotations were ever checked here."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from projects import run_command
 from research_ci.environment import uv_binary
 from template_helpers import BIN, REPO, clean_environment, load_toml
 
@@ -25,15 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 def run(
     *args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env=env or clean_environment(),
-    )
+    return run_command(args, cwd=cwd, env=env or clean_environment(), timeout=timeout)
 
 
 @pytest.fixture(scope="module")
