@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from research_ci.report import validate_report_dict
+from report_builders import clean_report
+from research_ci.report import save_report, validate_report_dict
+from stubs.github_api import GitHubApiStandIn
 
 REPO = Path(__file__).resolve().parents[1]
 #: The full public datasets (optional): only tests marked ``shared_data`` may read them,
@@ -35,6 +38,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if optional:
         config.hook.pytest_deselected(items=optional)
         items[:] = [item for item in items if not item.get_closest_marker("shared_data")]
+
+
+@pytest.fixture
+def api() -> Iterator[GitHubApiStandIn]:
+    """The GitHub API stand-in on 127.0.0.1 (tests/stubs/github_api.py), head ``feedface``."""
+    with GitHubApiStandIn(head_sha="feedface") as server:
+        yield server
+
+
+@pytest.fixture
+def report_path(tmp_path: Path) -> Path:
+    """A clean report saved as ``report.json`` (what ``github comment`` posts)."""
+    path = tmp_path / "report.json"
+    save_report(clean_report(), path)
+    return path
 
 
 @pytest.fixture

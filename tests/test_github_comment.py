@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +24,6 @@ from stubs.github_api import GitHubApiStandIn
 
 REPOSITORY = "acme/project"
 PR = 12
-
-
-@pytest.fixture
-def api() -> Iterator[GitHubApiStandIn]:
-    with GitHubApiStandIn(head_sha="feedface") as server:
-        yield server
-
-
-@pytest.fixture
-def report_path(tmp_path: Path) -> Path:
-    path = tmp_path / "report.json"
-    save_report(clean_report(), path)
-    return path
 
 
 def pull_request_env(

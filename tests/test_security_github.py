@@ -5,12 +5,11 @@ its own grade. Against the GitHub API stand-in on 127.0.0.1 (tests/stubs/github_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from report_builders import clean_report, make_report, pytest_check
+from report_builders import make_report, pytest_check
 from research_ci.cli import main
 from research_ci.github.api import GitHubApiError, GitHubClient
 from research_ci.report import load_report, save_report
@@ -19,19 +18,6 @@ from stubs.github_api import GitHubApiStandIn
 from test_github_comment import PR, REPOSITORY, pull_request_env
 
 BOT = "github-actions[bot]"
-
-
-@pytest.fixture
-def api() -> Iterator[GitHubApiStandIn]:
-    with GitHubApiStandIn(head_sha="feedface") as server:
-        yield server
-
-
-@pytest.fixture
-def report_path(tmp_path: Path) -> Path:
-    path = tmp_path / "report.json"
-    save_report(clean_report(), path)
-    return path
 
 
 def comment(report_path: Path, *extra: str) -> int:
