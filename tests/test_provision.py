@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from research_ci.cache import cache_dir
 from research_ci.cli import main as cli_main
 from research_ci.data import provision
 from research_ci.data.provision import (
@@ -165,13 +166,13 @@ def test_the_cache_is_per_user_and_can_be_moved(
 ) -> None:
     monkeypatch.setenv("RESEARCH_CI_CACHE_DIR", str(tmp_path / "mine"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert provision.cache_dir() == tmp_path / "mine"
+    assert cache_dir() == tmp_path / "mine"
     monkeypatch.delenv("RESEARCH_CI_CACHE_DIR")
-    assert provision.cache_dir() == tmp_path / "xdg" / "research-ci"
+    assert cache_dir() == tmp_path / "xdg" / "research-ci"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     expected = "Library/Caches" if sys.platform == "darwin" else ".cache"
-    assert provision.cache_dir() == tmp_path / "home" / expected / "research-ci"
+    assert cache_dir() == tmp_path / "home" / expected / "research-ci"
 
 
 def test_this_machine_has_a_glibc_and_a_python_that_cannot_run_is_one_line(

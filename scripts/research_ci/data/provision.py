@@ -40,10 +40,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import research_ci
+from research_ci.cache import cache_dir
+from research_ci.interpreters import pyenv_roots
 from research_ci.process import ToolError, run_tool
 
 ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
-CACHE_ENV_VAR = "RESEARCH_CI_CACHE_DIR"
 #: Set for a command re-run in the data environment: it must not re-run itself again.
 RERUN_ENV_VAR = "RESEARCH_CI_DATA_RERUN"
 #: Written last into a complete environment, before it is renamed into place.
@@ -96,19 +97,6 @@ class DataPython:
 
 
 # --- where things are ------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """The per-user cache of research-ci (data environments, code copies)."""
-    configured = os.environ.get(CACHE_ENV_VAR)
-    if configured:
-        return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg) / "research-ci"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "research-ci"
-    return Path.home() / ".cache" / "research-ci"
 
 
 def locks_dir() -> Path:
@@ -187,21 +175,9 @@ def _version_key(text: str) -> tuple[int, ...]:
 
 def pyenv_pythons(version: str) -> list[Path]:
     """The Pythons ``version`` (3.11 -> 3.11.*) of pyenv, newest first; pyenv may be off PATH."""
-    roots: list[Path] = []
-    if os.environ.get("PYENV_ROOT"):
-        roots.append(Path(os.environ["PYENV_ROOT"]))
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            found = subprocess.run(
-                [pyenv, "root"], capture_output=True, text=True, check=False, timeout=30
-            ).stdout.strip()
-            if found:
-                roots.append(Path(found))
-    roots.append(Path.home() / ".pyenv")
     pattern = re.compile(rf"^{re.escape(version)}\.\d+$")
     found_pythons: dict[str, Path] = {}
-    for root in roots:
+    for root in pyenv_roots():
         versions = root / "versions"
         if not versions.is_dir():
             continue
