@@ -32,6 +32,7 @@ from research_ci.checks.spec import (
 )
 from research_ci.errors import UsageError
 from research_ci.model.metrics import KEY_METRICS, METRICS
+from research_ci.model.report import Failure
 from research_ci.model.settings import ModelSettings
 from research_ci.report import CheckResult, Finding, Report, Status
 from research_ci.words import plural
@@ -70,19 +71,6 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class FailureRow:
-    """One failed threshold, as the report lists it."""
-
-    rule: str
-    metric: str
-    slice: str
-    value: float
-    bound: float
-    message: str
-    other: str | None = None
-
-
 @dataclasses.dataclass(frozen=True)
 class ModelMetrics:
     """The model check's figures: what was analysed, the gate, the key overall metrics."""
@@ -92,7 +80,7 @@ class ModelMetrics:
     slices: int = 0
     small_slices: int = 0
     rules: int = 0
-    failures: tuple[FailureRow, ...] = ()
+    failures: tuple[Failure, ...] = ()
     overall: Mapping[str, Mapping[str, float | None]] = dataclasses.field(default_factory=dict)
     worst: tuple[Mapping[str, Any], ...] = ()
     flips: tuple[Mapping[str, Any], ...] = ()
@@ -103,7 +91,7 @@ class ModelMetrics:
         """The figures of a model result (absent figures are empty)."""
         metrics = result.metrics
         failures = tuple(
-            FailureRow(
+            Failure(
                 rule=str(item.get("rule", "")),
                 metric=str(item.get("metric", "")),
                 slice=str(item.get("slice", "")),
@@ -137,7 +125,11 @@ class ModelMetrics:
             "slices": self.slices,
             "small_slices": self.small_slices,
             "rules": self.rules,
-            "failures": [dataclasses.asdict(item) for item in self.failures],
+            # Where a rule comes from (pyproject, EvalConfig) stays in the model report.
+            "failures": [
+                {key: value for key, value in item.to_dict().items() if key != "source"}
+                for item in self.failures
+            ],
             "overall": {name: dict(value) for name, value in self.overall.items()},
             "worst": [dict(item) for item in self.worst],
             "flips": [dict(item) for item in self.flips],
@@ -252,18 +244,7 @@ def fold(
         slices=len(report.slices),
         small_slices=report.small_slices,
         rules=report.rules,
-        failures=tuple(
-            FailureRow(
-                rule=item.rule,
-                metric=item.metric,
-                slice=item.slice,
-                value=item.value,
-                bound=item.bound,
-                message=item.message,
-                other=item.other,
-            )
-            for item in report.failures
-        ),
+        failures=tuple(report.failures),
         overall={
             name: overall.metrics[name].to_dict()
             for name in KEY_METRICS[report.task]  # type: ignore[index]
