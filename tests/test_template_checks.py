@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from projects import run_command
 from research_ci.report import validate_report_dict
 from research_ci.scaffold import bake, bake_project, placeholder_warning
 from template_helpers import (
@@ -298,86 +299,55 @@ def git(repo: Path, *args: str) -> None:
     )
 
 
-def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
-    """The documented update path, end to end, with a template repository of our own."""
+def commit_all(repo: Path, message: str) -> None:
+    """``git init``, then commit every file of ``repo``."""
+    git(repo, "init", "--quiet")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", message)
+
+
+def template_repository(tmp_path: Path) -> Path:
+    """A git repository of our own that holds the template, committed; its template folder."""
     upstream = tmp_path / "upstream"
     shutil.copytree(TEMPLATE, upstream / "templates" / "research-project")
-    git(upstream, "init", "--quiet")
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "--quiet", "-m", "template v1")
-    project = bake(
-        upstream / "templates" / "research-project", tmp_path / "work", {}, no_input=True
-    )
-    git(project, "init", "--quiet")
-    git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "baked")
-    cruft = str(BIN / "cruft")
-    assert (
-        subprocess.run(
-            [cruft, "diff", "--exit-code"], cwd=project, check=False, env=clean_environment()
-        ).returncode
-        == 0
-    )
+    commit_all(upstream, "template v1")
+    return upstream / "templates" / "research-project"
 
-    gitignore = upstream / "templates/research-project/{{cookiecutter.project_slug}}/.gitignore"
+
+def cruft(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """cruft's ``ARGS`` in ``project``, in a clean environment."""
+    return run_command([BIN / "cruft", *args], cwd=project, env=clean_environment())
+
+
+def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
+    """The documented update path, end to end, with a template repository of our own."""
+    template = template_repository(tmp_path)
+    project = bake(template, tmp_path / "work", {}, no_input=True)
+    commit_all(project, "baked")
+    assert cruft(project, "diff", "--exit-code").returncode == 0
+
+    gitignore = template / "{{cookiecutter.project_slug}}" / ".gitignore"
     gitignore.write_text(gitignore.read_text(encoding="utf-8") + "*.parquet\n", encoding="utf-8")
-    git(upstream, "commit", "--quiet", "-am", "template v2: ignore parquet files")
-    stale = subprocess.run(
-        [cruft, "check"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=clean_environment(),
-    )
+    git(tmp_path / "upstream", "commit", "--quiet", "-am", "template v2: ignore parquet files")
+    stale = cruft(project, "check")
     assert stale.returncode == 1, stale.stdout + stale.stderr
 
-    update = subprocess.run(
-        [cruft, "update", "--skip-apply-ask", "--allow-untracked-files"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=clean_environment(),
-    )
+    update = cruft(project, "update", "--skip-apply-ask", "--allow-untracked-files")
     assert update.returncode == 0, update.stdout + update.stderr
     assert (project / ".gitignore").read_text(encoding="utf-8").endswith("*.parquet\n")
-    fresh = subprocess.run(
-        [cruft, "check"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=clean_environment(),
-    )
+    fresh = cruft(project, "check")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
 
 
 def test_cruft_update_sets_the_action_reference_new_warned_about(tmp_path: Path) -> None:
     """The fix `research-ci new` prints for the placeholder works on a committed project."""
-    upstream = tmp_path / "upstream"
-    shutil.copytree(TEMPLATE, upstream / "templates" / "research-project")
-    git(upstream, "init", "--quiet")
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "--quiet", "-m", "template")
-    baked = bake_project(
-        upstream / "templates" / "research-project", tmp_path / "work", {}, no_input=True
-    )
+    baked = bake_project(template_repository(tmp_path), tmp_path / "work", {}, no_input=True)
     warning = placeholder_warning(baked.context)
     assert warning is not None
     command = shlex.split(warning.split(" or set it later with ", 1)[1])
     assert command[:2] == ["cruft", "update"]
-    git(baked.path, "init", "--quiet")
-    git(baked.path, "add", "-A")
-    git(baked.path, "commit", "--quiet", "-m", "baked")
-    update = subprocess.run(
-        [str(BIN / "cruft"), *command[1:], "--skip-apply-ask"],
-        cwd=baked.path,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=clean_environment(),
-    )
+    commit_all(baked.path, "baked")
+    update = cruft(baked.path, *command[1:], "--skip-apply-ask")
     assert update.returncode == 0, update.stdout + update.stderr
     workflow = (baked.path / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "uses: OWNER/research-ci@v1" in workflow
