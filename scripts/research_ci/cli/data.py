@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from research_ci.cli.options import F, csv_options, path_option, project_argument
+from research_ci.cli.options import F, config_file, csv_options, path_option, project_argument
 from research_ci.data.settings import (
     DEFAULT_SCHEMA,
     ENVIRONMENTS,
@@ -110,11 +110,9 @@ def _data_runtime() -> Iterator[None]:
 
 
 def _settings(config: Path | None) -> DataSettings:
-    if config is not None:
-        return load_data_settings(config)
-    default = Path("pyproject.toml")
-    if default.is_file():
-        return load_data_settings(default)
+    path = config_file(config)
+    if path is not None:
+        return load_data_settings(path)
     return parse_data_settings({}, root=Path.cwd(), source="[tool.research-ci.data]")
 
 

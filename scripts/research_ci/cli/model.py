@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from research_ci.cli.options import csv_options
+from research_ci.cli.options import config_file, csv_options
 from research_ci.data.settings import parse_dialect
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.model.metrics import TASKS
@@ -73,11 +73,9 @@ def _absolute(path: str | None) -> str | None:
 
 
 def _base_settings(config: Path | None) -> ModelSettings:
-    if config is not None:
-        return load_model_settings(config)
-    default = Path("pyproject.toml")
-    if default.is_file():
-        return load_model_settings(default)
+    path = config_file(config)
+    if path is not None:
+        return load_model_settings(path)
     return parse_model_settings({}, root=Path.cwd(), source="[tool.research-ci.model]")
 
 

@@ -50,6 +50,14 @@ def limit_option(flag: str, *, minimum: int, default: int, help_text: str) -> Ca
     )
 
 
+def config_file(config: Path | None) -> Path | None:
+    """``--config``, else ``./pyproject.toml`` when there is one, else ``None`` (the defaults)."""
+    if config is not None:
+        return config
+    default = Path("pyproject.toml")
+    return default if default.is_file() else None
+
+
 def report_option(
     help_text: str, *, in_project: bool = False, name: str = "--report"
 ) -> Callable[[F], F]:
