@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from stubs.act import ACT, ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.act import REPO as REPO_ROOT
 from stubs.github_api import GitHubApiStandIn
+from test_action_template_ci import bake, pull_request_event, push_event
 
 pytestmark = [
     pytest.mark.act,
@@ -82,39 +82,10 @@ def workflow(inputs: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def push_event() -> dict[str, Any]:
-    return {
-        "ref": "refs/heads/main",
-        "repository": {"default_branch": "main", "full_name": "acme/my-research-project"},
-    }
-
-
-def pull_request_event() -> dict[str, Any]:
-    return {
-        "number": PR_NUMBER,
-        "pull_request": {
-            "number": PR_NUMBER,
-            "head": {"ref": "feature", "sha": "abc123"},
-            "base": {"ref": "main"},
-        },
-        "repository": {"default_branch": "main", "full_name": "acme/my-research-project"},
-    }
-
-
 @pytest.fixture(scope="module")
 def source_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project baked from the template with `research-ci new --no-input`, committed on main."""
-    out = tmp_path_factory.mktemp("baked")
-    subprocess.run(
-        [str(REPO_ROOT / ".venv" / "bin" / "research-ci"), "new", str(out), "--no-input"],
-        check=True,
-        capture_output=True,
-    )
-    root = out / "my-research-project"
-    git(root, "init", "--quiet", "--initial-branch", "main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "initial commit")
-    return root
+    return bake(tmp_path_factory.mktemp("baked"))
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +114,7 @@ class Scenario:
         path = self.project / WORKFLOW
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(workflow(inputs), encoding="utf-8")
-        payload = push_event() if event == "push" else pull_request_event()
+        payload = push_event() if event == "push" else pull_request_event(PR_NUMBER)
         return run_act(
             self.project,
             event=event,

@@ -60,11 +60,11 @@ def push_event() -> dict[str, Any]:
     }
 
 
-def pull_request_event() -> dict[str, Any]:
+def pull_request_event(number: int = PR_NUMBER) -> dict[str, Any]:
     return {
-        "number": PR_NUMBER,
+        "number": number,
         "pull_request": {
-            "number": PR_NUMBER,
+            "number": number,
             "head": {"ref": "feature", "sha": "abc123"},
             "base": {"ref": "main"},
         },
