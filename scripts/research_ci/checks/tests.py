@@ -105,7 +105,7 @@ COVERAGE_MAX_POINTS = 20
 _EXCEPTION_LINE = re.compile(r"^E\s+(?P<line>\S.*)$")
 _COLLECTION_ERROR_LINE = re.compile(
     r"^(?:ImportError while loading conftest|ERROR: |[A-Za-z_.]*(?:Error|Exception): |"
-    r"pytest: error: |INTERNALERROR> \S*(?:Error|Exception)\b)"
+    r"(?:[^\s:]+ -m )?[^\s:]*pytest(?:\.exe)?: error: |INTERNALERROR> \S*(?:Error|Exception)\b)"
 )
 
 
