@@ -54,3 +54,36 @@ def test_an_option_no_plugin_knows_is_named_in_the_finding(
         f"pytest stopped before it collected: {reason}"
     ]
     assert (code, tests["collection_errors"], tests["coverage"]) == (1, 1, None)
+
+
+def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two lines of three covered, ``fail_under = 66.7``: coverage.py says it is not reached.
+
+    The summary rounded 66.67 up ("coverage 66.7% is under the threshold 66.7%") while the
+    table said 66.6%; on cachetools the table read 99.4% and the summary 99.5%.
+    """
+    project = write_files(
+        tmp_path / "scripts",
+        {
+            "requirements.txt": "",
+            ".coveragerc": "[run]\nsource = calc\n\n[report]\nfail_under = 66.7\n",
+            "calc.py": "LIMIT = 1\n\n\ndef unused():\n    return 2\n",
+            "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
+        },
+    )
+    code, report = check(project, capsys)
+    python = venv_python(project / ".venv")
+    direct = run([python, "-m", "pytest", "-p", "no:cacheprovider", "--cov"], project)
+    assert "Required test coverage of 66.7% not reached. Total coverage: 66.67%" in direct.stdout
+    tests = report["checks"]["tests"]
+    assert (code, tests["coverage"], tests["coverage_threshold"]) == (1, 66.67, 66.7)
+    assert tests["summary"] == "coverage 66.6% is under the threshold 66.7%"
+    assert report["gate"]["reasons"] == [
+        "tests failed (coverage 66.6% is under the threshold 66.7%)"
+    ]
+
+    (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 60\n")
+    code, report = check(project, capsys)
+    assert (code, report["checks"]["tests"]["summary"]) == (0, "1 test passed, coverage 66.6%")
