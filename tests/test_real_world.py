@@ -15,7 +15,7 @@ import pytest
 from adoption import run, write_files
 from conftest import read_valid_report
 from research_ci.cli import main
-from research_ci.environment import venv_python
+from research_ci.environment import uv_binary, venv_python
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +87,42 @@ def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
     (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 60\n")
     code, report = check(project, capsys)
     assert (code, report["checks"]["tests"]["summary"]) == (0, "1 test passed, coverage 66.6%")
+
+
+def test_flake8_settings_in_pyproject_get_the_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cachetools and tqdm keep flake8's settings in ``[tool.flake8]`` (Flake8-pyproject).
+
+    flake8 with that plugin applies them (a 59-character line is too long), ruff does not:
+    the lint check says so once, as it does for ``.flake8``, with no points off.
+    """
+    project = write_files(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "lib"
+                version = "0.1.0"
+
+                [tool.flake8]
+                max-line-length = 50
+                extend-ignore = ["E203"]
+                """,
+            "lib.py": 'GREETING = "a line of sixty characters, too long for fifty"\n',
+        },
+    )
+    flake8 = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
+    direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
+    assert "lib.py:1:51: E501 line too long (59 > 50 characters)" in direct.stdout
+    code = main(["check", str(project), "--only", "lint", "--format", "json"])
+    capsys.readouterr()
+    lint = read_valid_report(project / ".research-ci" / "report.json")["checks"]["lint"]
+    assert (code, lint["status"], lint["violations"]) == (0, "passed", 0)
+    assert [(f["code"], f["file"], f["severity"]) for f in lint["findings"]] == [
+        ("flake8-config", "pyproject.toml", "notice")
+    ]
+    assert lint["findings"][0]["message"].startswith(
+        "ruff does not read pyproject.toml [tool.flake8] "
+        "(its flake8 settings max-line-length, extend-ignore are not applied)"
+    )
