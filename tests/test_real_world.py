@@ -112,7 +112,7 @@ def test_flake8_settings_in_pyproject_get_the_notice(
             "lib.py": 'GREETING = "a line of sixty characters, too long for fifty"\n',
         },
     )
-    flake8 = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
+    flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
     direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
     assert "lib.py:1:51: E501 line too long (59 > 50 characters)" in direct.stdout
     code = main(["check", str(project), "--only", "lint", "--format", "json"])
