@@ -7,6 +7,7 @@ tools. None of them needs the repositories themselves.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,16 @@ from adoption import run, write_files
 from conftest import read_valid_report
 from research_ci.cli import main
 from research_ci.environment import uv_binary, venv_python
+from research_ci.pyproject import read_toml
 
 pytestmark = pytest.mark.slow
 
 
-def check(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
-    """Exit code and report of ``research-ci check --only tests``."""
-    code = main(["check", str(project), "--only", "tests", "--format", "json"])
+def check(
+    project: Path, capsys: pytest.CaptureFixture[str], only: str = "tests"
+) -> tuple[int, dict[str, Any]]:
+    """Exit code and report of ``research-ci check --only ONLY``."""
+    code = main(["check", str(project), "--only", only, "--format", "json"])
     capsys.readouterr()
     return code, read_valid_report(project / ".research-ci" / "report.json")
 
@@ -115,9 +119,8 @@ def test_flake8_settings_in_pyproject_get_the_notice(
     flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
     direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
     assert "lib.py:1:51: E501 line too long (59 > 50 characters)" in direct.stdout
-    code = main(["check", str(project), "--only", "lint", "--format", "json"])
-    capsys.readouterr()
-    lint = read_valid_report(project / ".research-ci" / "report.json")["checks"]["lint"]
+    code, report = check(project, capsys, "lint")
+    lint = report["checks"]["lint"]
     assert (code, lint["status"], lint["violations"]) == (0, "passed", 0)
     assert [(f["code"], f["file"], f["severity"]) for f in lint["findings"]] == [
         ("flake8-config", "pyproject.toml", "notice")
@@ -126,3 +129,55 @@ def test_flake8_settings_in_pyproject_get_the_notice(
         "ruff does not read pyproject.toml [tool.flake8] "
         "(its flake8 settings max-line-length, extend-ignore are not applied)"
     )
+
+
+def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """itsdangerous: ``dev = ["ruff"]`` and a ``uv.lock`` made when ruff 0.11.11 was newest.
+
+    ``uv sync`` gives its maintainers the locked ruff; research-ci installed the newest (0.17),
+    whose format check failed where the locked one passes. The lock now constrains the install.
+    """
+    project = write_files(
+        tmp_path / "locked",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "locked"
+                version = "0.1.0"
+                requires-python = ">=3.10"
+
+                [dependency-groups]
+                dev = ["ruff"]
+
+                [build-system]
+                requires = ["setuptools>=61"]
+                build-backend = "setuptools.build_meta"
+
+                [tool.setuptools]
+                py-modules = ["locked"]
+                """,
+            "locked.py": "import os\n\n\ndef double(x):\n    return 2 * x\n",
+        },
+    )
+    locking = run([uv_binary(), "lock", "--exclude-newer", "2025-06-01"], project)
+    assert locking.returncode == 0, locking.stderr
+    lock = read_toml(project / "uv.lock", missing="no uv.lock")
+    locked = {package["name"]: package["version"] for package in lock["package"]}
+    code, report = check(project, capsys, "format,lint")
+    ruff = project / ".venv" / "bin" / "ruff"
+    version = run([ruff, "--version"], project).stdout.split()[1]
+    assert version == locked["ruff"] == "0.11.12"
+    assert {"what": "the versions uv.lock pins", "from": "uv.lock"} in report["environment"][
+        "installed"
+    ]
+    lint = report["checks"]["lint"]
+    assert lint["tool"] == {"name": "ruff", "version": version, "from": "environment"}
+    direct = run([ruff, "check", "--no-fix", "--output-format", "json", "."], project)
+    assert (
+        [(f["code"], f["location"]["row"]) for f in json.loads(direct.stdout)]
+        == [(f["code"], f["line"]) for f in lint["findings"]]
+        == [("F401", 1)]
+    )
+    assert code == 1

@@ -534,7 +534,9 @@ class ProjectEnvironment:
             )
             shown = "; ".join(f"{step.what} ({step.source})" for step in steps)
             self.announce(f"research-ci: installing {shown}")
-            args = [arg for step in steps for arg in step.args]
+            args: list[str | Path] = [arg for step in steps for arg in step.args]
+            if layout.lock is not None:
+                args += ["--constraint", _locked_versions(root, layout.lock, venv)]
             run_uv(["pip", "install", "--quiet", "--python", python, *args], root, "install failed")
             write_stamp(
                 venv, state="complete", fingerprint=fingerprint, version=version, steps=steps
@@ -555,6 +557,15 @@ class ProjectEnvironment:
             installed=steps,
             notes=layout.notes,
         )
+
+
+def _locked_versions(root: Path, lock: str, venv: Path) -> Path:
+    """The versions ``uv.lock`` pins, as a constraints file in ``venv`` (read, not resolved)."""
+    constraints = venv / "research-ci-locked.txt"
+    export = ["export", "--frozen", "--all-groups", "--all-extras", "--no-hashes", "--no-header"]
+    export += ["--no-emit-project", "--no-emit-workspace", "--format", "requirements-txt"]
+    run_uv([*export, "--output-file", constraints], root, f"cannot read {lock}")
+    return constraints
 
 
 def _described(interpreter: Interpreter, request: PythonRequest | None) -> str:
