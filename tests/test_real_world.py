@@ -181,3 +181,15 @@ def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
         == [("F401", 1)]
     )
     assert code == 1
+
+    # The project asks for a newer ruff than its lock holds (uv sync would lock again): the
+    # install goes on without the lock's pins, and says so.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"ruff"', '"ruff>=0.12"'))
+    code, report = check(project, capsys, "lint")
+    version = run([ruff, "--version"], project).stdout.split()[1]
+    assert report["checks"]["lint"]["tool"]["version"] == version != locked["ruff"]
+    assert [note.split(":")[0] for note in report["environment"]["notes"]] == [
+        "uv.lock was not applied (out of date with the project?)"
+    ]
+    assert "uv.lock" not in {step["from"] for step in report["environment"]["installed"]}
