@@ -83,6 +83,9 @@ def test_unknown_check_names(tmp_path: Path, args: tuple[str, ...], fragment: st
         ("coverage-threshold = 190", "coverage threshold must be a number"),
         ("paths = []", "paths must be a non-empty list"),
         ("timeout = -1", "timeout must be a positive number"),
+        ("timeout = inf", "timeout must be a positive number"),
+        ("timeout = nan", "timeout must be a positive number"),
+        ("timeout = 1e300", "at most 604800"),
         ("report-url = 3", "report-url must be a string"),
         ("data = 3", "'data' must be a table"),
     ],
@@ -91,6 +94,25 @@ def test_bad_research_ci_table(tmp_path: Path, table: str, fragment: str) -> Non
     project = write_project(tmp_path / "p", extra_pyproject=f"\n[tool.research-ci]\n{table}\n")
     assert_usage_error(run_cli("check", str(project)), fragment)
     assert not (project / ".research-ci").exists()
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "fragment"),
+    [
+        ("tool = 1\n", "tool must be a table, not int"),
+        ("[tool]\ncoverage = 1\n", "coverage must be a table, not int"),
+        ("[tool]\nmypy = true\n", "mypy must be a table, not bool"),
+        ("[tool]\nresearch-ci = 3\n", "research-ci must be a table, not int"),
+    ],
+)
+def test_wrong_typed_pyproject_values_are_refused(
+    tmp_path: Path, pyproject: str, fragment: str
+) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    assert_usage_error(run_cli("check", str(project)), fragment)
+    assert snapshot(project) == {"pyproject.toml": pyproject.encode()}
 
 
 def test_unwritable_report_path(tmp_path: Path) -> None:

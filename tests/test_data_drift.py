@@ -28,6 +28,8 @@ UNKNOWN_ROWS = range(0, 3000, 250)
 #: Column names and values from a project are text, never markup.
 HOSTILE_NAME = '<img src=x onerror="alert(1)">'
 HOSTILE_VALUE = "<script>alert(2)</script>"
+#: Once parsed as math by matplotlib, which crashed the HTML report (issue 11, item 7).
+MATH_VALUE = "$\\undefinedmacro$"
 
 
 #: A schema whose research-ci comparator tag was mistyped by hand.
@@ -45,7 +47,8 @@ def _hostile(work: Path) -> tuple[Path, Path]:
     paths = []
     for name, shift in (("hostile-a.csv", 0), ("hostile-b.csv", 50)):
         rows = [
-            [str(number % 7 + shift), HOSTILE_VALUE if number % 3 else "x"] for number in range(300)
+            [str(number % 7 + shift), (HOSTILE_VALUE, MATH_VALUE, "x")[number % 3]]
+            for number in range(300)
         ]
         path = work / name
         with path.open("w", newline="", encoding="utf-8") as handle:
@@ -229,6 +232,7 @@ def test_html_shows_names_and_values_as_text(
     assert html.count("<script>") == 1  # the page's own
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert MATH_VALUE in html  # a label, shown as it is
 
 
 def test_numeric_measure_configured_and_switched_per_feature(

@@ -1,8 +1,9 @@
 """`research-ci github commit-badge` with real git repositories: a clone and a bare "origin".
 
 Only a push to the default branch commits; the commit says [skip ci]; a push that loses a race
-(someone pushed in between) is rebased and retried; the token reaches git only through the
-environment.
+(someone pushed in between) is rebased and retried, other files' unstaged changes kept, and a
+README changed upstream keeps upstream's text with this run's badge block; the token reaches
+git only through the environment.
 """
 
 from __future__ import annotations
@@ -93,28 +94,69 @@ def test_an_unchanged_badge_commits_nothing(clone: Path) -> None:
     assert origin_log(clone) == ["initial"]
 
 
-def test_a_lost_race_is_rebased_and_retried(clone: Path, tmp_path: Path) -> None:
+def push_from_another_clone(tmp_path: Path, files: dict[str, str], message: str) -> None:
     other = tmp_path / "other"
     subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(other)], check=True)
-    (other / "paper.md").write_text("results\n", "utf-8")
-    git(other, "add", "paper.md")
-    git(other, "commit", "-q", "-m", "someone else's push")
+    for name, text in files.items():
+        (other / name).write_text(text, "utf-8")
+    git(other, "add", *files)
+    git(other, "commit", "-q", "-m", message)
     git(other, "push", "-q", "origin", "main")
+
+
+def origin_readme(clone: Path) -> str:
+    return git(clone.parent / "origin.git", "show", "main:README.md")
+
+
+def test_a_lost_race_is_rebased_and_retried(clone: Path, tmp_path: Path) -> None:
+    push_from_another_clone(tmp_path, {"paper.md": "results\n"}, "someone else's push")
     result = commit_badge([clone / "README.md"], push_context(), backoff_s=0)
     assert result.committed
     assert result.attempts == 2
     assert origin_log(clone) == [COMMIT_MESSAGE, "someone else's push", "initial"]
 
 
-def test_a_conflicting_race_fails_cleanly(clone: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(other)], check=True)
-    (other / "README.md").write_text("# project, renamed\n", "utf-8")
-    git(other, "commit", "-q", "-am", "edit the README")
-    git(other, "push", "-q", "origin", "main")
-    with pytest.raises(PushError, match="cannot rebase the badge commit"):
+def test_a_race_with_an_edit_of_the_readme_keeps_both(clone: Path, tmp_path: Path) -> None:
+    push_from_another_clone(
+        tmp_path, {"README.md": "# project, renamed\n\nMore.\n"}, "edit the README"
+    )
+    result = commit_badge([clone / "README.md"], push_context(), backoff_s=0)
+    assert result.committed
+    assert origin_log(clone) == [COMMIT_MESSAGE, "edit the README", "initial"]
+    assert origin_readme(clone) == f"# project, renamed\n\n{BADGE}\nMore.\n"
+
+
+def test_two_runs_racing_with_different_badges_end_with_the_later_one(
+    clone: Path, tmp_path: Path
+) -> None:
+    older = BADGE.replace("quality: A", "quality: C")
+    push_from_another_clone(tmp_path, {"README.md": f"# project\n\n{older}"}, COMMIT_MESSAGE)
+    result = commit_badge([clone / "README.md"], push_context(), backoff_s=0)
+    assert result.committed
+    assert origin_readme(clone) == f"# project\n\n{BADGE}"
+    assert not (clone / ".git" / "rebase-merge").exists()
+
+
+def test_a_race_with_unstaged_changes_in_other_files(clone: Path, tmp_path: Path) -> None:
+    git(clone, "add", "notes.txt")
+    git(clone, "commit", "-q", "-m", "notes")
+    git(clone, "push", "-q", "origin", "main")
+    (clone / "notes.txt").write_text("draft, edited by a step\n", "utf-8")  # not staged
+    push_from_another_clone(tmp_path, {"paper.md": "results\n"}, "someone else's push")
+    result = commit_badge([clone / "README.md"], push_context(), backoff_s=0)
+    assert result.committed
+    assert origin_log(clone)[:2] == [COMMIT_MESSAGE, "someone else's push"]
+    assert (clone / "notes.txt").read_text("utf-8") == "draft, edited by a step\n"
+    assert "notes.txt" in git(clone, "status", "--porcelain")
+
+
+def test_a_race_that_breaks_the_markers_upstream_fails_cleanly(clone: Path, tmp_path: Path) -> None:
+    broken = "# project\n\n<!-- research-ci:badges:start -->\nno end marker\n"
+    push_from_another_clone(tmp_path, {"README.md": broken}, "break the README")
+    with pytest.raises(PushError, match=r"cannot rebase the badge commit.*without"):
         commit_badge([clone / "README.md"], push_context(), backoff_s=0)
     assert not (clone / ".git" / "rebase-merge").exists()
+    assert origin_readme(clone) == broken
 
 
 def test_other_push_failures_are_not_retried(clone: Path) -> None:

@@ -184,15 +184,16 @@ def test_comment_body_starts_with_the_marker() -> None:
 
 
 def test_find_sticky_ignores_quotes_of_the_marker() -> None:
+    bot = {"login": "github-actions[bot]"}
     comments: list[dict[str, Any]] = [
-        {"id": 1, "body": f"> {MARKER}\nquoted"},
-        {"id": 2, "body": None},
-        {"id": 3, "body": f"\n{MARKER}\nreport"},
+        {"id": 1, "body": f"> {MARKER}\nquoted", "user": bot},
+        {"id": 2, "body": None, "user": bot},
+        {"id": 3, "body": f"\n{MARKER}\nreport", "user": bot},
     ]
-    found = find_sticky(comments)
+    found = find_sticky(comments, "github-actions[bot]")
     assert found is not None
     assert found["id"] == 3
-    assert find_sticky([]) is None
+    assert find_sticky([], "github-actions[bot]") is None
 
 
 def test_upsert_creates_updates_and_leaves_unchanged(api: GitHubApiStandIn) -> None:
@@ -222,7 +223,10 @@ def test_comment_command_creates_then_updates(
     assert main(["github", "comment", "--report", str(report_path)]) == 0
     assert "comment updated on #12" in capsys.readouterr().out
     assert len(api.comments[PR]) == 1
-    assert api.requests[0].path == f"/repos/{REPOSITORY}/issues/{PR}/comments"
+    assert [request.path for request in api.requests[:2]] == [
+        "/user",
+        f"/repos/{REPOSITORY}/issues/{PR}/comments",
+    ]
 
 
 def test_comment_outside_pull_requests_does_nothing(

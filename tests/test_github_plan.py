@@ -85,6 +85,24 @@ def test_project_python(
     assert project_python(project(tmp_path, pyproject, python_version)) == expected
 
 
+@pytest.mark.parametrize("kind", ["outside", "fifo", "/dev/zero"])
+def test_project_python_reads_only_the_projects_regular_files(tmp_path: Path, kind: str) -> None:
+    root = project(tmp_path / "p", '[project]\nrequires-python = ">=3.12"\n')
+    version_file = root / ".python-version"
+    if kind == "outside":
+        secret = tmp_path / "secret"
+        secret.write_text("3.9-from-outside\n", encoding="utf-8")
+        version_file.symlink_to(secret)
+    elif kind == "fifo":
+        os.mkfifo(version_file)  # reading it would hang
+    else:
+        version_file.symlink_to(kind)  # reading it would never end
+    assert project_python(root) == "3.12"
+    (root / "pyproject.toml").unlink()
+    (root / "pyproject.toml").symlink_to(version_file)
+    assert project_python(root) is None
+
+
 def test_checks_data_and_the_data_environment(tmp_path: Path) -> None:
     project(tmp_path)
     planned = plan_inputs(inputs(checks=" Lint, DATA\n"), tmp_path)

@@ -187,8 +187,10 @@ def test_html_is_self_contained_and_escapes_the_data(
     assert "@import" not in page
     assert "url(" not in page
     text = markdown.read_text(encoding="utf-8")
-    assert "a\\|b 'c'" in text
+    assert "a\\|b \\`c\\`" in text  # text in a table cell, not a code span
     assert "a|b" not in text
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def _write(path: Path, text: str) -> Path:

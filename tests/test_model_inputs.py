@@ -8,6 +8,7 @@ tables whose categories differ, and the model runner's own protocol.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,17 @@ def test_shards_and_their_errors(tmp_path: Path) -> None:
     (tmp_path / "data.tfrecord").write_bytes(b"x")
     with pytest.raises(UsageError, match="tfrecord is not supported here"):
         read_table(str(tmp_path / "data.tfrecord"), Dialect())
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_data_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "predictions.csv"
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it would hang
+    else:
+        path.symlink_to(kind)  # reading it would never end
+    with pytest.raises(UsageError, match="is not a regular file"):
+        read_table(str(path), Dialect())
 
 
 def test_parquet_column_types(tmp_path: Path) -> None:

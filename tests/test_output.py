@@ -135,6 +135,14 @@ def test_print_text(tmp_path: Path) -> None:
     assert text.index("Gate failed") < text.index(f"Grade {report.grade} ({report.score}/100)")
 
 
+def test_print_text_shows_a_project_name_that_looks_like_markup() -> None:
+    report = clean_report()
+    report.project_name = "[/] [bold]x"
+    console = Console(record=True, width=120, color_system=None)
+    print_text(report, console=console)
+    assert "research-ci: [/] [bold]x" in console.export_text()
+
+
 def test_print_text_clean_and_default_console(capsys: pytest.CaptureFixture[str]) -> None:
     print_text(clean_report())
     out = capsys.readouterr().out

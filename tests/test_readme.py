@@ -191,6 +191,31 @@ def test_markers_inside_a_fence_are_examples_not_a_block() -> None:
 
 
 @pytest.mark.parametrize(
+    "example",
+    [
+        f"    {START_MARKER}\n    {END_MARKER}\n",  # an indented code block
+        f"\t{START_MARKER}\n\t{END_MARKER}\n",
+        # A comment over several lines; as in HTML, the marker's own "-->" closes it.
+        f"<!-- To add badges, write\n{START_MARKER}\n",
+        f"<!-- shown: -->  <!--\n{END_MARKER}\n",
+    ],
+)
+def test_markers_in_indented_code_or_comments_are_examples(example: str) -> None:
+    text = f"# T\n\n{example}\nMore.\n"
+    assert find_block(text) is None
+    result = apply_block(text, BLOCK)
+    assert result.count(BLOCK) == 1
+    assert result.endswith(f"{BLOCK}\n\n{example}\nMore.\n")  # the example is kept as it was
+    assert result.endswith(text[len("# T\n") :])
+
+
+def test_a_comment_closed_on_its_line_does_not_hide_the_block() -> None:
+    text = f"# T\n<!-- note -->\n{START_MARKER}\nold\n{END_MARKER}\n"
+    assert find_block(text) is not None
+    assert apply_block(text, BLOCK) == f"# T\n<!-- note -->\n{BLOCK}\n"
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         (f"{START_MARKER}\n{END_MARKER}\n{START_MARKER}\n{END_MARKER}\n", "more than once"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,38 @@ def test_bad_report_files(tmp_path: Path, content: str, fragment: str) -> None:
     path.write_text(content)
     with pytest.raises(UsageError, match=fragment):
         load_report(path)
+
+
+def odd(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda text: odd(text, '"coverage": 95.0', '"coverage": NaN'), "NaN is not a JSON number"),
+        (lambda text: odd(text, '"coverage": 95.0', '"coverage": 1e400'), "out of range"),
+        (lambda text: odd(text, '"coverage": 95.0', '"coverage": -Infinity'), "not a JSON number"),
+        (lambda text: odd(text, '"passed": 42', f'"passed": {2**64}'), "out of range"),
+        (lambda _text: "[" * 100_000 + "]" * 100_000, "nested"),
+        (lambda text: odd(text, '"name": "demo"', '"name": ' + "[" * 70 + "]" * 70), "nested"),
+    ],
+)
+def test_odd_json_is_one_usage_line(tmp_path: Path, change: Any, fragment: str) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(change(make_report(pytest_check()).to_json()), encoding="utf-8")
+    with pytest.raises(UsageError, match=fragment) as raised:
+        load_report(path)
+    assert "\n" not in str(raised.value)
+    result = subprocess.run(
+        [sys.executable, "-m", "research_ci", "summary", "--report", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_newer_schema_version_is_refused(tmp_path: Path) -> None:

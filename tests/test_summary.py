@@ -106,7 +106,7 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
     assert "- tests failed (42 passed, 1 failed)" in text
     assert "| tests | 5 | 1 x failing or erroring test |" in text
     assert (
-        "- Cap: tests: a test fails or errors, or the tests cannot be collected -> at most D"
+        "- Cap: tests: a test fails or errors, or the tests cannot be collected -&gt; at most D"
         in text
     )
     # Most important first: failing tests, then types, then lint, then formatting.
@@ -140,7 +140,7 @@ def test_pipes_and_newlines_in_cells_are_escaped() -> None:
     report = make_report(lint, data_check([anomaly], drift=drift), project="p|q")
     text = render_summary(report)
     assert "src/we\\|rd.py:1" in text
-    assert "⚠️ a \\| b c ' d" in text
+    assert "⚠️ a \\| b c \\` d" in text
     assert "ℹ️ fyi" in text  # noqa: RUF001
     assert_tables_well_formed(text)
 
@@ -250,7 +250,7 @@ def test_advisory_checks_are_marked_and_explained() -> None:
     assert "| types | ❌ failed (advisory) | 3 errors | 1.5 s |" in text
     assert (
         "- types is advisory (reported, not graded): the project has no mypy configuration "
-        "(opt in: [tool.research-ci] advisory = [])"
+        "(opt in: \\[tool.research-ci\\] advisory = \\[\\])"  # brackets escaped: text
     ) in text
     assert_tables_well_formed(text)
 

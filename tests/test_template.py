@@ -497,6 +497,16 @@ def test_new_reports_hook_refusals_in_one_line(
     ]
 
 
+def test_hook_refusals_print_emoji_as_emoji(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code = cli_main(["new", str(tmp_path), "--no-input", "author_email=\U0001f680"])
+    assert code == 2
+    err = capfd.readouterr().err
+    assert "author_email '\U0001f680' is not an e-mail address" in err, err
+    assert "\\ud83d" not in err
+
+
 def test_new_bakes_into_output_dir(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     url = "https://github.com/ORG/research-ci"
     args = ["new", str(tmp_path / "projects"), "--no-input", "project_name=Soil", "--origin", url]

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from research_ci.checks.registry import CHECKS
 from research_ci.checks.spec import Badge, badge
+from research_ci.errors import UsageError
+from research_ci.mdescape import http_url
 from research_ci.report import CheckResult, Report
 from research_ci.style import GRADE_LOOKS
 from research_ci.templating import render
@@ -151,6 +153,8 @@ def svg_layout(label: str, message: str) -> SvgLayout:
 
 def badge_svg(badge: Badge, *, link: str | None = None) -> str:
     """A self-contained flat SVG of ``badge`` (no fonts or images fetched), linking to ``link``."""
+    if link is not None and http_url(link) is None:
+        raise UsageError(f"the badges' link must be an http(s) URL, got {link!r}")
     label = xml_text(badge.label)
     message = xml_text(badge.message)
     return render(

@@ -16,6 +16,9 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from research_ci.errors import UsageError
+from research_ci.fsutil import read_text
+
 SUFFIXES = (".py", ".ipynb")
 #: Directories never measured, whatever the paths say (besides hidden ones).
 SKIPPED_DIRS = frozenset(
@@ -71,8 +74,8 @@ def notebook_cells(path: str, text: str) -> list[CodeUnit]:
 def read_units(root: Path, relative: str) -> list[CodeUnit]:
     """The code units of one file: itself, or its notebook cells. Unreadable files give none."""
     try:
-        text = (root / relative).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(root / relative, within=root)
+    except (OSError, UnicodeDecodeError, UsageError):  # a FIFO, a symlink out, a huge file
         return []
     if relative.endswith(".ipynb"):
         return notebook_cells(relative, text)

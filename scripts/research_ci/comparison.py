@@ -32,6 +32,7 @@ from research_ci.delta import (
 from research_ci.environment import ProjectEnvironment
 from research_ci.errors import UsageError
 from research_ci.fingerprint import SourceLines, with_fingerprints
+from research_ci.fsutil import MAX_REPORT_BYTES, read_text
 from research_ci.grade import build_report
 from research_ci.ratchet import baseline_gate_reasons, load_baseline, new_gate_reasons
 from research_ci.report import CheckResult, Report, load_report
@@ -104,8 +105,8 @@ def _coverage_files(head: Report, root: Path) -> Mapping[str, Mapping[str, Any]]
     if not isinstance(relative, str):
         return None
     try:
-        data = json.loads((root / relative).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(root / relative, limit=MAX_REPORT_BYTES, within=root))
+    except (OSError, ValueError, UsageError):
         return None
     files = data.get("files") if isinstance(data, dict) else None
     return files if isinstance(files, dict) else None

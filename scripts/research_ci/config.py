@@ -197,10 +197,21 @@ def clean_report_url(value: object, place: Place) -> str | None:
     return value or None
 
 
+#: A tool may run at most a week (``inf``, ``nan`` and ``1e300`` are refused).
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+
+
 def clean_timeout(value: object, place: Place) -> float:
-    """Seconds each tool may run."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise UsageError(f"{place.table}: timeout must be a positive number of seconds")
+    """Seconds each tool may run: a positive number, at most :data:`MAX_TIMEOUT_S`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TIMEOUT_S  # false for nan too
+    ):
+        raise UsageError(
+            f"{place.table}: timeout must be a positive number of seconds, at most "
+            f"{MAX_TIMEOUT_S:.0f}"
+        )
     return float(value)
 
 
@@ -357,9 +368,7 @@ def load_settings(root: Path) -> Settings:
     root = root.resolve()
     pyproject = read_pyproject(root)
     where = f"{root / 'pyproject.toml'} [tool.research-ci]"
-    table = pyproject.get("tool", {}).get("research-ci", {})
-    if not isinstance(table, dict):
-        raise UsageError(f"{where}: expected a table")
+    table = tool_table(pyproject, "research-ci", file=str(root / "pyproject.toml"))
     unknown = sorted(set(table) - set(CLEANERS))
     if unknown:
         raise UsageError(

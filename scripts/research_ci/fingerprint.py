@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from research_ci.codeunits import notebook_cells
+from research_ci.errors import UsageError
+from research_ci.fsutil import read_text
 from research_ci.report import Finding
 
 #: Non-blank lines taken on each side of a finding's line.
@@ -99,8 +101,8 @@ class SourceLines:
         try:
             if candidate.is_symlink() or not candidate.resolve().is_relative_to(self.root):
                 return None
-            text = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError, ValueError):
+            text = read_text(candidate, within=self.root)
+        except (OSError, UnicodeDecodeError, ValueError, UsageError):
             return None
         if path.endswith(".ipynb"):
             if cell is None:

@@ -233,9 +233,7 @@ def build_report(
     """Score the checks and decide the gate: every check passed or skipped, grade >= minimum."""
     ordered = {name: checks[name] for name in CHECK_NAMES if name in checks}
     scored = score_checks(ordered)
-    reasons = [gate_reason(result) for result in ordered.values() if _fails_gate(result)]
-    if grade_rank(scored.grade) > grade_rank(minimum_grade):
-        reasons.append(f"grade {scored.grade} is below the minimum grade {minimum_grade}")
+    reasons = _gate_reasons(ordered, scored.grade, minimum_grade)
     return Report(
         project_name=project_name,
         checks=ordered,
@@ -249,3 +247,40 @@ def build_report(
         gate_reasons=reasons,
         report_url=report_url,
     )
+
+
+def _gate_reasons(checks: Mapping[str, CheckResult], grade: str, minimum_grade: str) -> list[str]:
+    """Why the gate fails under ``gate = "all"``: failed checks, a grade under the minimum."""
+    reasons = [gate_reason(result) for result in checks.values() if _fails_gate(result)]
+    if grade_rank(grade) > grade_rank(minimum_grade):
+        reasons.append(f"grade {grade} is below the minimum grade {minimum_grade}")
+    return reasons
+
+
+def regrade(report: Report) -> Report:
+    """``report`` with its score, grade, rubric lines and gate computed again from its figures.
+
+    A loaded report may come from another run, a fork's pull request among them: its stored
+    grade is a claim, its checks' figures are what the grade is made of. Under ``gate = "all"``
+    the gate is decided again too; under ``gate = "new"`` (decided against a base this run does
+    not have) the stored verdict stands, failing all the same when a check could not run or a
+    test fails.
+    """
+    from research_ci.ratchet import unrun_reasons  # noqa: PLC0415  (ratchet imports grade)
+
+    ordered = {name: report.checks[name] for name in CHECK_NAMES if name in report.checks}
+    scored = score_checks(ordered)
+    report.score, report.grade = scored.score, scored.grade
+    report.deductions, report.caps = scored.deductions, scored.caps
+    if report.gate == "new":
+        added = [
+            reason
+            for reason in unrun_reasons(report, compared=list(ordered))
+            if reason not in report.gate_reasons
+        ]
+        report.gate_reasons = [*report.gate_reasons, *added]
+        report.gate_passed = report.gate_passed and not added
+    else:
+        report.gate_reasons = _gate_reasons(ordered, scored.grade, report.minimum_grade)
+        report.gate_passed = not report.gate_reasons
+    return report

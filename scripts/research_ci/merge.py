@@ -23,6 +23,7 @@ grades the result again with :func:`research_ci.grade.build_report`:
 from __future__ import annotations
 
 import glob
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,12 +45,19 @@ def worst_status(statuses: Iterable[Status]) -> Status:
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:
-    """Items without exact repeats (works for dicts and lists, which are unhashable)."""
-    seen: list[Any] = []
+    """Items without exact repeats, in order (dicts and lists too), in linear time.
+
+    Each item is keyed by its canonical JSON (sorted keys): 2 x 10,000 anomalies once took
+    quadratic time in a list search.
+    """
+    seen: set[str] = set()
+    unique: list[Any] = []
     for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+        key = json.dumps(item, sort_keys=True, default=repr)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
 
 
 def _merge_metric(rule: MergeRule, name: str, values: list[Any]) -> Any:

@@ -42,7 +42,8 @@ _OWN_NOTICES = 2
 
 
 def _checks_table(report: Report) -> Table:
-    table = Table(title=f"research-ci: {report.project_name}", title_justify="left")
+    # Text, not a markup string: a project named "[/]" is a name, not rich markup.
+    table = Table(title=Text(f"research-ci: {report.project_name}"), title_justify="left")
     table.add_column("Check")
     table.add_column("Status")
     table.add_column("Result", overflow="fold")
@@ -54,7 +55,7 @@ def _checks_table(report: Report) -> Table:
         tool = [Text(tool_words(result), style="dim")] if tools else []
         advisory = " (advisory)" if result.advisory is not None else ""
         table.add_row(
-            name,
+            Text(name),
             Text(result.status + advisory, style=status_look(result.status).style),
             Text(check_figures(result)),
             *tool,

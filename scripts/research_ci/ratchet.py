@@ -18,7 +18,7 @@ from typing import Any
 from research_ci.delta import Delta
 from research_ci.errors import UsageError
 from research_ci.fingerprint import match_findings
-from research_ci.fsutil import atomic_write_text
+from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, boundary, read_text
 from research_ci.grade import gate_reason
 from research_ci.report import Finding, Report
 
@@ -44,7 +44,7 @@ def _gating(findings: Sequence[Finding], report: Report) -> list[Finding]:
     ]
 
 
-def _unrun_reasons(report: Report, compared: Sequence[str]) -> list[str]:
+def unrun_reasons(report: Report, compared: Sequence[str]) -> list[str]:
     """Reasons from checks that were not compared with a base: errors, failing tests, data."""
     reasons = []
     for name, result in report.checks.items():
@@ -65,7 +65,7 @@ def _unrun_reasons(report: Report, compared: Sequence[str]) -> list[str]:
 
 def new_gate_reasons(report: Report, delta: Delta, *, diff_coverage_threshold: float) -> list[str]:
     """Why the gate fails under ``gate = "new"`` (an empty list: it passes)."""
-    reasons = _unrun_reasons(report, delta.compared)
+    reasons = unrun_reasons(report, delta.compared)
     new = _gating(delta.new, report)
     if new:
         reasons.append(f"{len(new)} new finding{'' if len(new) == 1 else 's'}")
@@ -120,7 +120,7 @@ def write_baseline(report: Report, path: Path) -> int:
 def load_baseline(path: Path) -> list[Finding]:
     """The accepted findings of a baseline file; a bad file is a one-line UsageError."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, limit=MAX_REPORT_BYTES, within=boundary(path)))
     except FileNotFoundError as exc:
         raise UsageError(
             f"baseline not found: {path} (write it with `research-ci baseline`)"
@@ -161,7 +161,7 @@ def not_in_baseline(report: Report, accepted: Sequence[Finding]) -> list[Finding
 
 def baseline_gate_reasons(report: Report, accepted: Sequence[Finding]) -> list[str]:
     """Why the gate fails against a baseline: findings it does not list, errors, tests."""
-    reasons = _unrun_reasons(report, compared=list(report.checks))
+    reasons = unrun_reasons(report, compared=list(report.checks))
     new = not_in_baseline(report, accepted)
     if new:
         reasons.append(f"{len(new)} finding{'' if len(new) == 1 else 's'} not in the baseline")

@@ -15,8 +15,10 @@ under a later ``## Installation``. Bytes outside the markers never change: line 
 UTF-8 BOM, a missing trailing newline and any text all stay as they were; inside the block
 the file's dominant line ending is used. A second run with the same report changes nothing.
 
-Markers count only on a line of their own (at the line's start in reStructuredText) and
-outside fenced code blocks, so a README may show them in an example.
+Markers count only on a line of their own (at the line's start in reStructuredText); in
+Markdown, indented less than four spaces, outside fenced code blocks and outside HTML comments
+that span lines, so a README may show them in an example (a fence, an indented code block or
+a comment).
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from markupsafe import Markup
+
 from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_bytes
-from research_ci.shields import markdown_url
-from research_ci.templating import render
+from research_ci.fsutil import atomic_write_bytes, boundary, ensure_writable, read_bytes
+from research_ci.mdescape import link_target
+from research_ci.templating import render, render_markdown
 
 START_MARKER = "<!-- research-ci:badges:start -->"
 END_MARKER = "<!-- research-ci:badges:end -->"
@@ -53,6 +57,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _BLANK_START = re.compile(r"[ \t]*\r?\n")
+#: Four spaces or a tab: an indented code block (or a paragraph's continuation), never live.
+_INDENTED_CODE = re.compile(r"^(?: {4}| {0,3}\t)")
 # A line of badges only: [![alt](img)](link), ![alt](img), reference forms, <a><img></a>, <img>.
 _MD_IMAGE = r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"
 _MD_BADGE_LINE = re.compile(
@@ -71,6 +77,23 @@ class _Line:
     end: int  # after the line break, if any
     content: str  # without the line break ("\n" or "\r\n")
     in_fence: bool  # inside (or delimiting) a fenced code block
+    in_comment: bool = False  # starts inside an HTML comment opened on an earlier line
+
+
+def _comment_open_after(content: str, open_before: bool) -> bool:
+    """Whether an HTML comment is still open at the end of the line."""
+    position, is_open = 0, open_before
+    while True:
+        if is_open:
+            end = content.find("-->", position)
+            if end < 0:
+                return True
+            position, is_open = end + 3, False
+        else:
+            start = content.find("<!--", position)
+            if start < 0:
+                return False
+            position, is_open = start + 4, True
 
 
 def _lines(text: str, fmt: str = MARKDOWN) -> Iterator[_Line]:
@@ -85,6 +108,7 @@ def _lines(text: str, fmt: str = MARKDOWN) -> Iterator[_Line]:
             yield _Line(match.start(), match.end(), content, in_fence=False)
         return
     fence: str | None = None
+    comment = False
     for match in _LINE.finditer(text):
         raw = match.group()
         content = raw[:-1] if raw.endswith("\n") else raw
@@ -109,7 +133,8 @@ def _lines(text: str, fmt: str = MARKDOWN) -> Iterator[_Line]:
                 fence = None
             yield _Line(match.start(), match.end(), content, in_fence=True)
             continue
-        yield _Line(match.start(), match.end(), content, in_fence=False)
+        yield _Line(match.start(), match.end(), content, in_fence=False, in_comment=comment)
+        comment = _comment_open_after(content, comment)
 
 
 def dominant_line_ending(text: str) -> str:
@@ -133,7 +158,9 @@ def find_block(text: str, fmt: str = MARKDOWN) -> tuple[int, int] | None:
     starts: list[int] = []
     ends: list[int] = []
     for line in _lines(text, fmt):
-        if line.in_fence:
+        if line.in_fence or line.in_comment:
+            continue
+        if fmt == MARKDOWN and _INDENTED_CODE.match(line.content):
             continue
         # In reStructuredText an indented marker is inside something else (an example).
         stripped = line.content.rstrip() if fmt == RST else line.content.strip()
@@ -319,13 +346,25 @@ def update_readme_bytes(data: bytes, block: str, *, source: str, fmt: str = MARK
 
 def render_block(badges: Sequence[Badge], *, link: str | None = None, fmt: str = MARKDOWN) -> str:
     r"""The badge block, markers included, ``\n`` line breaks, no trailing newline."""
+    target = link_target(link) if link else None
+    if link and target is None:
+        raise UsageError(f"the badges' link must be an http(s) URL, got {link!r}")
     start_marker, end_marker = markers(fmt)
-    text = render(
-        "readme_badges.rst.j2" if fmt == RST else "readme_badges.md.j2",
-        start_marker=start_marker,
-        end_marker=end_marker,
+    if fmt == RST:  # reStructuredText directives; the badges' text is research-ci's own
+        text = render(
+            "readme_badges.rst.j2",
+            start_marker=start_marker,
+            end_marker=end_marker,
+            badges=badges,
+            link=target,
+        )
+        return text.rstrip("\n")
+    text = render_markdown(
+        "readme_badges.md.j2",
+        start_marker=Markup(start_marker),  # noqa: S704  (research-ci's own constants)
+        end_marker=Markup(end_marker),  # noqa: S704
         badges=badges,
-        link=markdown_url(link) if link else None,
+        link=target,
     )
     return text.rstrip("\n")
 
@@ -365,10 +404,14 @@ def find_readme(root: Path) -> Path:
     return root / README_NAMES[0]
 
 
-def read_readme(path: Path) -> bytes:
-    """The README's bytes; a missing or unreadable README is a :class:`UsageError`."""
+def read_readme(path: Path, *, within: Path | None = None) -> bytes:
+    """The README's bytes; a missing or unreadable README is a :class:`UsageError`.
+
+    Only a regular file inside ``within`` (default: its folder) is read, and only up to
+    :data:`~research_ci.fsutil.MAX_TEXT_BYTES`.
+    """
     try:
-        return path.read_bytes()
+        return read_bytes(path, within=within or boundary(path))
     except FileNotFoundError as exc:
         raise UsageError(f"README not found: {path} (create it or pass --readme)") from exc
     except IsADirectoryError as exc:
@@ -377,17 +420,22 @@ def read_readme(path: Path) -> bytes:
         raise UsageError(f"cannot read README {path}: {exc.strerror or exc}") from exc
 
 
-def update_readme(path: Path, block: str, *, check: bool = False) -> bool:
+def update_readme(
+    path: Path, block: str, *, check: bool = False, within: Path | None = None
+) -> bool:
     """Bring the README at ``path`` up to date; ``True`` when it changed.
 
     ``block`` is rendered for the README's format (:func:`readme_format`). With ``check``
-    nothing is written and the result says whether it would change. An up-to-date README is
-    never rewritten, so its mtime stays.
+    nothing is written and the result says whether it would change (a README that could not be
+    written is refused all the same). An up-to-date README is never rewritten, so its mtime
+    stays. ``within`` is the project: a README that is a symlink to a file outside it is
+    refused, one inside it is written through.
     """
-    data = read_readme(path)
+    data = read_readme(path, within=within)
     new = update_readme_bytes(data, block, source=str(path), fmt=readme_format(path))
     if new == data:
         return False
+    ensure_writable(path, within=within or boundary(path))
     if not check:
-        atomic_write_bytes(path.resolve(), new)  # through a symlink, not over it
+        atomic_write_bytes(path, new, within=within or boundary(path))
     return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Literal, cast
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_text
+from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, read_text
 
 SCHEMA_VERSION = 1
 #: research-ci's own output directory in a project (reports, HTML data reports).
@@ -180,8 +181,11 @@ class Report:
         }
 
     def to_json(self) -> str:
-        """Pretty, stable JSON with a trailing newline."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        """Pretty, stable JSON with a trailing newline (``NaN`` and infinities are refused)."""
+        try:
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError as exc:
+            raise UsageError(f"the report has a figure JSON cannot hold: {exc}") from exc
 
     def verdict(self) -> str:
         """``gate passed``, or ``gate failed: <why>`` with the first reason (and how many more).
@@ -231,7 +235,10 @@ def validate_report_dict(data: dict[str, Any], *, source: str) -> None:
 
 
 def report_from_dict(data: dict[str, Any]) -> Report:
-    """Build a :class:`Report` from its (already validated) JSON form."""
+    """Build a :class:`Report` from its (already validated) JSON form, as it was stored.
+
+    :func:`load_report` grades it again from its checks' figures.
+    """
     settings = data["settings"]
     return Report(
         project_name=data["project"]["name"],
@@ -240,7 +247,12 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         },
         score=int(data["score"]),
         grade=str(data["grade"]),
-        deductions=[Deduction(**item) for item in data["rubric"]["deductions"]],
+        deductions=[
+            Deduction(
+                check=str(item["check"]), points=float(item["points"]), reason=str(item["reason"])
+            )
+            for item in data["rubric"]["deductions"]
+        ],
         caps=list(data["rubric"]["caps"]),
         minimum_grade=str(settings["minimum_grade"]),
         coverage_threshold=float(settings["coverage_threshold"]),
@@ -255,24 +267,106 @@ def report_from_dict(data: dict[str, Any]) -> Report:
     )
 
 
-def load_report(path: Path) -> Report:
-    """Read and validate a JSON report; every problem is a one-line :class:`UsageError`."""
+#: Deeper JSON is refused: a report is about eight levels deep.
+MAX_JSON_DEPTH = 64
+#: Integers beyond what every JSON reader holds exactly (I-JSON, RFC 7493) are refused.
+MAX_JSON_INTEGER = 2**53
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _exact_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_JSON_INTEGER:
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def _check_tree(data: Any, source: str) -> None:
+    """Refuse JSON nested too deeply, and strings that are not Unicode text (lone surrogates)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise UsageError(
+                f"{source}: not a research-ci report: nested over {MAX_JSON_DEPTH} deep"
+            )
+        if isinstance(value, dict):
+            stack.extend((key, depth + 1) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise UsageError(
+                    f"{source}: report has a string that is not text ({exc.reason})"
+                ) from exc
+
+
+def parse_report_json(text: str, *, source: str) -> Any:
+    """JSON as a report may hold it: finite numbers, exact integers, bounded depth.
+
+    ``NaN``, ``Infinity``, ``1e400``, integers over 2**53 and nesting deeper than
+    :data:`MAX_JSON_DEPTH` are one-line :class:`UsageError` s.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_exact_int
+        )
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{source}:{exc.lineno}: report is not valid JSON: {exc.msg}") from exc
+    except ValueError as exc:
+        raise UsageError(f"{source}: report is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{source}: not a research-ci report: nested too deeply") from exc
+    _check_tree(data, source)
+    return data
+
+
+def load_report(path: Path, *, within: Path | None = None, regrade: bool = True) -> Report:
+    """Read, check and grade again a JSON report; every problem is a one-line UsageError.
+
+    Only a regular file (inside ``within`` when given) of at most
+    :data:`~research_ci.fsutil.MAX_REPORT_BYTES` is read. The score, grade, rubric lines and
+    gate are computed again from the checks' figures (:func:`research_ci.grade.regrade`): a
+    report may come from another run (a fork's pull request), and what it claims about its
+    own grade is not trusted.
+    """
+    try:
+        text = read_text(path, limit=MAX_REPORT_BYTES, within=within)
     except FileNotFoundError as exc:
         raise UsageError(
             f"report not found: {path} (run `research-ci check` first or pass --report)"
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read report {path}: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}:{exc.lineno}: report is not valid JSON: {exc.msg}") from exc
+    data = parse_report_json(text, source=str(path))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
     validate_report_dict(data, source=str(path))
-    return report_from_dict(data)
+    try:
+        report = report_from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"{path}: not a research-ci report: {exc}") from exc
+    if not regrade:
+        return report
+    from research_ci.grade import regrade as grade_again  # noqa: PLC0415  (grade imports report)
+
+    try:
+        return grade_again(report)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise UsageError(f"{path}: the report's figures cannot be graded: {exc}") from exc
 
 
 def report_path_in(project: Path) -> Path:
@@ -284,15 +378,18 @@ def report_path_in(project: Path) -> Path:
 OUTPUT_GITIGNORE = "# research-ci's reports and HTML data reports: not for version control.\n*\n"
 
 
-def ignore_output_dir(directory: Path) -> None:
+def ignore_output_dir(directory: Path, *, within: Path | None = None) -> None:
     """Give research-ci's output directory its own ``.gitignore`` (``*``), once."""
     gitignore = directory / ".gitignore"
     if not gitignore.exists() and not gitignore.is_symlink():
-        atomic_write_text(gitignore, OUTPUT_GITIGNORE)
+        atomic_write_text(gitignore, OUTPUT_GITIGNORE, within=within)
 
 
-def save_report(report: Report, path: Path) -> None:
-    """Write the report atomically; in a ``.research-ci`` directory, with its ``.gitignore``."""
-    atomic_write_text(path, report.to_json())
+def save_report(report: Report, path: Path, *, within: Path | None = None) -> None:
+    """Write the report atomically; in a ``.research-ci`` directory, with its ``.gitignore``.
+
+    Only a regular file inside ``within`` is written (see :mod:`research_ci.fsutil`).
+    """
+    atomic_write_text(path, report.to_json(), within=within)
     if path.parent.name == OUTPUT_DIR.name:
-        ignore_output_dir(path.parent)
+        ignore_output_dir(path.parent, within=within)

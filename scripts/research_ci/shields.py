@@ -1,4 +1,4 @@
-"""shields.io static badge URLs, and link targets that are safe inside Markdown.
+"""shields.io static badge URLs.
 
 Pure string functions (no network): a badge's URL carries its label, message and color.
 """
@@ -25,8 +25,3 @@ def static_badge_url(label: str, message: str, color: str) -> str:
     """``https://img.shields.io/badge/<label>-<message>-<color>``, each part escaped."""
     parts = (shields_escape(label), shields_escape(message), shields_escape(color))
     return SHIELDS_URL + "-".join(parts)
-
-
-def markdown_url(url: str) -> str:
-    """Make a link target safe inside Markdown ``(...)``: spaces and brackets are encoded."""
-    return urllib.parse.quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._[]")

@@ -12,14 +12,16 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from markupsafe import Markup
+
 from research_ci.checks.registry import spec_of
 from research_ci.checks.spec import SummarySection
 from research_ci.figures import check_figures, environment_words, tool_words
 from research_ci.findings import location, prioritized
+from research_ci.mdescape import link_target
 from research_ci.report import Finding, Report
-from research_ci.shields import markdown_url
 from research_ci.style import severity_look, status_look
-from research_ci.templating import render
+from research_ci.templating import render_markdown
 from research_ci.words import shorten
 
 #: First line of every summary: lets a bot find (and update) its own PR comment.
@@ -178,6 +180,7 @@ def _render(
     shown_findings: int,
     sections: Sequence[SummarySection],
     shown_rows: int,
+    provenance: str | None = None,
 ) -> str:
     totals: dict[str, int] = {}
     for finding in findings:
@@ -199,9 +202,9 @@ def _render(
         for name, result in report.checks.items()
         if result.advisory is not None and result.status != "skipped"
     ]
-    return render(
+    return render_markdown(
         "summary.md.j2",
-        marker=SUMMARY_MARKER,
+        marker=Markup(SUMMARY_MARKER),  # noqa: S704  (research-ci's own constant)
         report=report,
         gate_emoji="✅" if report.gate_passed else "❌",
         coverage_threshold=f"{report.coverage_threshold:g}%",
@@ -212,8 +215,9 @@ def _render(
         groups=_groups(findings[:shown_findings], totals),
         hidden_findings=len(findings) - shown_findings,
         sections=_section_views(sections, shown_rows),
-        link=markdown_url(report.report_url) if report.report_url else None,
+        link=link_target(report.report_url) if report.report_url else None,
         delta=_delta_view(report),
+        provenance=provenance,
     )
 
 
@@ -233,12 +237,14 @@ def render_summary(
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     max_findings: int = DEFAULT_MAX_FINDINGS,
+    provenance: str | None = None,
 ) -> str:
     """The Markdown summary of ``report``, at most ``max_chars`` long (see :func:`text_length`).
 
     Shows at most ``max_findings`` findings, most important first, fewer when the budget
     requires, then fewer rows of the checks' own sections (the data tables); a note says
-    how many are not shown.
+    how many are not shown. ``provenance``, when given, is a sentence under the marker that
+    says where the figures come from (a fork's own run).
     """
     findings = prioritized(report.findings())
     sections = _sections(report)
@@ -251,6 +257,7 @@ def render_summary(
             shown_findings=shown_findings,
             sections=sections,
             shown_rows=shown_rows,
+            provenance=provenance,
         )
 
     shown = min(len(findings), max(0, max_findings))

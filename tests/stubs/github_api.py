@@ -3,7 +3,10 @@
 A real HTTP server (``http.server`` in a thread, loopback only) that serves the issue-comment
 and pull-request endpoints the sticky comment uses, keeps the comments in memory, records every
 request, and can be told to answer every request with an error status (403 for a read-only
-token on a fork's pull request).
+token on a fork's pull request), with a redirect (``redirect_to``) or with a raw body
+(``raw_answer``: an HTML page where JSON was due). ``GET /user`` answers like the workflow's
+``GITHUB_TOKEN`` (403: an installation token has no user) unless ``user_login`` is set
+(a personal token).
 """
 
 from __future__ import annotations
@@ -36,9 +39,22 @@ class Recorded:
 class GitHubApiStandIn:
     """Start with ``with GitHubApiStandIn() as api:``; ``api.url`` is the ``GITHUB_API_URL``."""
 
-    def __init__(self, *, deny_status: int | None = None, head_sha: str = "abc123") -> None:
+    def __init__(
+        self,
+        *,
+        deny_status: int | None = None,
+        head_sha: str = "abc123",
+        user_login: str | None = None,
+    ) -> None:
         self.deny_status = deny_status
         self.head_sha = head_sha
+        self.user_login = user_login
+        #: Answer the next request with this redirect (status, Location).
+        self.redirect_to: tuple[int, str] | None = None
+        #: Answer every request with this (status, Content-Type, body) instead of JSON.
+        self.raw_answer: tuple[int, str, bytes] | None = None
+        #: Answer ``GET /pulls/N`` with this instead of the pull request.
+        self.pull_answer: Any = None
         self.requests: list[Recorded] = []
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self._next_id = 1000
@@ -93,6 +109,10 @@ class GitHubApiStandIn:
             return self.deny_status, {"message": "Resource not accessible by integration"}
         if not authorization.startswith("Bearer "):
             return 401, {"message": "Requires authentication"}
+        if path == "/user" and method == "GET":
+            if self.user_login is None:
+                return 403, {"message": "Resource not accessible by integration"}
+            return 200, {"login": self.user_login, "type": "User"}
         if match := COMMENTS.match(path):
             number = int(match["number"])
             if method == "GET":
@@ -101,7 +121,8 @@ class GitHubApiStandIn:
                 items = self.comments.get(number, [])
                 return 200, items[(page - 1) * size : page * size]
             if method == "POST":
-                return 201, self.add_comment(number, str(body["body"]), user="github-actions[bot]")
+                login = self.user_login or "github-actions[bot]"
+                return 201, self.add_comment(number, str(body["body"]), user=login)
         if (match := COMMENT.match(path)) and method == "PATCH":
             for comments in self.comments.values():
                 for comment in comments:
@@ -110,6 +131,8 @@ class GitHubApiStandIn:
                         return 200, comment
             return 404, {"message": "Not Found"}
         if (match := PULL.match(path)) and method == "GET":
+            if self.pull_answer is not None:
+                return 200, self.pull_answer
             return 200, {"number": int(match["number"]), "head": {"sha": self.head_sha}}
         return 404, {"message": "Not Found"}
 
@@ -124,9 +147,17 @@ class GitHubApiStandIn:
                 status, payload = stand_in._handle(
                     self.command, self.path, self.headers.get("Authorization", ""), body
                 )
+                headers = {"Content-Type": "application/json"}
                 data = json.dumps(payload).encode("utf-8")
+                if stand_in.redirect_to is not None:  # once: a redirect may lead back here
+                    status, headers["Location"] = stand_in.redirect_to
+                    stand_in.redirect_to = None
+                    data = b"<html>moved</html>"
+                elif stand_in.raw_answer is not None:
+                    status, headers["Content-Type"], data = stand_in.raw_answer
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from research_ci.process import Completed, run_tool
+from research_ci.process import DEFAULT_OUTPUT_LIMIT, Completed, run_tool
 from research_ci.report import CheckResult, Finding
 
 if TYPE_CHECKING:
@@ -74,10 +74,12 @@ def run_module(
     *args: str | Path,
     python: Path | None = None,
     env: Mapping[str, str] | None = None,
+    output_limit: int = DEFAULT_OUTPUT_LIMIT,
 ) -> Completed:
     """``python -m module args`` in the project, within its time limit.
 
-    ``python`` is research-ci's own interpreter unless given (the project's, for pytest).
+    ``python`` is research-ci's own interpreter unless given (the project's, for pytest);
+    ``output_limit``: how much of each stream's end is kept.
     Raises :class:`~research_ci.process.ToolError` when it cannot start or times out.
     """
     return run_tool(
@@ -85,6 +87,7 @@ def run_module(
         cwd=settings.root,
         timeout_s=settings.timeout_s,
         env=env,
+        output_limit=output_limit,
     )
 
 

@@ -45,7 +45,7 @@ from research_ci.checks.spec import (
     metric_number,
 )
 from research_ci.environment import dist_version
-from research_ci.process import Completed, ToolError
+from research_ci.process import LOG_OUTPUT_LIMIT, Completed, ToolError
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.tools import FROM_ENVIRONMENT, FROM_RESEARCH_CI
 from research_ci.words import percent, plural
@@ -455,6 +455,7 @@ def run(inputs: CheckInputs) -> CheckResult:
                     "PYTHONPATH": _plugin_path(env),
                     OUTCOMES_VARIABLE: str(outcomes_json),
                 },
+                output_limit=LOG_OUTPUT_LIMIT,  # a test may print without end
             )
         except ToolError as exc:
             return error_result(NAME, str(exc), started)

@@ -10,7 +10,11 @@ inside the commands exist for the same reason, start-up time, which is why ruff'
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import os
+import signal
 import sys
 from typing import Any
 
@@ -18,6 +22,7 @@ import click
 
 from research_ci import __version__
 from research_ci.errors import EXIT_USAGE, UsageError
+from research_ci.process import Interrupted, handle_signals
 
 #: name -> ("module:attribute", short help shown by ``research-ci --help``)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -90,21 +95,72 @@ def cli() -> None:
     """
 
 
+#: Writing the output failed for want of room: one line and exit code 2, not a traceback.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _error(message: str) -> None:
+    """One line on stderr (which may itself be gone: then nothing)."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"research-ci: error: {' '.join(message.split())}", err=True)
+
+
+def _usage_message(exc: click.ClickException, argv: list[str]) -> str:
+    """Click's own error on one line, with the command to ask for help."""
+    message = exc.format_message().rstrip(".")
+    if not isinstance(exc, click.UsageError):
+        return message
+    context = exc.ctx
+    if context is not None:
+        command = context.command_path
+    else:  # an error of the option parser: name the subcommand, if one was given
+        words = [word for word in argv if not word.startswith("-")][:1]
+        command = " ".join(["research-ci", *(word for word in words if word in SUBCOMMANDS)])
+    return f"{message} (see `{command} --help`)"
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the exit flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: maps :class:`UsageError` to one line and exit code 2."""
+    """Console-script entry point: every refusal is one line on stderr, never a traceback.
+
+    :class:`UsageError` and click's usage errors exit 2; a full disk under stdout (``summary
+    >> $GITHUB_STEP_SUMMARY``) exits 2; SIGINT and SIGTERM stop every tool research-ci
+    started, remove its temporary files and exit 130 or 143.
+    """
     try:
-        result: Any = cli.main(args=argv, prog_name="research-ci", standalone_mode=False)
+        with handle_signals():
+            result: Any = cli.main(args=argv, prog_name="research-ci", standalone_mode=False)
+            sys.stdout.flush()
     except UsageError as exc:
-        click.echo(f"research-ci: error: {exc}", err=True)
+        _error(str(exc))
         return EXIT_USAGE
+    except Interrupted as exc:
+        _error(f"interrupted ({exc}): the tools were stopped")
+        return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("research-ci: aborted", err=True)
+        _error("aborted")
         return 130
     except click.ClickException as exc:
-        exc.show()
+        _error(_usage_message(exc, sys.argv[1:] if argv is None else argv))
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except BrokenPipeError:  # `research-ci summary | head`: the reader has what it wanted
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FULL:
+            raise
+        _silence_stdout()
+        _error(f"cannot write the output: {exc.strerror or exc}")
+        return EXIT_USAGE
     return int(result or 0)
 
 

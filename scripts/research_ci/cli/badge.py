@@ -13,7 +13,7 @@ import click
 from research_ci.badge import report_badges, svg_files
 from research_ci.cli.options import path_option, project_argument, report_option
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
-from research_ci.fsutil import atomic_write_text
+from research_ci.fsutil import atomic_write_all, boundary, ensure_writable, read_bytes
 from research_ci.readme import find_readme, readme_format, render_block, update_readme
 from research_ci.report import load_report, report_path_in
 
@@ -27,14 +27,19 @@ def _check_directory(directory: Path) -> None:
         raise UsageError(f"cannot write SVG badges to {directory}: {target} is not a directory")
 
 
-def _stale_svgs(files: dict[Path, str]) -> list[Path]:
+def _stale_svgs(files: dict[Path, str], project: Path) -> list[Path]:
+    """The SVGs that differ from what is there; a target that could not be written is refused."""
     stale = []
     for path, text in files.items():
+        within = boundary(path, project)
         try:
-            current = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            current = read_bytes(path, within=within)
+        except FileNotFoundError:
             current = None
-        if current != text:
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if current != text.encode("utf-8"):
+            ensure_writable(path, within=within)
             stale.append(path)
     return stale
 
@@ -84,14 +89,20 @@ def badge(
     """
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
-    report = load_report(report_path or report_path_in(path))
+    report_file = report_path or report_path_in(path)
+    report = load_report(report_file, within=boundary(report_file, path))
     readme = readme_path or find_readme(path)
+    readme_within = boundary(readme, path)
     link = link or report.report_url
     badges = report_badges(report)
     block = render_block(badges, link=link, fmt=readme_format(readme))
-    readme_stale = update_readme(readme, block, check=True)  # refuses a bad README, writes nothing
+    # Everything is checked before anything is written: a bad README, SVG folder or link
+    # is refused with every file as it was.
+    readme_stale = update_readme(readme, block, check=True, within=readme_within)
+    if svg_dir is not None:
+        _check_directory(svg_dir)
     svgs = svg_files(badges, svg_dir, link=link) if svg_dir is not None else {}
-    stale_svgs = _stale_svgs(svgs)
+    stale_svgs = _stale_svgs(svgs, path)
     if check:
         stale = ([readme] if readme_stale else []) + stale_svgs
         if stale:
@@ -104,11 +115,12 @@ def badge(
         click.echo(f"{readme}: badges are up to date")
         return EXIT_OK
     if svg_dir is not None:
-        _check_directory(svg_dir)
-        for svg_path in stale_svgs:
-            atomic_write_text(svg_path, svgs[svg_path])
+        atomic_write_all(
+            {svg_path: svgs[svg_path].encode("utf-8") for svg_path in stale_svgs},
+            within=boundary(svg_dir / "badge.svg", path),
+        )
         click.echo(f"{svg_dir}: {len(stale_svgs)} of {len(svgs)} SVG badges written")
-    if readme_stale and update_readme(readme, block):
+    if readme_stale and update_readme(readme, block, within=readme_within):
         click.echo(f"{readme}: badges updated ({report.grade} ({report.score}))")
     else:
         click.echo(f"{readme}: badges already up to date")

@@ -41,12 +41,13 @@ def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> 
     then fails only on findings that are not in it.
     """
     from research_ci.config import DEFAULT_BASELINE, load_settings
-    from research_ci.fsutil import ensure_writable
+    from research_ci.fsutil import boundary, ensure_writable
     from research_ci.ratchet import write_baseline
     from research_ci.report import load_report, report_path_in
 
     settings = load_settings(path)
-    report = load_report(report_path or report_path_in(settings.root))
+    report_file = report_path or report_path_in(settings.root)
+    report = load_report(report_file, within=boundary(report_file, settings.root))
     missing = sum(1 for finding in report.findings() if not finding.fingerprint)
     if missing:
         raise UsageError(
@@ -54,7 +55,7 @@ def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> 
             "research-ci): run `research-ci check` again"
         )
     target = output_path or settings.baseline or settings.root / DEFAULT_BASELINE
-    ensure_writable(target)
+    ensure_writable(target, within=boundary(target, settings.root))
     count = write_baseline(report, target)
     click.echo(f"{target}: {count} findings accepted")
     return EXIT_OK

@@ -70,10 +70,8 @@ def _progress_and_announce(
             else:
                 running.discard(name)
                 look = status_look(result.status)
-                console.print(
-                    f"[{look.style}]{look.mark or '-'}[/] {name}: {result.summary} "
-                    f"({result.duration_s:.1f} s)"
-                )
+                line = f" {name}: {result.summary} ({result.duration_s:.1f} s)"
+                console.print(Text.assemble((look.mark or "-", look.style), line))  # never markup
             if running:
                 status.update(f"research-ci: running {', '.join(sorted(running))}")
 
@@ -178,7 +176,7 @@ def run_check(
     from research_ci import comparison
     from research_ci.config import Place, clean_checks, load_settings
     from research_ci.environment import ProjectEnvironment
-    from research_ci.fsutil import ensure_writable
+    from research_ci.fsutil import boundary, ensure_writable
     from research_ci.grade import build_report
     from research_ci.report import load_report, report_path_in, save_report
     from research_ci.runner import run_checks
@@ -186,7 +184,8 @@ def run_check(
     settings = load_settings(path)
     selected = clean_checks(only, Place("--only")) if only is not None else settings.checks
     target = report_path or report_path_in(settings.root)
-    ensure_writable(target)
+    within = boundary(target, settings.root)
+    ensure_writable(target, within=within)
     commit = comparison.resolve(settings, base_ref)
     if base_report is not None:
         load_report(base_report)  # a bad base report is refused before anything runs
@@ -229,7 +228,7 @@ def run_check(
     report = comparison.finish(
         report, settings, base_run=base_run, base_report=base_report, base_commit=commit
     )
-    save_report(report, target)
+    save_report(report, target, within=within)
     _emit(report, output_format, settings.root)
     return EXIT_OK if report.gate_passed else EXIT_FAILED
 

@@ -79,18 +79,33 @@ def gate(report_path: Path, minimum_grade: str) -> int:
     help="Refuse to comment unless the pull request's head is this commit (workflow_run).",
 )
 @click.option(
+    "--author",
+    default="",
+    metavar="LOGIN",
+    help="The login the token comments as; only its comments are ever edited. "
+    "[default: asked from the API; github-actions[bot] for the workflow's token]",
+)
+@click.option(
     "--summary-fallback/--no-summary-fallback",
     default=True,
     show_default=True,
     help="When commenting is not allowed, append the summary to $GITHUB_STEP_SUMMARY.",
 )
 def comment(
-    report_path: Path, pr_number: int | None, expect_head_sha: str, summary_fallback: bool
+    report_path: Path,
+    pr_number: int | None,
+    expect_head_sha: str,
+    author: str,
+    summary_fallback: bool,
 ) -> int:
     """Create or update the one sticky research-ci comment on the pull request.
 
     Outside pull requests this does nothing. A read-only token (pull requests from forks)
-    or a missing one degrades to a notice, with the summary in the job summary: exit 0.
+    or a missing one degrades to a notice, with the summary in the job summary: exit 0;
+    so does any other failure of the API (a warning). Only a comment written by the token's
+    own identity is ever edited. With --expect-head-sha (the fork pattern's second phase) the
+    comment says that its figures come from the pull request's own run; the grade is always
+    computed again from the report's figures.
     """
     context = ActionsContext.from_env()
     number = pr_number or context.pull_request_number
@@ -98,7 +113,7 @@ def comment(
         click.echo("research-ci: not a pull request: no comment")
         return EXIT_OK
     report = load_report(report_path)
-    body = comment_body(report)
+    body = comment_body(report, provenance=_provenance(expect_head_sha))
     if not context.token:
         return _degrade(context, body, "no GitHub token", summary_fallback)
     try:
@@ -107,7 +122,8 @@ def comment(
         return _degrade(context, body, str(exc), summary_fallback)
     try:
         if expect_head_sha:
-            head = client.get_pull_request(number).get("head", {}).get("sha")
+            head_info = client.get_pull_request(number).get("head")
+            head = head_info.get("sha") if isinstance(head_info, dict) else None
             if head != expect_head_sha:
                 emit(
                     "warning",
@@ -116,7 +132,7 @@ def comment(
                     title=TITLE,
                 )
                 return EXIT_OK
-        result = upsert_sticky(client, number, body)
+        result = upsert_sticky(client, number, body, author=author or None)
     except GitHubApiError as exc:
         if exc.is_permission_problem:
             return _degrade(context, body, str(exc), summary_fallback)
@@ -124,6 +140,17 @@ def comment(
         return EXIT_OK
     click.echo(f"research-ci: comment {result.outcome} on #{number}: {result.url}")
     return EXIT_OK
+
+
+def _provenance(head_sha: str) -> str | None:
+    """What the comment says about its figures when they come from another run."""
+    if not head_sha:
+        return None
+    return (
+        f"These figures come from the pull request's own CI run (commit {head_sha[:12]}): "
+        "its code ran the checks and wrote the report, so read them as its claims. "
+        "research-ci computed the grade again from them."
+    )
 
 
 def _degrade(context: ActionsContext, body: str, why: str, summary_fallback: bool) -> int:

@@ -197,6 +197,16 @@ def template_environment() -> jinja2.Environment:
     return env
 
 
+def markdown_template_environment() -> jinja2.Environment:
+    """The data reports' Markdown: a dataset's names and values are shown as text."""
+    from research_ci.templating import markdown_environment  # noqa: PLC0415
+
+    env = markdown_environment("research_ci.data")
+    env.filters["num"] = format_number
+    env.filters["pct"] = format_share
+    return env
+
+
 def format_number(value: object) -> str:
     """Short, stable text for a measure or a threshold (``0.0123``, ``1.2e-05``)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -213,4 +223,6 @@ def format_share(value: float) -> str:
 
 def results_markdown(results: list[DataResult]) -> str:
     """A Markdown section: anomaly table, drift and skew tables (value against threshold)."""
-    return template_environment().get_template("data_section.md.j2").render(results=results)
+    return (
+        markdown_template_environment().get_template("data_section.md.j2").render(results=results)
+    )

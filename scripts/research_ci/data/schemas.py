@@ -38,7 +38,7 @@ from research_ci.data.settings import (
     Thresholds,
 )
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_text
+from research_ci.fsutil import atomic_write_text, boundary, read_text
 
 #: The two comparator fields of a feature (TFDV's names).
 COMPARATORS = ("drift_comparator", "skew_comparator")
@@ -279,7 +279,7 @@ def load_schema(path: Path) -> Any:
 
     schema_pb2 = _schema_pb2()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_text(path, within=boundary(path))
     except FileNotFoundError as exc:
         raise UsageError(
             f"schema not found: {path} (write one with `research-ci data infer --schema {path}`)"

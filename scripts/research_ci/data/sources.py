@@ -107,8 +107,10 @@ def resolve_source(pattern: str, dialect: Dialect, *, label: str = "data") -> So
         files = tuple(sorted(str(item) for item in path.iterdir() if item.is_file()))
         if not files:
             raise UsageError(f"{label}: directory {pattern} has no files")
-    elif path.exists():
+    elif path.is_file():
         files = (str(path),)
+    elif path.exists():  # a FIFO or a device would hang or never end
+        raise UsageError(f"{label}: {pattern} is not a regular file")
     else:
         raise UsageError(f"{label} file not found: {pattern}")
     for name in files:

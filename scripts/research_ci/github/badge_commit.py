@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from research_ci.errors import ResearchCIError, UsageError
+from research_ci.fsutil import atomic_write_bytes
 from research_ci.github.context import ActionsContext
 from research_ci.process import Completed, ToolError, run_tool
 
@@ -107,16 +108,59 @@ def commit_badge(
         # Someone pushed in between: replay our one commit on top of theirs and try again.
         time.sleep(backoff_s * attempt)
         git(repo, "fetch", "--quiet", remote, branch, env=env)
-        rebased = git(repo, *identity, "rebase", "--quiet", "FETCH_HEAD", check=False)
-        if rebased.returncode != 0:
-            git(repo, "rebase", "--abort", check=False)
-            raise PushError(
-                f"cannot rebase the badge commit onto {remote}/{branch}: {rebased.stderr.strip()}"
-            )
+        _rebase(repo, identity, relative, f"{remote}/{branch}")
     raise PushError(
         f"push to {remote}/{branch} failed (attempt {attempt} of {attempts}): "
         f"{_first_error(pushed.stderr or pushed.stdout)}"
     )
+
+
+def _rebase(repo: Path, identity: Sequence[str], relative: Sequence[str], upstream: str) -> None:
+    """Replay the badge commit on ``FETCH_HEAD``.
+
+    Unstaged changes to other tracked files are stashed on the way and put back (``--autostash``).
+    When the README changed upstream too (another run's badge, someone's edit), the upstream
+    README wins everywhere but in the badge block, which is this run's: the badge commit only
+    ever changes the block. Anything else stops the rebase and is a :class:`PushError`.
+    """
+    ours = {name: (repo / name).read_bytes() for name in relative}
+    rebase = [*identity, "-c", "core.editor=true", "rebase", "--autostash", "--quiet"]
+    rebased = git(repo, *rebase, "FETCH_HEAD", check=False)
+    if rebased.returncode != 0:
+        conflicted = git(repo, "diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
+        if conflicted and set(conflicted) <= set(ours):
+            try:
+                for name in conflicted:
+                    _keep_our_block(repo, name, ours[name])
+            except UsageError as exc:
+                rebased = Completed(rebased.args, 1, "", str(exc))
+            else:
+                git(repo, "add", "--", *conflicted)
+                rebased = git(
+                    repo, *identity, "-c", "core.editor=true", "rebase", "--continue", check=False
+                )
+    if rebased.returncode != 0:
+        git(repo, "rebase", "--abort", check=False)
+        raise PushError(
+            f"cannot rebase the badge commit onto {upstream}: "
+            f"{_first_error(rebased.stderr or rebased.stdout)}"
+        )
+
+
+def _keep_our_block(repo: Path, name: str, ours: bytes) -> None:
+    """Write upstream's ``name`` with the badge block of ``ours`` (a UsageError if it cannot)."""
+    from research_ci.readme import decode_readme, find_block, update_readme_bytes  # noqa: PLC0415
+
+    _, our_text = decode_readme(ours, source=name)
+    span = find_block(our_text)
+    if span is None:
+        raise UsageError(f"{name}: the badge commit has no badge block")
+    block = our_text[span[0] : span[1]].replace("\r\n", "\n").rstrip("\n")
+    upstream = git(repo, "show", f"FETCH_HEAD:{name}", check=False)
+    if upstream.returncode != 0:
+        raise UsageError(f"{name}: gone upstream")
+    updated = update_readme_bytes(upstream.stdout.encode("utf-8"), block, source=name)
+    atomic_write_bytes(repo / name, updated)
 
 
 def _first_error(output: str) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from research_ci.errors import EXIT_OK, EXIT_USAGE, UsageError
+from research_ci.fsutil import boundary, read_bytes
 from research_ci.github.context import ActionsContext, write_outputs
 from research_ci.report import REPORT_PATH
 from research_ci.workflow_commands import workflow_command
@@ -80,21 +81,30 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
     return inputs
 
 
+def _project_text(path: Path) -> str:
+    """A project file's text, ``""`` when it cannot be read safely.
+
+    Absent, unreadable, too big, not a regular file or leading out of its folder: the project's
+    content is untrusted (:mod:`research_ci.fsutil`).
+    """
+    try:
+        return read_bytes(path, within=boundary(path)).decode("utf-8", errors="replace")
+    except (OSError, UsageError):
+        return ""
+
+
 def project_python(project: Path) -> str | None:
     """The project's Python: ``.python-version``, else the lower bound of ``requires-python``."""
-    version_file = project / ".python-version"
-    if version_file.is_file():
-        lines = version_file.read_text(encoding="utf-8").splitlines()
-        if lines and lines[0].strip():
-            return lines[0].strip()
-    pyproject = project / "pyproject.toml"
-    bound = _LOWER_BOUND.match(requires_python(pyproject)) if pyproject.is_file() else None
+    lines = _project_text(project / ".python-version").splitlines()
+    if lines and lines[0].strip():
+        return lines[0].strip()
+    bound = _LOWER_BOUND.match(requires_python(project / "pyproject.toml"))
     return bound.group(1) if bound else None
 
 
 def requires_python(pyproject: Path) -> str:
     """``[project] requires-python`` (``""`` when absent or unreadable: ``check`` says why)."""
-    return _requires_python(pyproject.read_text(encoding="utf-8", errors="replace"))
+    return _requires_python(_project_text(pyproject))
 
 
 if sys.version_info >= (3, 11):
@@ -103,7 +113,7 @@ if sys.version_info >= (3, 11):
     def _requires_python(text: str) -> str:
         try:
             project = tomllib.loads(text).get("project", {})
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             return ""
         value = project.get("requires-python") if isinstance(project, dict) else None
         return value if isinstance(value, str) else ""

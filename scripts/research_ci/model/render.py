@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from research_ci import __version__
 from research_ci.model.metrics import KEY_METRICS, METRICS
 from research_ci.model.report import ModelReport, SliceResult
 from research_ci.model.settings import Thresholds
-from research_ci.templating import environment
+from research_ci.templating import environment, markdown_environment
 
 #: Rows of one slice feature shown in Markdown (the rest are in the HTML and JSON).
 MARKDOWN_ROWS = 30
@@ -58,9 +59,15 @@ def interval(item: Any) -> str:
     return text
 
 
-def template_environment() -> jinja2.Environment:
-    """The model templates with the number filters."""
-    env = environment("research_ci.model")
+def template_environment(*, markdown: bool = False) -> jinja2.Environment:
+    """The model templates with the number filters.
+
+    ``markdown``: the environment that shows every value as text (slice values, column and file
+    names come from the project and its data), :func:`research_ci.templating.markdown_environment`.
+    """
+    env = (
+        markdown_environment("research_ci.model") if markdown else environment("research_ci.model")
+    )
     env.filters["number"] = number
     env.filters["signed"] = signed
     env.filters["count"] = count
@@ -99,11 +106,11 @@ def markdown(report: ModelReport, *, heading: str = "###") -> str:
             }
         )
     return (
-        template_environment()
+        template_environment(markdown=True)
         .get_template("model_section.md.j2")
         .render(
             report=report,
-            heading=heading,
+            heading=Markup(heading),  # noqa: S704  (research-ci's own "###")
             key_metrics=key_metrics,
             features=features,
             label=_slice_label,

@@ -549,7 +549,7 @@ def check_consistency(settings: ModelSettings, *, source: str) -> None:
 def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
     """The raw ``[tool.research-ci.model]`` table of a pyproject.toml (``{}`` when absent)."""
     document = read_toml(pyproject, missing=f"config file not found: {pyproject}")
-    table = tool_table(document, "research-ci").get("model", {})
+    table = tool_table(document, "research-ci", file=str(pyproject)).get("model", {})
     return table if isinstance(table, dict) else {"": table}
 
 

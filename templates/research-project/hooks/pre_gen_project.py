@@ -39,6 +39,19 @@ ANSWERS = {
 }
 
 
+def joined(text: str) -> str:
+    """``text`` with its surrogate pairs joined into the characters they stand for.
+
+    ``tojson`` writes a character outside the BMP (an emoji) as a pair of ``\\uXXXX`` escapes,
+    which a Python string literal keeps as two lone surrogates: printed, they would show as
+    escapes (or fail to encode).
+    """
+    return text.encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+ANSWERS = {key: joined(value) for key, value in ANSWERS.items()}
+
+
 def problems(answers: dict[str, str]) -> list[str]:
     """Every reason the answers cannot make a working project (empty when they can)."""
     found: list[str] = []
