@@ -98,7 +98,7 @@ def test_flake8_settings_in_pyproject_get_the_notice(
 ) -> None:
     """cachetools and tqdm keep flake8's settings in ``[tool.flake8]`` (Flake8-pyproject).
 
-    flake8 with that plugin applies them (a 59-character line is too long), ruff does not:
+    flake8 with that plugin applies them (a 66-character line is too long), ruff does not:
     the lint check says so once, as it does for ``.flake8``, with no points off.
     """
     project = write_files(
@@ -113,12 +113,12 @@ def test_flake8_settings_in_pyproject_get_the_notice(
                 max-line-length = 50
                 extend-ignore = ["E203"]
                 """,
-            "lib.py": 'GREETING = "a line of sixty characters, too long for fifty"\n',
+            "lib.py": 'GREETING = "this line is longer than the fifty characters allowed"\n',
         },
     )
     flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
     direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
-    assert "lib.py:1:51: E501 line too long (59 > 50 characters)" in direct.stdout
+    assert "lib.py:1:51: E501 line too long (66 > 50 characters)" in direct.stdout
     code, report = check(project, capsys, "lint")
     lint = report["checks"]["lint"]
     assert (code, lint["status"], lint["violations"]) == (0, "passed", 0)
