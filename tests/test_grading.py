@@ -205,7 +205,7 @@ def test_setup_cfg_library_is_checked_with_its_own_configuration(
     assert report["grade"] == "C"  # 2 (mypy) + 20 (45 points of coverage, at most 20)
     assert report["gate"]["reasons"] == [
         "types failed (1 error)",
-        "tests failed (coverage 40.0% is under the threshold 85%)",
+        "tests failed (coverage 40% is under the threshold 85%)",
     ]
     # research-ci's output never shows up as untracked.
     run(["git", "init", "-q"], project)

@@ -11,6 +11,7 @@ the next provisioning removes before it builds the environment again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -322,6 +323,21 @@ def start_provisioning(lock: Path, cache: Path, tmp_path: Path, log: str) -> sub
         )
 
 
+def kill_processes_naming(path: Path) -> None:
+    """SIGKILL every process whose command line names ``path`` (Linux's /proc)."""
+    marker = os.fsencode(path)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in command:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 def wait_for(condition: Callable[[], object], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -376,12 +392,16 @@ def test_an_interrupted_provisioning_is_not_reused_and_a_waiting_one_finishes(
     try:
         # The first run is in the middle of its build: venv made, package not installed.
         wait_for(lambda: list((cache / "data").glob(".tmp-*/venv/pyvenv.cfg")))
+        (staging,) = (cache / "data").glob(".tmp-*")
         second = start_provisioning(lock, cache, tmp_path, "second")
         wait_for(lambda: "waiting for another" in second_err.read_text(encoding="utf-8"))
         assert second.poll() is None, "it waits while the first one holds the lock"
         # Interrupted: the whole process group dies (research-ci and its uv), not finished.
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=60)
+        # research-ci runs uv in a process group of its own (as every tool), which SIGKILL to
+        # research-ci cannot reach: a killed machine or CI runner takes it too, so do that here.
+        kill_processes_naming(staging)
         left = environments(cache)
         assert len(left) == 1, left
         assert left[0].startswith(".tmp-"), "only a staging directory: nothing to reuse"

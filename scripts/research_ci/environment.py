@@ -534,8 +534,14 @@ class ProjectEnvironment:
             )
             shown = "; ".join(f"{step.what} ({step.source})" for step in steps)
             self.announce(f"research-ci: installing {shown}")
-            args = [arg for step in steps for arg in step.args]
-            run_uv(["pip", "install", "--quiet", "--python", python, *args], root, "install failed")
+            args: list[str | Path] = [arg for step in steps for arg in step.args]
+            notes = layout.notes
+            if layout.lock is not None:
+                steps, notes = self._install_locked(python, args, venv)
+            else:
+                run_uv(
+                    ["pip", "install", "--quiet", "--python", python, *args], root, "install failed"
+                )
             write_stamp(
                 venv, state="complete", fingerprint=fingerprint, version=version, steps=steps
             )
@@ -553,8 +559,38 @@ class ProjectEnvironment:
             created=created,
             synced=True,
             installed=steps,
-            notes=layout.notes,
+            notes=notes,
         )
+
+    def _install_locked(
+        self, python: Path, args: list[str | Path], venv: Path
+    ) -> tuple[tuple[InstallStep, ...], tuple[str, ...]]:
+        """Install at the versions ``uv.lock`` pins; without them when the lock is out of date.
+
+        A lock that no longer fits ``pyproject.toml`` (``uv sync`` would lock again) is said in
+        a note rather than failing the install. Returns the steps installed and the notes.
+        """
+        layout = self.settings.project
+        root = self.settings.root
+        install: list[str | Path] = ["pip", "install", "--quiet", "--python", python, *args]
+        try:
+            constraints = _locked_versions(root, str(layout.lock), venv)
+            run_uv([*install, "--constraint", constraints], root, "install failed")
+        except EnvironmentSetupError as exc:
+            run_uv(install, root, "install failed")
+            note = f"{layout.lock} was not applied (out of date with the project?): {exc}"
+            steps = tuple(step for step in layout.steps if step.source != layout.lock)
+            return steps, (*layout.notes, note)
+        return layout.steps, layout.notes
+
+
+def _locked_versions(root: Path, lock: str, venv: Path) -> Path:
+    """The versions ``uv.lock`` pins, as a constraints file in ``venv`` (read, not resolved)."""
+    constraints = venv / "research-ci-locked.txt"
+    export = ["export", "--frozen", "--all-groups", "--all-extras", "--no-hashes", "--no-header"]
+    export += ["--no-emit-project", "--no-emit-workspace", "--format", "requirements-txt"]
+    run_uv([*export, "--output-file", constraints], root, f"cannot read {lock}")
+    return constraints
 
 
 def _described(interpreter: Interpreter, request: PythonRequest | None) -> str:

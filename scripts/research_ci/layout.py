@@ -5,7 +5,8 @@ executed). A :class:`Layout` says:
 
 * how to install the project for its checks, as :class:`InstallStep` values: ``-e .[extras]``
   for a package (PEP 621 ``[project]``, a ``[build-system]``, ``setup.py`` or ``setup.cfg``),
-  with its ``test``/``tests``/``dev`` extras and dependency groups; ``-r FILE`` for each
+  with its ``test``/``tests``/``dev`` extras and dependency groups, at the versions its
+  ``uv.lock`` pins when it has one; ``-r FILE`` for each
   requirements file (``requirements.txt``, ``requirements-dev.txt``, ``test-requirements.txt``
   ...); for a project that has neither, the dependencies of its conda ``environment.yml``
   that exist on PyPI;
@@ -33,6 +34,8 @@ TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
 #: Extras and dependency groups worth installing for the checks, when the project has them.
 TEST_GROUPS: tuple[str, ...] = ("test", "tests", "dev")
 _REQUIREMENT_TAGS = ("dev", "test", "tests", "testing")
+#: uv's lock file: its versions constrain the install of a package that has one.
+LOCK_FILE = "uv.lock"
 #: Requirements files installed when present, in this order.
 REQUIREMENTS_FILES: tuple[str, ...] = (
     "requirements.txt",
@@ -178,6 +181,8 @@ class Layout:
     extras: tuple[str, ...] = ()
     dependency_groups: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: ``uv.lock`` when the package has one: the versions it pins constrain the install.
+    lock: str | None = None
 
     @property
     def installable(self) -> bool:
@@ -569,6 +574,11 @@ def detect_layout(
             declared |= _names(groups[group] or [])
         steps.append(InstallStep(shown, package.source, tuple(args)))
         declared |= package.declared
+        if project_file(root, LOCK_FILE):
+            # The maintainers' environment is `uv sync`'s: an unpinned `ruff` in a dev group
+            # is the locked version there, not the newest (itsdangerous: 0.11.11, not 0.17).
+            sources.append(LOCK_FILE)
+            steps.append(InstallStep(f"the versions {LOCK_FILE} pins", LOCK_FILE, ()))
     requirements, names = _requirements_steps(root)
     steps += requirements
     declared |= names
@@ -611,4 +621,5 @@ def detect_layout(
         extras=package.extras if package is not None else (),
         dependency_groups=chosen_groups,
         notes=tuple(notes),
+        lock=LOCK_FILE if LOCK_FILE in sources else None,
     )

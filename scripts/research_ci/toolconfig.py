@@ -23,7 +23,8 @@ follows the tool's own lookup, with the standard library's parsers (``configpars
   always count), ``pyproject.toml`` (``[tool.mypy]``) and ``setup.cfg`` (``[mypy]``). A user's
   own ``~/.config/mypy/config`` is not the project's configuration and is not read.
 * **flake8**: ``.flake8``, ``setup.cfg`` or ``tox.ini`` with a ``[flake8]`` section holding
-  settings, in the project's directory. ruff reads none of them.
+  settings, else ``pyproject.toml``'s ``[tool.flake8]`` (the Flake8-pyproject plugin's), in
+  the project's directory. ruff reads none of them.
 
 The threshold of coverage comes from where the project sets it: pytest-cov's
 ``--cov-fail-under`` in ``addopts`` (which wins over coverage's), else coverage's
@@ -420,8 +421,14 @@ def read_mypy_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> 
 # --- flake8 ---------------------------------------------------------------------------------
 
 
-def read_flake8_config(root: Path) -> tuple[str | None, tuple[str, ...]]:
-    """The file holding flake8 settings in ``root`` and the settings' names, if any."""
+def read_flake8_config(
+    root: Path, pyproject: Mapping[str, Any] | None = None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The file holding flake8 settings in ``root`` and the settings' names, if any.
+
+    ``pyproject.toml [tool.flake8]`` counts too: the Flake8-pyproject plugin (cachetools,
+    tqdm) reads flake8's settings from there.
+    """
     for name in FLAKE8_FILES:
         path = root / name
         if not _inside(path, root):
@@ -429,13 +436,16 @@ def read_flake8_config(root: Path) -> tuple[str | None, tuple[str, ...]]:
         parser = _ini(path)
         if parser is not None and parser.has_section("flake8") and parser.options("flake8"):
             return name, tuple(parser.options("flake8"))
+    section = (pyproject or {}).get("tool", {}).get("flake8")
+    if isinstance(section, dict) and section:
+        return "pyproject.toml", tuple(section)
     return None, ()
 
 
 def read_tool_configs(root: Path, pyproject: Mapping[str, Any] | None = None) -> ToolConfigs:
     """Every tool configuration of the project at ``root`` (``pyproject``: its parsed file)."""
     pytest = read_pytest_config(root, pyproject)
-    flake8, options = read_flake8_config(root)
+    flake8, options = read_flake8_config(root, pyproject)
     return ToolConfigs(
         pytest=pytest,
         coverage=read_coverage_config(root, pytest, pyproject),

@@ -69,8 +69,9 @@ def flake8_notice(settings: Settings) -> list[Finding]:
     file = settings.tools.flake8_config
     if file is None:
         return []
+    where = f"{file} [tool.flake8]" if file == "pyproject.toml" else file
     message = (
-        f"ruff does not read {file} (its flake8 settings "
+        f"ruff does not read {where} (its flake8 settings "
         f"{shown_options(settings.tools.flake8_options)} are not applied); "
         "set them in [tool.ruff] to lint with them"
     )

@@ -105,7 +105,7 @@ COVERAGE_MAX_POINTS = 20
 _EXCEPTION_LINE = re.compile(r"^E\s+(?P<line>\S.*)$")
 _COLLECTION_ERROR_LINE = re.compile(
     r"^(?:ImportError while loading conftest|ERROR: |[A-Za-z_.]*(?:Error|Exception): |"
-    r"pytest: error: |INTERNALERROR> \S*(?:Error|Exception)\b)"
+    r"(?:[^\s:]+ -m )?[^\s:]*pytest(?:\.exe)?: error: |INTERNALERROR> \S*(?:Error|Exception)\b)"
 )
 
 
@@ -427,8 +427,8 @@ def _problems(metrics: TestsMetrics, findings: Sequence[Finding]) -> list[str]:
         problems.append("no tests ran")
     if metrics.coverage_shortfall > 0 and metrics.coverage is not None:
         problems.append(
-            f"coverage {metrics.coverage:.1f}% is under the threshold "
-            f"{metrics.coverage_threshold or 0:g}%"
+            f"coverage {percent(metrics.coverage)} is under the threshold "
+            f"{percent(metrics.coverage_threshold or 0)}"
         )
     return problems
 
@@ -499,7 +499,7 @@ def run(inputs: CheckInputs) -> CheckResult:
         )
     summary = "; ".join(problems) or (
         f"{plural(metrics.passed, 'test')} passed, coverage "
-        + (f"{metrics.coverage:.1f}%" if metrics.coverage is not None else "not measured")
+        + (percent(metrics.coverage) if metrics.coverage is not None else "not measured")
     )
     reported = {**metrics.to_json(), **({"coverage_file": kept} if kept else {})}
     failed = bool(problems)

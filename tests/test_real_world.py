@@ -1,0 +1,195 @@
+"""Regressions found by running research-ci on real public repositories (docs/real-world.md).
+
+Each test rebuilds, on a throwaway project, the one trait of a real repository that made
+research-ci's words disagree with the tools run directly, and checks the report against those
+tools. None of them needs the repositories themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adoption import run, write_files
+from conftest import read_valid_report
+from research_ci.cli import main
+from research_ci.environment import uv_binary, venv_python
+from research_ci.pyproject import read_toml
+
+pytestmark = pytest.mark.slow
+
+
+def check(
+    project: Path, capsys: pytest.CaptureFixture[str], only: str = "tests"
+) -> tuple[int, dict[str, Any]]:
+    """Exit code and report of ``research-ci check --only ONLY``."""
+    code = main(["check", str(project), "--only", only, "--format", "json"])
+    capsys.readouterr()
+    return code, read_valid_report(project / ".research-ci" / "report.json")
+
+
+def test_an_option_no_plugin_knows_is_named_in_the_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tqdm's ``addopts = --asyncio-mode=strict`` without pytest-asyncio installed.
+
+    pytest prints its usage line, then the reason; the finding must carry the reason.
+    """
+    project = write_files(
+        tmp_path / "scripts",
+        {
+            "requirements.txt": "",
+            "pytest.ini": "[pytest]\naddopts = --asyncio-mode=strict\n",
+            "tests/test_ok.py": "def test_ok():\n    assert True\n",
+        },
+    )
+    code, report = check(project, capsys)
+    direct = run(
+        [venv_python(project / ".venv"), "-m", "pytest", "-p", "no:cacheprovider"], project
+    )
+    reason = "python -m pytest: error: unrecognized arguments: --asyncio-mode=strict"
+    assert direct.returncode == 4
+    assert reason in direct.stderr.splitlines()
+    tests = report["checks"]["tests"]
+    assert [finding["message"] for finding in tests["findings"]] == [
+        f"pytest stopped before it collected: {reason}"
+    ]
+    assert (code, tests["collection_errors"], tests["coverage"]) == (1, 1, None)
+
+
+def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two lines of three covered, ``fail_under = 66.7``: coverage.py says it is not reached.
+
+    The summary rounded 66.67 up ("coverage 66.7% is under the threshold 66.7%") while the
+    table said 66.6%; on cachetools the table read 99.4% and the summary 99.5%.
+    """
+    project = write_files(
+        tmp_path / "scripts",
+        {
+            "requirements.txt": "",
+            ".coveragerc": "[run]\nsource = calc\n\n[report]\nfail_under = 66.7\n",
+            "calc.py": "LIMIT = 1\n\n\ndef unused():\n    return 2\n",
+            "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
+        },
+    )
+    code, report = check(project, capsys)
+    python = venv_python(project / ".venv")
+    direct = run([python, "-m", "pytest", "-p", "no:cacheprovider", "--cov"], project)
+    assert "Required test coverage of 66.7% not reached. Total coverage: 66.67%" in direct.stdout
+    tests = report["checks"]["tests"]
+    assert (code, tests["coverage"], tests["coverage_threshold"]) == (1, 66.67, 66.7)
+    assert tests["summary"] == "coverage 66.6% is under the threshold 66.7%"
+    assert report["gate"]["reasons"] == [
+        "tests failed (coverage 66.6% is under the threshold 66.7%)"
+    ]
+
+    (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 60\n")
+    code, report = check(project, capsys)
+    assert (code, report["checks"]["tests"]["summary"]) == (0, "1 test passed, coverage 66.6%")
+
+
+def test_flake8_settings_in_pyproject_get_the_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cachetools and tqdm keep flake8's settings in ``[tool.flake8]`` (Flake8-pyproject).
+
+    flake8 with that plugin applies them (a 66-character line is too long), ruff does not:
+    the lint check says so once, as it does for ``.flake8``, with no points off.
+    """
+    project = write_files(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "lib"
+                version = "0.1.0"
+
+                [tool.flake8]
+                max-line-length = 50
+                extend-ignore = ["E203"]
+                """,
+            "lib.py": 'GREETING = "this line is longer than the fifty characters allowed"\n',
+        },
+    )
+    flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
+    direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
+    assert "lib.py:1:51: E501 line too long (66 > 50 characters)" in direct.stdout
+    code, report = check(project, capsys, "lint")
+    lint = report["checks"]["lint"]
+    assert (code, lint["status"], lint["violations"]) == (0, "passed", 0)
+    assert [(f["code"], f["file"], f["severity"]) for f in lint["findings"]] == [
+        ("flake8-config", "pyproject.toml", "notice")
+    ]
+    assert lint["findings"][0]["message"].startswith(
+        "ruff does not read pyproject.toml [tool.flake8] "
+        "(its flake8 settings max-line-length, extend-ignore are not applied)"
+    )
+
+
+def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """itsdangerous: ``dev = ["ruff"]`` and a ``uv.lock`` made when ruff 0.11.11 was newest.
+
+    ``uv sync`` gives its maintainers the locked ruff; research-ci installed the newest (0.17),
+    whose format check failed where the locked one passes. The lock now constrains the install.
+    """
+    project = write_files(
+        tmp_path / "locked",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "locked"
+                version = "0.1.0"
+                requires-python = ">=3.10"
+
+                [dependency-groups]
+                dev = ["ruff"]
+
+                [build-system]
+                requires = ["setuptools>=61"]
+                build-backend = "setuptools.build_meta"
+
+                [tool.setuptools]
+                py-modules = ["locked"]
+                """,
+            "locked.py": "import os\n\n\ndef double(x):\n    return 2 * x\n",
+        },
+    )
+    locking = run([uv_binary(), "lock", "--exclude-newer", "2025-06-01"], project)
+    assert locking.returncode == 0, locking.stderr
+    lock = read_toml(project / "uv.lock", missing="no uv.lock")
+    locked = {package["name"]: package["version"] for package in lock["package"]}
+    code, report = check(project, capsys, "format,lint")
+    ruff = project / ".venv" / "bin" / "ruff"
+    version = run([ruff, "--version"], project).stdout.split()[1]
+    assert version == locked["ruff"] == "0.11.12"
+    assert {"what": "the versions uv.lock pins", "from": "uv.lock"} in report["environment"][
+        "installed"
+    ]
+    lint = report["checks"]["lint"]
+    assert lint["tool"] == {"name": "ruff", "version": version, "from": "environment"}
+    direct = run([ruff, "check", "--no-fix", "--output-format", "json", "."], project)
+    assert (
+        [(f["code"], f["location"]["row"]) for f in json.loads(direct.stdout)]
+        == [(f["code"], f["line"]) for f in lint["findings"]]
+        == [("F401", 1)]
+    )
+    assert code == 1
+
+    # The project asks for a newer ruff than its lock holds (uv sync would lock again): the
+    # install goes on without the lock's pins, and says so.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"ruff"', '"ruff>=0.12"'))
+    code, report = check(project, capsys, "lint")
+    version = run([ruff, "--version"], project).stdout.split()[1]
+    assert report["checks"]["lint"]["tool"]["version"] == version != locked["ruff"]
+    assert [note.split(":")[0] for note in report["environment"]["notes"]] == [
+        "uv.lock was not applied (out of date with the project?)"
+    ]
+    assert "uv.lock" not in {step["from"] for step in report["environment"]["installed"]}
