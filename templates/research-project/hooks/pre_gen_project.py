@@ -42,9 +42,9 @@ ANSWERS = {
 def joined(text: str) -> str:
     """``text`` with its surrogate pairs joined into the characters they stand for.
 
-    ``tojson`` writes a character outside the BMP (an emoji) as a pair of ``\\uXXXX`` escapes,
-    which a Python string literal keeps as two lone surrogates: printed, they would show as
-    escapes (or fail to encode).
+    ``tojson`` writes a character outside the BMP (an emoji) as a pair of surrogate escapes
+    (``\\ud83d\\ude00``), which a Python string literal keeps as two lone surrogates: printed,
+    they would show as escapes (or fail to encode).
     """
     return text.encode("utf-16", "surrogatepass").decode("utf-16")
 
