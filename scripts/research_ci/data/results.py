@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from research_ci import __version__
 from research_ci.errors import UsageError
 from research_ci.jsonfile import read_json
+from research_ci.records import from_fields
 
 if TYPE_CHECKING:
     import jinja2
@@ -44,13 +45,7 @@ class Anomaly:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Anomaly:
         """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            kind=str(data["kind"]),
-            description=str(data["description"]),
-            severity=str(data.get("severity", "ERROR")),
-            short_description=str(data.get("short_description", "")),
-        )
+        return from_fields(cls, data)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -82,13 +77,7 @@ class Measurement:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
         """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            measure=str(data["measure"]),
-            value=float(data["value"]),
-            threshold=float(data["threshold"]),
-            note=str(data.get("note", "")),
-        )
+        return from_fields(cls, data)
 
 
 @dataclasses.dataclass(kw_only=True)

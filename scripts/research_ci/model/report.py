@@ -17,6 +17,7 @@ from research_ci import __version__
 from research_ci.errors import UsageError
 from research_ci.jsonfile import read_json
 from research_ci.model.specs import SliceValues, slice_key
+from research_ci.records import from_fields
 
 MODEL_REPORT_VERSION = 1
 
@@ -128,16 +129,7 @@ class Failure:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Failure:
         """Inverse of :meth:`to_dict`."""
-        return cls(
-            rule=str(data["rule"]),
-            metric=str(data["metric"]),
-            slice=str(data["slice"]),
-            value=float(data["value"]),
-            bound=float(data["bound"]),
-            message=str(data["message"]),
-            other=data.get("other"),
-            source=str(data.get("source", "")),
-        )
+        return from_fields(cls, data)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -164,15 +156,7 @@ class Gap:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Gap:
         """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            metric=str(data["metric"]),
-            high=str(data["high"]),
-            low=str(data["low"]),
-            gap=float(data["gap"]),
-            significant=bool(data["significant"]),
-            bound=data.get("bound"),
-        )
+        return from_fields(cls, data)
 
 
 @dataclasses.dataclass(kw_only=True)
