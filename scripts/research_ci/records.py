@@ -1,9 +1,10 @@
-"""Flat records read back from the JSON that their ``dataclasses.asdict`` wrote.
+"""Flat records written to JSON as their fields and read back from it.
 
-One inverse for every record whose fields are plain values (the anomalies and measurements
-of a data report, the failures and gaps of a model report): each field is read under its
-own name and converted to its declared ``str``, ``int``, ``float`` or ``bool``; an absent
-field takes its default, and one without a default must be there (``KeyError``).
+For every record whose fields are plain values (the anomalies and measurements of a data
+report, the failures and gaps of a model report): :class:`FlatRecord` gives it ``to_dict``
+(``dataclasses.asdict``) and ``from_dict``, which reads each field under its own name and
+converts it to its declared ``str``, ``int``, ``float`` or ``bool``; an absent field takes its
+default, and one without a default must be there (``KeyError``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import dataclasses
 import functools
 import typing
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+F = TypeVar("F", bound="FlatRecord")
 
 _PLAIN: dict[object, Callable[[Any], Any]] = {str: str, int: int, float: float, bool: bool}
 
@@ -47,3 +49,18 @@ def from_fields(cls: type[R], data: Mapping[str, Any]) -> R:
         else:
             values[name] = default
     return cls(**values)
+
+
+class FlatRecord:
+    """Base of a dataclass of plain values: its JSON form and the inverse of it."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls: type[F], data: Mapping[str, Any]) -> F:
+        """Inverse of :meth:`to_dict`."""
+        return from_fields(cls, data)

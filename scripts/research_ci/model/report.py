@@ -17,7 +17,7 @@ from research_ci import __version__
 from research_ci.errors import UsageError
 from research_ci.jsonfile import read_json
 from research_ci.model.specs import SliceValues, slice_key
-from research_ci.records import from_fields
+from research_ci.records import FlatRecord
 
 MODEL_REPORT_VERSION = 1
 
@@ -105,7 +105,7 @@ class SliceResult:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Failure:
+class Failure(FlatRecord):
     """One threshold that a slice (or a pair of slices) does not meet.
 
     ``value`` is what the rule measures, in the bound's units: the metric for ``min`` and
@@ -122,18 +122,9 @@ class Failure:
     other: str | None = None
     source: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Failure:
-        """Inverse of :meth:`to_dict`."""
-        return from_fields(cls, data)
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Gap:
+class Gap(FlatRecord):
     """The largest gap of one metric between two gated slices of one slice feature."""
 
     feature: str
@@ -152,11 +143,6 @@ class Gap:
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {**dataclasses.asdict(self), "exceeded": self.exceeded}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Gap:
-        """Inverse of :meth:`to_dict`."""
-        return from_fields(cls, data)
 
 
 @dataclasses.dataclass(kw_only=True)
