@@ -342,13 +342,15 @@ def plain_deps(env: ToxEnv, root: Path) -> ToxDeps:
             else:
                 skipped.append(f"{line} (not a file inside the project)")
             continue
+        if line.startswith("-"):
+            skipped.append(f"{line} (an option)")
+            continue
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
-            skipped.append(f"{line} (not a requirement on PyPI)")
-            continue
-        if requirement.url is not None:
-            skipped.append(f"{line} (a URL)")
+            requirement = None
+        if requirement is None or requirement.url is not None:
+            skipped.append(f"{line} (not a package on PyPI: a URL, a path?)")
         else:
             requirements.append(line)
     return ToxDeps(tuple(requirements), tuple(files), tuple(skipped))
