@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,12 +22,12 @@ from adoption import (
     run,
     write_files,
 )
-from conftest import read_valid_report
-from research_ci.cli import main
+from projects import hatchling_pyproject
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
 from research_ci.pyproject import read_toml
 from research_ci.toxconfig import command_paths, exact_pins, plain_deps, read_tox
+from test_real_world import check
 
 TOX = "4.67.15"
 
@@ -173,11 +172,9 @@ def test_uv_default_groups_are_installed(tmp_path: Path) -> None:
     project = write_files(
         tmp_path / "lib",
         {
-            "pyproject.toml": """\
-                [project]
-                name = "lib"
-                version = "0.1.0"
-
+            "pyproject.toml": hatchling_pyproject(
+                "lib",
+                """
                 [dependency-groups]
                 tests = ["pytest"]
                 typing = ["mypy"]
@@ -186,6 +183,7 @@ def test_uv_default_groups_are_installed(tmp_path: Path) -> None:
                 [tool.uv]
                 default-groups = ["tests", "typing"]
                 """,
+            ),
         },
     )
     layout = load_settings(project).project
@@ -193,15 +191,6 @@ def test_uv_default_groups_are_installed(tmp_path: Path) -> None:
     assert layout.steps[0].what == "-e . --group tests --group typing"
     assert layout.declares("mypy")
     assert not layout.declares("sphinx")
-
-
-def check(
-    project: Path, capsys: pytest.CaptureFixture[str], only: str
-) -> tuple[int, dict[str, Any]]:
-    """Exit code and report of ``research-ci check --only ONLY``."""
-    code = main(["check", str(project), "--only", only, "--format", "json"])
-    capsys.readouterr()
-    return code, read_valid_report(project / ".research-ci" / "report.json")
 
 
 @pytest.mark.slow
@@ -212,18 +201,7 @@ def test_test_deps_only_in_tox_are_installed(
     project = write_files(
         tmp_path / "lib",
         {
-            "pyproject.toml": """\
-                [project]
-                name = "lib"
-                version = "0.1.0"
-
-                [build-system]
-                requires = ["setuptools>=61"]
-                build-backend = "setuptools.build_meta"
-
-                [tool.setuptools]
-                py-modules = ["lib"]
-                """,
+            "pyproject.toml": hatchling_pyproject("lib"),
             "tox.ini": """\
                 [testenv]
                 deps =
@@ -382,3 +360,17 @@ def test_coverage_warning_about_its_source_is_a_notice(
             "coverage warns: Module jinja2 was never imported (module-not-imported)",
         )
     ]
+
+
+def test_a_tox_command_running_mypy_adopts_it(tmp_path: Path) -> None:
+    """Types grade a project whose tox runs mypy, as one with a mypy pre-commit hook."""
+    project = write_files(tmp_path / "lib", {"requirements.txt": "", "lib.py": ""})
+    assert "types" in load_settings(project).advisory
+    write_files(project, {"tox.ini": "[testenv:typing]\ncommands = python -m mypy lib.py\n"})
+    settings = load_settings(project)
+    assert "types" not in settings.advisory
+    assert settings.project.tox is not None
+    assert command_paths(settings.project.tox, "mypy", project) == (
+        ("lib.py",),
+        "tox.ini [testenv:typing] commands",
+    )

@@ -416,6 +416,16 @@ def _tool_of(argv: Sequence[str]) -> tuple[str, list[str]] | None:
     return None
 
 
+def runs(config: ToxConfig, tool: str) -> str | None:
+    """Where a tox command runs ``tool`` (``tox.ini [testenv:mypy] commands``), if one does."""
+    for env in config.envs:
+        for argv in env.commands:
+            found = _tool_of(argv)
+            if found is not None and found[0] == tool:
+                return config.place(env, "commands")
+    return None
+
+
 def command_paths(config: ToxConfig, tool: str, root: Path) -> tuple[tuple[str, ...], str] | None:
     """The paths the first tox command running ``tool`` checks, and where it is written.
 

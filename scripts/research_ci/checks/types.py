@@ -11,9 +11,9 @@ output: its text output is read instead.
 Grades maintainers agree with:
 
 * a project with no mypy configuration (no ``mypy.ini``, ``.mypy.ini``, ``[mypy]`` in
-  ``setup.cfg``, ``[tool.mypy]``, nor a mypy pre-commit hook) never adopted mypy: the check is
-  advisory there (reported, no points off, not gating) unless ``[tool.research-ci] advisory``
-  says otherwise;
+  ``setup.cfg``, ``[tool.mypy]``, nor a mypy pre-commit hook or tox command) never adopted
+  mypy: the check is advisory there (reported, no points off, not gating) unless
+  ``[tool.research-ci] advisory`` says otherwise;
 * imports of packages without type information (``import-untyped``, ``import-not-found``:
   missing third-party stubs, usually) are notices, not errors, unless the project's mypy
   configuration sets ``ignore_missing_imports = false`` explicitly.
@@ -32,6 +32,7 @@ from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, 
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
 from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, read_pre_commit, resolve
+from research_ci.toxconfig import runs
 from research_ci.words import plural
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ def advisory_by_default(settings: Settings) -> str | None:
     if settings.tools.mypy_config is not None:
         return None
     if "mypy" in read_pre_commit(settings.root).hooks:
+        return None
+    tox = settings.project.tox
+    if tox is not None and runs(tox, "mypy"):
         return None
     return "the project has no mypy configuration (opt in: [tool.research-ci] advisory = [])"
 
