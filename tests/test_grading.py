@@ -200,7 +200,7 @@ def test_setup_cfg_library_is_checked_with_its_own_configuration(
     assert checks["lint"]["violations"] == 0
     assert findings(report, "lint") == [("flake8-settings", "setup.cfg", None, "notice")]
     assert checks["lint"]["summary"] == (
-        "no violations (ruff with the project's flake8 settings from setup.cfg [flake8])"
+        "no violations, ruff with the project's flake8 settings from setup.cfg [flake8]"
     )
 
     assert code == 1

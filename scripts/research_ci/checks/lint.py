@@ -226,7 +226,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
     metrics = LintMetrics(violations=len(findings))
-    summary = figures(metrics) + (f" ({words})" if words else "")
+    summary = figures(metrics) + (f", {words}" if words else "")
     return ran(
         NAME,
         metrics.to_json(),
