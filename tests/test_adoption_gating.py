@@ -152,10 +152,8 @@ def test_a_flake8_project_clean_under_flake8_passes_the_gate(
     code, report = check(project, capsys, "lint")
     assert errors(report, "lint") == [("B006", "src/memo/keys.py", 9)]
     assert (code, report["checks"]["lint"]["violations"]) == (1, 1)
-    assert report["gate"]["reasons"] == [
-        "lint failed (1 violation, ruff with the project's flake8 settings from "
-        "pyproject.toml [tool.flake8])"
-    ]
+    words = "ruff with the project's flake8 settings from pyproject.toml [tool.flake8]"
+    assert report["gate"]["reasons"] == [f"lint failed (1 violation, {words})"]
 
 
 ODD = """\

@@ -173,23 +173,24 @@ class Flake8Choice:
     def reports(self, code: str) -> bool:
         """True when flake8 reports ``code`` with these settings."""
         explicit_select, explicit_ignore, selected, ignored = self._lists()
-        if code.startswith(explicit_select):
-            chosen = "explicit"
-        elif code.startswith(selected):
-            chosen = "implicit"
-        else:
+        chosen = _matched(code, explicit_select, selected)
+        if chosen is None:
             return False
-        if code.startswith(explicit_ignore):
-            dropped = "explicit"
-        elif code.startswith(ignored):
-            dropped = "implicit"
-        else:
+        dropped = _matched(code, explicit_ignore, ignored)
+        if dropped is None:
             return True
         if chosen != dropped:
             return chosen == "explicit"
         select = max((s for s in selected if code.startswith(s)), key=len)
         ignore = max((i for i in ignored if code.startswith(i)), key=len)
         return len(select) > len(ignore)
+
+
+def _matched(code: str, explicit: tuple[str, ...], effective: tuple[str, ...]) -> str | None:
+    """``explicit`` when a listed prefix matches ``code``, ``implicit`` when a default does."""
+    if code.startswith(explicit):
+        return "explicit"
+    return "implicit" if code.startswith(effective) else None
 
 
 def _bugbear_opinion_selected(code: str, choice: Flake8Choice) -> bool:
