@@ -368,6 +368,7 @@ def test_python_requires_in_setup_py_is_ruffs_target(
         ("<4", None),
         ("==3.11.*", "py311"),
         ("nonsense", None),
+        (">=3.99", None),
     ],
 )
 def test_target_version_is_the_lowest_python_admitted(specifier: str, expected: str | None) -> None:

@@ -40,6 +40,8 @@ FLAKE8_SELECT: tuple[str, ...] = ("E", "F", "W", "C90")
 #: flake8's default ``ignore`` (``defaults.IGNORE``), replaced by an ``ignore`` setting.
 FLAKE8_IGNORE: tuple[str, ...] = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
 FLAKE8_MAX_LINE_LENGTH = 79
+#: The newest target Python passed to ruff (older ruffs know fewer).
+NEWEST_TARGET = (3, 14)
 #: ruff's linters for the checkers flake8 always has.
 BUILT_IN_LINTERS = frozenset({"pycodestyle", "pyflakes", "mccabe"})
 #: flake8 plugins ruff implements under another linter's name.
@@ -224,7 +226,10 @@ class Translation:
     linters: tuple[str, ...] = ()
 
     def arguments(self) -> list[str]:
-        """The ``ruff check`` arguments: ``--select``, ``--config``, ``--extend-exclude``."""
+        """The ``ruff check`` arguments: ``--select``, ``--config``, ``--extend-exclude``.
+
+        (They override any configuration file; the project has none for ruff.)
+        """
         args = ["--select", ",".join(self.select) if self.select else "E999"]
         for line in self.config:
             args += ["--config", line]
@@ -396,7 +401,8 @@ def split_paths(value: str | None) -> list[str]:
 def target_version(specifier: str) -> str | None:
     """``>=3.8`` -> ``py38``: the oldest Python a ``python_requires`` admits (3.7 at least).
 
-    ``None`` when the specifier names no lower bound (``<4``) or cannot be read.
+    ``None`` when the specifier names no lower bound (``<4``), one newer than
+    :data:`NEWEST_TARGET`, or cannot be read.
     """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
 
@@ -412,8 +418,8 @@ def target_version(specifier: str) -> str | None:
                 floors.append((3, int(parts[1])))
             elif parts and int(parts[0]) < 3:
                 floors.append((3, 7))
-    if not floors:
-        return None
+    if not floors or max(floors) > NEWEST_TARGET:
+        return None  # no lower bound, or one newer than ruff knows: ruff's default stands
     major, minor = max(floors)
     return f"py{major}{max(minor, 7)}"
 

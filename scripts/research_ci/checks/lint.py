@@ -120,17 +120,16 @@ def _notice(file: str | None, code: str, message: str) -> Finding:
     return Finding(check=NAME, file=file, line=None, code=code, message=message, severity="notice")
 
 
-def target_arguments(settings: Settings, *, isolated: bool) -> list[str]:
+def target_arguments(settings: Settings) -> list[str]:
     """``--target-version pyXY`` when ruff would not know the project's oldest Python.
 
-    ruff reads it from its own ``target-version``, else ``[project] requires-python`` (unless
-    run ``--isolated``); a setuptools project states it in ``python_requires`` only.
+    ruff reads it from its own ``target-version``, else ``[project] requires-python``; a
+    setuptools project states it in ``python_requires`` only.
     """
     tools = settings.tools
-    if tools.ruff_target_version or (tools.requires_python and not isolated):
+    if tools.ruff_target_version or tools.requires_python or not tools.setup_python_requires:
         return []
-    specifier = tools.requires_python or (tools.setup_python_requires or ("", ""))[0]
-    version = target_version(specifier) if specifier else None
+    version = target_version(tools.setup_python_requires[0])
     return ["--target-version", version] if version else []
 
 
@@ -186,14 +185,14 @@ def rules_for(
         translation = translate(settings, tool, pre_commit)
         notice = translation_notice(settings, translation)
         words = f"ruff with the project's flake8 settings from {settings.tools.flake8_where}"
-        args = ["--isolated", *translation.arguments()]
+        args = translation.arguments()
     elif source == FROM_CLASSIC:
         notice = _notice(None, "lint-rules", CLASSIC_NOTICE)
         words = f"ruff's classic rules {', '.join(CLASSIC_RULES)}"
-        args = ["--isolated", "--select", ",".join(CLASSIC_RULES)]
+        args = ["--select", ",".join(CLASSIC_RULES)]
     else:
-        return target_arguments(settings, isolated=False), [], ""
-    return [*args, *target_arguments(settings, isolated=True)], [notice], words
+        return target_arguments(settings), [], ""
+    return [*args, *target_arguments(settings)], [notice], words
 
 
 def run(inputs: CheckInputs) -> CheckResult:
