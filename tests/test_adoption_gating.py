@@ -17,7 +17,13 @@ import pytest
 
 from adoption import run, write_files
 from conftest import read_valid_report
-from research_ci.checks.lint import FROM_CLASSIC, FROM_FLAKE8, FROM_RUFF, rules_source
+from research_ci.checks.lint import (
+    FROM_CLASSIC,
+    FROM_FLAKE8,
+    FROM_RUFF,
+    flake8_notice,
+    rules_source,
+)
 from research_ci.cli import main
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary
@@ -385,3 +391,39 @@ def test_tox_dependencies_follow_requirements_files_and_factors(tmp_path: Path) 
         },
     )
     assert tox_dependencies(root) == {"black", "isort", "tensorflow"}
+
+
+@pytest.mark.parametrize(
+    ("files", "source"),
+    [
+        ({"setup.cfg": "[flake8]\nmax-line-length = 100\n"}, FROM_FLAKE8),
+        ({"setup.cfg": "[flake8]\n", "ruff.toml": ""}, FROM_RUFF),
+        ({"tox.ini": "[flake8]\n", "requirements-dev.txt": "ruff\n"}, FROM_RUFF),
+        (
+            {
+                ".flake8": "[flake8]\n",
+                ".pre-commit-config.yaml": "repos:\n- repo: local\n  hooks:\n  - id: ruff\n",
+            },
+            FROM_RUFF,
+        ),
+        ({"pyproject.toml": '[project]\nname = "x"\nversion = "1"\n[tool.ruff]\n'}, FROM_RUFF),
+        ({"requirements.txt": "numpy\n"}, FROM_CLASSIC),
+    ],
+    ids=["flake8", "ruff.toml", "ruff in requirements", "ruff hook", "tool.ruff", "nothing"],
+)
+def test_where_the_lint_rules_come_from(tmp_path: Path, files: dict[str, str], source: str) -> None:
+    project = write_files(tmp_path / "x", {**files, "x.py": ""})
+    settings = load_settings(project)
+    assert rules_source(settings) == source
+    notices = flake8_notice(settings)
+    # A project that lints with ruff and keeps flake8 settings hears that ruff ignores them.
+    expected = ["flake8-config"] if source == FROM_RUFF and settings.tools.flake8_config else []
+    assert [notice.code for notice in notices] == expected
+
+
+def test_a_ruff_configuration_in_a_parent_directory_counts(tmp_path: Path) -> None:
+    """ruff looks up the directories: a monorepo's ruff.toml configures its packages."""
+    parent = write_files(tmp_path / "repo", {"ruff.toml": "line-length = 100\n"})
+    project = write_files(parent / "pkg", {"setup.cfg": "[flake8]\n", "pkg.py": ""})
+    assert load_settings(project).tools.ruff_config == (parent / "ruff.toml").as_posix()
+    assert rules_source(load_settings(project)) == FROM_RUFF
