@@ -29,8 +29,11 @@ from research_ci.config import load_settings
 from research_ci.environment import uv_binary
 from research_ci.lintrules import (
     Flake8Choice,
+    parse_linters,
     parse_per_file_ignores,
+    parse_rules,
     target_version,
+    translate_flake8,
 )
 from research_ci.toolconfig import tox_dependencies
 from research_ci.tools import own_command
@@ -427,3 +430,32 @@ def test_a_ruff_configuration_in_a_parent_directory_counts(tmp_path: Path) -> No
     project = write_files(parent / "pkg", {"setup.cfg": "[flake8]\n", "pkg.py": ""})
     assert load_settings(project).tools.ruff_config == (parent / "ruff.toml").as_posix()
     assert rules_source(load_settings(project)) == FROM_RUFF
+
+
+def test_plugins_and_options_translate_to_ruffs(tmp_path: Path) -> None:
+    """The rules of the ruff that runs (its own lists), for flake8-bugbear and -docstrings."""
+    rules = parse_rules(
+        run([*OWN_RUFF, "rule", "--all", "--output-format", "json"], tmp_path).stdout
+    )
+    linters = parse_linters(run([*OWN_RUFF, "linter", "--output-format", "json"], tmp_path).stdout)
+    settings = {
+        "max-complexity": "10",
+        "extend-select": "B950,B904",
+        "docstring-convention": "numpy",
+        "per-file-ignores": "tests/*: D",
+        "exclude": "./build/,docs",
+    }
+    plugins = {"flake8", "flake8-bugbear", "flake8-docstrings", "flake8-black", "flake8-pyproject"}
+    translation = translate_flake8(settings, plugins, rules, linters)
+    chosen = set(translation.select)
+    assert {"C901", "B006", "B904", "D100", "E501", "F401", "W605"} <= chosen
+    assert not chosen & {"B905", "B911", "N801", "I001", "C408", "UP031"}  # B9 only as selected
+    assert translation.config == (
+        "line-length = 79",
+        'lint.pydocstyle.convention = "numpy"',
+        "lint.mccabe.max-complexity = 10",
+        'lint.per-file-ignores = {"tests/*" = ["D"]}',
+    )
+    assert translation.exclude == ("build", "docs", "*.ipynb", "*.pyi")
+    assert translation.unimplemented == ("B950", "flake8-black (BLK)")
+    assert translation.arguments()[:2] == ["--select", ",".join(translation.select)]

@@ -40,6 +40,8 @@ FLAKE8_SELECT: tuple[str, ...] = ("E", "F", "W", "C90")
 #: flake8's default ``ignore`` (``defaults.IGNORE``), replaced by an ``ignore`` setting.
 FLAKE8_IGNORE: tuple[str, ...] = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
 FLAKE8_MAX_LINE_LENGTH = 79
+#: flake8-docstrings' ``docstring-convention`` values ruff's pydocstyle knows.
+DOCSTRING_CONVENTIONS = frozenset({"pep257", "numpy", "google"})
 #: The newest target Python passed to ruff (older ruffs know fewer).
 NEWEST_TARGET = (3, 14)
 #: ruff's linters for the checkers flake8 always has.
@@ -314,10 +316,16 @@ def _reported(rule: RuffRule, choice: Flake8Choice, complexity: int | None) -> b
     )
 
 
-def _options(settings: Mapping[str, str], complexity: int | None) -> tuple[str, ...]:
-    """``--config`` lines: line length, doc length, complexity, per-file ignores."""
+def _options(
+    settings: Mapping[str, str], complexity: int | None, available: frozenset[str] | set[str]
+) -> tuple[str, ...]:
+    """``--config`` lines: line length, doc length, complexity, docstring convention, ignores."""
     length = _integer(settings.get("max-line-length")) or FLAKE8_MAX_LINE_LENGTH
     config = [f"line-length = {length}"]
+    if "pydocstyle" in available:  # flake8-docstrings' convention, pep257 by default
+        convention = settings.get("docstring-convention", "pep257").strip().lower()
+        if convention in DOCSTRING_CONVENTIONS:
+            config.append(f'lint.pydocstyle.convention = "{convention}"')
     if (doc_length := _integer(settings.get("max-doc-length"))) is not None:
         config.append(f"lint.pycodestyle.max-doc-length = {doc_length}")
     if complexity is not None and complexity >= 0:
@@ -378,7 +386,7 @@ def translate_flake8(
     ]
     return Translation(
         select=tuple(rule.code for rule in reported if not rule.preview),
-        config=_options(settings, complexity),
+        config=_options(settings, complexity, available),
         exclude=_excluded(settings),
         unimplemented=(*unimplemented, *missing),
         preview_only=_grouped([rule.code for rule in reported if rule.preview]),
