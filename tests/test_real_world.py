@@ -195,3 +195,36 @@ def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
         "uv.lock was not applied (out of date with the project?)"
     ]
     assert "uv.lock" not in {step["from"] for step in report["environment"]["installed"]}
+
+
+def test_a_report_written_elsewhere_leaves_no_untracked_research_ci_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pypa/sampleproject and structlog, checked with ``--report`` outside the project.
+
+    The tests check keeps coverage's per-line JSON in ``.research-ci/``; only the report
+    gave that folder its ``.gitignore``, so ``git status`` listed ``.research-ci/`` as new.
+    """
+    project = write_files(
+        tmp_path / "sample",
+        {
+            ".gitignore": ".coverage\n",
+            "requirements.txt": "",
+            "sample.py": "def add_one(number):\n    return number + 1\n",
+            "tests/test_sample.py": (
+                "from sample import add_one\n\n\ndef test_add_one():\n"
+                "    assert add_one(1) == 2\n"
+            ),
+        },
+    )
+    for git in (["git", "init", "-q"], ["git", "add", "."]):
+        assert run(git, project).returncode == 0
+    report_path = tmp_path / "sample.json"
+    code = main(["check", str(project), "--only", "tests", "--report", str(report_path)])
+    capsys.readouterr()
+    tests = read_valid_report(report_path)["checks"]["tests"]
+    kept = json.loads((project / tests["coverage_file"]).read_text())
+    assert (code, tests["passed"], tests["coverage"]) == (0, 1, 100.0)
+    assert kept["totals"]["percent_covered"] == 100.0
+    untracked = run(["git", "status", "--porcelain"], project).stdout.splitlines()
+    assert [line for line in untracked if line.startswith("??")] == []

@@ -45,8 +45,9 @@ from research_ci.checks.spec import (
     metric_number,
 )
 from research_ci.environment import dist_version
+from research_ci.errors import UsageError
 from research_ci.process import LOG_OUTPUT_LIMIT, Completed, ToolError
-from research_ci.report import CheckResult, Finding, Report
+from research_ci.report import CheckResult, Finding, Report, ignore_output_dir
 from research_ci.tools import FROM_ENVIRONMENT, FROM_RESEARCH_CI
 from research_ci.words import percent, plural
 
@@ -543,16 +544,21 @@ LINE_COVERAGE_FILE = ".research-ci/coverage.json"
 
 
 def keep_line_coverage(coverage_json: Path, root: Path) -> str | None:
-    """Copy coverage's JSON report to ``.research-ci/coverage.json``; its path, or ``None``."""
+    """Copy coverage's JSON report to ``.research-ci/coverage.json``; its path, or ``None``.
+
+    The directory gets its ``.gitignore`` here too: with ``--report`` elsewhere, nothing else
+    writes into it, and git would list it as untracked (pypa/sampleproject, structlog).
+    """
     target = root / LINE_COVERAGE_FILE
     try:
         if not coverage_json.exists() or target.parent.is_symlink():
             return None
         target.parent.mkdir(exist_ok=True)
+        ignore_output_dir(target.parent, within=root)
         if target.is_symlink():
             target.unlink()
         shutil.copyfile(coverage_json, target)
-    except OSError:
+    except (OSError, UsageError):
         return None
     return LINE_COVERAGE_FILE
 
