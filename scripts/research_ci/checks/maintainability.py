@@ -217,7 +217,8 @@ CHECK: CheckSpec[MaintainabilityMetrics] = CheckSpec(
     penalties=(
         PenaltyRule(
             NAME,
-            f"percentage point of technical-debt ratio over {FREE_DEBT_RATIO:g}% (the limit of rating A)",
+            f"percentage point of technical-debt ratio over {FREE_DEBT_RATIO:g}%"
+            " (the limit of rating A)",
             1,
             15,
             lambda m: max(0.0, m.debt_ratio - FREE_DEBT_RATIO),
