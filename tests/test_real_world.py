@@ -8,6 +8,7 @@ tools. None of them needs the repositories themselves.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +229,40 @@ def test_a_report_written_elsewhere_leaves_no_untracked_research_ci_folder(
     assert kept["totals"]["percent_covered"] == 100.0
     untracked = run(["git", "status", "--porcelain"], project).stdout.splitlines()
     assert [line for line in untracked if line.startswith("??")] == []
+
+
+def test_a_course_of_notebooks_two_folders_down_is_a_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """karpathy/nn-zero-to-hero: only ``lectures/<topic>/*.ipynb`` and a README.
+
+    It was refused ("no Python project"), as the search for Python code stopped one folder
+    down. Its notebooks are linted as ruff lints them run by hand.
+    """
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": ["import os\n", "x = 1; y = 2\n"],
+    }
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    project = write_files(
+        tmp_path / "course",
+        {"README.md": "# lectures\n", "lectures/bigrams/part1.ipynb": json.dumps(notebook)},
+    )
+    code = main(["check", str(project), "--only", "lint", "--format", "json"])
+    assert code == 1, capsys.readouterr().err
+    report = read_valid_report(project / ".research-ci" / "report.json")
+    ruff = Path(sys.executable).parent / "ruff"
+    direct = run(
+        [ruff, "check", "--no-fix", "--select", "E4,E7,E9,F", "--output-format", "json", "."],
+        project,
+    )
+    lint = report["checks"]["lint"]
+    assert (
+        sorted((f["filename"], f["code"]) for f in json.loads(direct.stdout))
+        == sorted((str(project / f["file"]), f["code"]) for f in lint["findings"] if f["file"])
+        == [(str(project / "lectures/bigrams/part1.ipynb"), rule) for rule in ("E702", "F401")]
+    )
+    assert lint["violations"] == 2

@@ -334,11 +334,15 @@ def read_pyproject(root: Path) -> dict[str, Any]:
 
 
 def looks_like_python_project(root: Path) -> bool:
-    """A setup file, a requirements file, or Python code at the top or one level down."""
+    """A setup file, a requirements file, or Python code at most two folders down.
+
+    Two: a course or paper repository keeps its notebooks in ``lectures/part1/*.ipynb``
+    (karpathy/nn-zero-to-hero).
+    """
     markers = ("setup.py", "setup.cfg", *ENVIRONMENT_FILES, *REQUIREMENTS_FILES)
     if any((root / marker).is_file() for marker in markers):
         return True
-    for pattern in ("*.py", "*.ipynb", "*/*.py", "*/*.ipynb"):
+    for pattern in ("*.py", "*.ipynb", "*/*.py", "*/*.ipynb", "*/*/*.py", "*/*/*.ipynb"):
         for path in root.glob(pattern):
             if not any(part.startswith(".") for part in path.relative_to(root).parts):
                 return True
