@@ -113,7 +113,11 @@ def summary_table(size: int, before: str | None) -> None:
             for count in (size, 4 * size):
                 path = Path(tmp) / f"report-{count}.json"
                 if not path.exists():
-                    write_report(count, path)
+                    # In a process of its own: a child's peak memory counts its parent's
+                    # at the fork (Linux), so this one stays small.
+                    subprocess.run(
+                        [sys.executable, __file__, "--write", str(count), str(path)], check=True
+                    )
                 wall, peak = summary_run(path, scripts)
                 walls.append(wall)
                 print(f"{label:<22} {count:>8,} {wall:>8.2f} {peak:>8.0f}")
@@ -121,7 +125,8 @@ def summary_table(size: int, before: str | None) -> None:
 
 
 def row(name: str, measure: Callable[[int], float], size: int) -> dict[str, Any]:
-    small, large = measure(size), measure(4 * size)
+    small = min(measure(size) for _ in range(3))
+    large = min(measure(4 * size) for _ in range(3))
     return {"name": name, "n": size, "small": small, "large": large, "ratio": large / small}
 
 
@@ -130,11 +135,15 @@ def main() -> None:
     parser.add_argument("--anomalies", type=int, default=5_000, help="N anomalies per report")
     parser.add_argument("--findings", type=int, default=50_000, help="N findings in the report")
     parser.add_argument("--before", metavar="REF", help="also run the package as at this commit")
+    parser.add_argument("--write", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    merge = row("merge 2 x N anomalies", merge_seconds, args.anomalies)
-    print(f"{'what':<28} {'N':>7} {'N: s':>8} {'4N: s':>8} {'4N/N':>6}")
+    if args.write:
+        write_report(int(args.write[0]), Path(args.write[1]))
+        return
+    merge = row("merge 2 x N anomalies (best of 3)", merge_seconds, args.anomalies)
+    print(f"{'what':<34} {'N':>7} {'N: s':>8} {'4N: s':>8} {'4N/N':>6}")
     print(
-        f"{merge['name']:<28} {merge['n']:>7,} {merge['small']:>8.2f} {merge['large']:>8.2f}"
+        f"{merge['name']:<34} {merge['n']:>7,} {merge['small']:>8.2f} {merge['large']:>8.2f}"
         f" {merge['ratio']:>6.1f}  (about 4 is linear, 16 quadratic)"
     )
     summary_table(args.findings, args.before)

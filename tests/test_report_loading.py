@@ -143,7 +143,11 @@ def test_a_reader_holds_only_what_it_shows(tmp_path: Path, keep: int) -> None:
     assert kept.finding_counts() == full.finding_counts() == {"lint": 40, "types": 7, "tests": 0}
     assert len(kept.checks["lint"].findings) == min(keep, 20) * 2
     assert len(kept.checks["types"].findings) == min(keep, 7)
-    assert (kept.score, kept.grade, kept.gate_reasons) == (full.score, full.grade, full.gate_reasons)
+    assert (kept.score, kept.grade, kept.gate_reasons) == (
+        full.score,
+        full.grade,
+        full.gate_reasons,
+    )
     assert render_summary(kept, max_findings=keep) == render_summary(full, max_findings=keep)
 
 
@@ -158,9 +162,9 @@ def test_a_report_read_without_all_its_findings_is_not_saved(tmp_path: Path) -> 
 def test_the_summary_command_shows_what_a_full_load_shows(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     save_report(many_findings_report(), path)
+    command = [sys.executable, "-m", "research_ci", "summary", "--report", str(path)]
     shown = subprocess.run(
-        [sys.executable, "-m", "research_ci", "summary", "--report", str(path)]
-        + ["--max-findings", "5"],
+        [*command, "--max-findings", "5"],
         capture_output=True,
         text=True,
         check=True,
