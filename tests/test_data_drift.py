@@ -157,7 +157,7 @@ def drift(
             work / "unknown.json",
         ),
     ]
-    return work, cases, run_steps(steps, work, timeout=900)
+    return work, cases, run_steps(steps, work)
 
 
 def _report(work: Path, name: str) -> dict[str, Any]:

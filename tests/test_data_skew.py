@@ -61,7 +61,7 @@ def skew(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
         cli("skew", *common, "--report", work / "plain.json", "--html", work / "plain.html"),
         cli("skew", *common, "--report", work / "configured.json", cwd=project),
     ]
-    return work, run_steps(steps, work, timeout=900)
+    return work, run_steps(steps, work)
 
 
 def _report(path: Path) -> dict[str, Any]:
