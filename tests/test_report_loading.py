@@ -20,6 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from report_builders import data_check, finding, lint_check, make_report, pytest_check, types_check
+from research_ci import report
+from research_ci.cache import CACHE_ENV_VAR
 from research_ci.errors import UsageError
 from research_ci.report import (
     MAX_JSON_DEPTH,
@@ -178,3 +180,21 @@ def test_counts_of_a_check_built_in_memory() -> None:
     result = CheckResult(name="lint", status="failed", summary="", findings=[finding("lint")])
     assert result.finding_count == 1
     assert result.omitted_findings == 0
+
+
+def test_the_compiled_validator_is_cached_and_works_without_a_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))
+    validate = report._cached_validator("test")
+    assert validate(RICH) == RICH
+    assert list((tmp_path / "cache" / "report-validator").glob("*/validator.py"))
+    assert report._cached_validator("test")(RICH) == RICH  # from the cache this time
+    (tmp_path / "file").write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "file"))
+    report._compiled_validator.cache_clear()
+    try:
+        assert report_is_valid(RICH)
+        assert not report_is_valid(replaced(RICH, ("score",), "A"))
+    finally:
+        report._compiled_validator.cache_clear()

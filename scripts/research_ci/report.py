@@ -264,21 +264,63 @@ def _schema_errors(data: dict[str, Any]) -> Any:
     return jsonschema.exceptions.best_match(validator.iter_errors(data))
 
 
+#: fastjsonschema's options: validate only (no defaults filled in, no string formats).
+_COMPILE_OPTIONS: dict[str, Any] = {"use_default": False, "use_formats": False}
+
+
 @cache
 def _compiled_validator() -> Callable[[Any], Any]:
     """The report schema compiled to Python by fastjsonschema (about 1 s per 200,000 findings).
 
     The schema uses only keywords that draft 2020-12 and draft 7 read alike (type, enum, const,
     required, properties, additionalProperties, propertyNames, items, allOf, anyOf, minimum,
-    maximum and ``$ref`` alone in its object); ``tests/test_report_validation.py`` checks that
-    this validator and jsonschema's agree.
+    maximum and ``$ref`` alone in its object); ``tests/test_report_loading.py`` checks that
+    this validator and jsonschema's agree. The generated module is kept in research-ci's
+    cache, where Python caches its bytecode: compiling it each time would cost 0.1-0.3 s
+    and 20 MB. Without a writable cache it is compiled in memory.
     """
     import fastjsonschema  # noqa: PLC0415  (only needed when reading reports)
 
-    return cast(
-        "Callable[[Any], Any]",
-        fastjsonschema.compile(report_schema(), use_default=False, use_formats=False),
+    try:
+        return _cached_validator(fastjsonschema.VERSION)
+    except (OSError, SyntaxError, ImportError, AttributeError):  # no cache, or a broken one
+        compiled = fastjsonschema.compile(report_schema(), **_COMPILE_OPTIONS)
+        return cast("Callable[[Any], Any]", compiled)
+
+
+def _cached_validator(version: str) -> Callable[[Any], Any]:
+    """The validator module from research-ci's cache, generated there when it is missing."""
+    import hashlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    import fastjsonschema  # noqa: PLC0415
+
+    from research_ci.cache import cached_entry  # noqa: PLC0415
+
+    schema = json.dumps(report_schema(), sort_keys=True)
+    key = hashlib.sha256(f"{schema}{version}{_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
+
+    def build(directory: Path) -> None:
+        code = fastjsonschema.compile_to_code(report_schema(), **_COMPILE_OPTIONS)
+        main = re.search(r"^def (\w+)\(", code, flags=re.MULTILINE)
+        if main is None:
+            raise OSError("fastjsonschema generated no validation function")
+        directory.mkdir(parents=True)
+        (directory / "validator.py").write_text(
+            f"{code}\n\nvalidate = {main.group(1)}\n", encoding="utf-8"
+        )
+
+    entry = cached_entry(
+        "report-validator", key, build, stamp={"fastjsonschema": version, "schema": key}
     )
+    spec = importlib.util.spec_from_file_location(
+        f"research_ci_report_validator_{key}", entry / "validator.py"
+    )
+    if spec is None or spec.loader is None:
+        raise OSError(f"cannot load {entry / 'validator.py'}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast("Callable[[Any], Any]", module.validate)
 
 
 def report_is_valid(data: Any) -> bool:
