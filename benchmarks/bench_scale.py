@@ -68,8 +68,8 @@ def write_report(count: int, path: Path) -> None:
     save_report(report, path)
 
 
-def summary_run(report: Path, scripts: Path | None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``research-ci summary`` in a process of its own.
+def summary_run(report: Path, scripts: Path | None) -> tuple[float, float, float]:
+    """Wall and CPU seconds, peak RSS (MB) of ``research-ci summary`` in a process of its own.
 
     ``scripts``: the ``scripts/`` directory of another version of the package, found first.
     """
@@ -84,7 +84,7 @@ def summary_run(report: Path, scripts: Path | None) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"summary exited {child.returncode} on {report}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def export_scripts(ref: str, into: Path) -> Path:
@@ -107,9 +107,9 @@ def summary_table(size: int, before: str | None) -> None:
         versions: list[tuple[str, Path | None]] = [("this tree", None)]
         if old is not None:
             versions.insert(0, (f"at {before}", old))
-        print(f"\n{'summary of N findings':<22} {'N':>8} {'wall s':>8} {'peak MB':>8}")
+        print(f"\n{'summary of N findings':<22} {'N':>8} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")
         for label, scripts in versions:
-            walls = []
+            cpus = []
             for count in (size, 4 * size):
                 path = Path(tmp) / f"report-{count}.json"
                 if not path.exists():
@@ -118,10 +118,10 @@ def summary_table(size: int, before: str | None) -> None:
                     subprocess.run(
                         [sys.executable, __file__, "--write", str(count), str(path)], check=True
                     )
-                wall, peak = summary_run(path, scripts)
-                walls.append(wall)
-                print(f"{label:<22} {count:>8,} {wall:>8.2f} {peak:>8.0f}")
-            print(f"{label:<22} {'4N/N':>8} {walls[1] / walls[0]:>8.1f}")
+                wall, cpu, peak = summary_run(path, scripts)
+                cpus.append(cpu)
+                print(f"{label:<22} {count:>8,} {wall:>8.2f} {cpu:>8.2f} {peak:>8.0f}")
+            print(f"{label:<22} {'4N/N':>8} {'':>8} {cpus[1] / cpus[0]:>8.1f}")
 
 
 def row(name: str, measure: Callable[[int], float], size: int) -> dict[str, Any]:
