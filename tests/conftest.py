@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from github_env import PullRequestRun, pull_request_env
 from report_builders import clean_report
 from research_ci.report import save_report, validate_report_dict
 from stubs.github_api import GitHubApiStandIn
@@ -53,6 +54,19 @@ def report_path(tmp_path: Path) -> Path:
     path = tmp_path / "report.json"
     save_report(clean_report(), path)
     return path
+
+
+@pytest.fixture
+def pull_request(
+    api: GitHubApiStandIn,
+    report_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> PullRequestRun:
+    """A pull_request run's environment against ``api``, posting the report at ``report_path``."""
+    summary = pull_request_env(monkeypatch, tmp_path, api.url)
+    return PullRequestRun(api, report_path, summary, monkeypatch, capsys)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,15 +211,20 @@ def assert_quality_grade_a(run: ActRun, *, data: bool) -> None:
         assert f"| {check} | ✅ passed |" in summary, summary
 
 
+def assert_every_job_passed(run: ActRun, jobs: Iterable[str], *, data: bool) -> None:
+    """The run succeeded: each of ``jobs`` passed, nothing annotated an error, quality says A."""
+    assert run.returncode == 0, explain(run)
+    assert job_results(run) == dict.fromkeys(jobs, "success"), explain(run)
+    assert run.annotations("error") == []
+    assert_quality_grade_a(run, data=data)
+
+
 def test_push_to_main_runs_every_job_and_commits_the_badge(
     default_project: Project, api: GitHubApiStandIn
 ) -> None:
     project = default_project
     run = project.run("push", api)
-    assert run.returncode == 0, explain(run)
-    assert job_results(run) == dict.fromkeys(EVERY_JOB, "success"), explain(run)
-    assert run.annotations("error") == []
-    assert_quality_grade_a(run, data=True)
+    assert_every_job_passed(run, EVERY_JOB, data=True)
     # Each job uploaded its partial report; quality merged them; the matrix ran every version.
     uploaded = {path.name for path in (project.home / "artifacts").iterdir()}
     assert {f"research-ci-report-tests-tests-py{version}-Linux" for version in MATRIX} <= uploaded
@@ -242,11 +247,8 @@ def test_pull_request_runs_every_job_comments_and_pushes_nothing(
 ) -> None:
     project = lean_project
     run = project.run("pull_request", api)
-    assert run.returncode == 0, explain(run)
     # badge is skipped on a pull request: act does not run it at all.
-    assert job_results(run) == dict.fromkeys(LEAN_JOBS, "success"), explain(run)
-    assert run.annotations("error") == []
-    assert_quality_grade_a(run, data=False)
+    assert_every_job_passed(run, LEAN_JOBS, data=False)
     assert project.origin_log() == ["initial commit"]
     assert git(project.origin, "for-each-ref", "--format=%(refname)").split() == ["refs/heads/main"]
     # The quality job keeps one sticky comment on the pull request.

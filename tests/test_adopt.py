@@ -59,8 +59,11 @@ def check(
 
 
 def findings_at(report: dict[str, Any], check_name: str) -> list[tuple[str, int]]:
+    """``(code, line)`` of the check's findings, not its notices (the lint rules' notice)."""
     return sorted(
-        (finding["code"], finding["line"]) for finding in report["checks"][check_name]["findings"]
+        (finding["code"], finding["line"])
+        for finding in report["checks"][check_name]["findings"]
+        if finding.get("severity") != "notice"
     )
 
 

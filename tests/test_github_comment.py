@@ -3,13 +3,13 @@ on 127.0.0.1 (tests/stubs/github_api.py) that stands in for the GitHub API."""
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from github_env import PR, REPOSITORY, PullRequestRun, pull_request_env
 from report_builders import clean_report, lint_check, make_report
 from research_ci.cli import main
 from research_ci.errors import UsageError
@@ -21,30 +21,6 @@ from research_ci.summary import SUMMARY_MARKER as MARKER
 from research_ci.workflow_commands import escape_property
 from research_ci.workflow_commands import workflow_command as command
 from stubs.github_api import GitHubApiStandIn
-
-REPOSITORY = "acme/project"
-PR = 12
-
-
-def pull_request_env(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    api_url: str,
-    *,
-    token: str = "t0ken",  # noqa: S107
-) -> Path:
-    """Set up the environment of a pull_request run; return the job summary file."""
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"number": PR, "pull_request": {"number": PR}}), "utf-8")
-    summary = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    monkeypatch.setenv("GITHUB_API_URL", api_url)
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    monkeypatch.setenv("GITHUB_TOKEN", token)
-    return summary
-
 
 # --- context -------------------------------------------------------------------------------
 
@@ -195,21 +171,15 @@ def test_upsert_creates_updates_and_leaves_unchanged(api: GitHubApiStandIn) -> N
     assert [comment["body"] for comment in api.comments[PR]] == ["LGTM", f"{MARKER}\ntwo"]
 
 
-def test_comment_command_creates_then_updates(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    assert main(["github", "comment", "--report", str(report_path)]) == 0
-    assert "comment created on #12" in capsys.readouterr().out
-    save_report(make_report(lint_check(violations=2)), report_path)
-    assert main(["github", "comment", "--report", str(report_path)]) == 0
-    assert "comment updated on #12" in capsys.readouterr().out
-    assert len(api.comments[PR]) == 1
-    assert [request.path for request in api.requests[:2]] == [
+def test_comment_command_creates_then_updates(pull_request: PullRequestRun) -> None:
+    run = pull_request
+    assert run.comment() == 0
+    assert "comment created on #12" in run.out()
+    save_report(make_report(lint_check(violations=2)), run.report)
+    assert run.comment() == 0
+    assert "comment updated on #12" in run.out()
+    assert len(run.api.comments[PR]) == 1
+    assert [request.path for request in run.api.requests[:2]] == [
         "/user",
         f"/repos/{REPOSITORY}/issues/{PR}/comments",
     ]
@@ -251,21 +221,16 @@ def test_no_summary_fallback_writes_no_summary(
     assert not summary.exists()
 
 
-def test_missing_token_or_repository_degrades(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    pull_request_env(monkeypatch, tmp_path, api.url, token="")
-    assert main(["github", "comment", "--report", str(report_path)]) == 0
-    assert "no GitHub token" in capsys.readouterr().out
-    monkeypatch.setenv("GITHUB_TOKEN", "t")
-    monkeypatch.setenv("GITHUB_REPOSITORY", "/tmp/origin.git")
-    assert main(["github", "comment", "--report", str(report_path)]) == 0
-    assert "OWNER/NAME" in capsys.readouterr().out
-    assert api.requests == []
+def test_missing_token_or_repository_degrades(pull_request: PullRequestRun) -> None:
+    run = pull_request
+    run.setenv("GITHUB_TOKEN", "")
+    assert run.comment() == 0
+    assert "no GitHub token" in run.out()
+    run.setenv("GITHUB_TOKEN", "t")
+    run.setenv("GITHUB_REPOSITORY", "/tmp/origin.git")
+    assert run.comment() == 0
+    assert "OWNER/NAME" in run.out()
+    assert run.api.requests == []
 
 
 def test_server_errors_warn_but_do_not_fail(
@@ -280,19 +245,13 @@ def test_server_errors_warn_but_do_not_fail(
     assert capsys.readouterr().out.startswith("::warning title=research-ci::could not comment")
 
 
-def test_workflow_run_mode_checks_the_head_commit(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
-    base = ["github", "comment", "--report", str(report_path), "--pr", "3"]
-    assert main([*base, "--expect-head-sha", "0ther"]) == 0
-    assert "has moved on" in capsys.readouterr().out
-    assert api.writes() == []
-    assert main([*base, "--expect-head-sha", "feedface"]) == 0
-    assert "comment created on #3" in capsys.readouterr().out
-    assert [request.path for request in api.writes()] == [f"/repos/{REPOSITORY}/issues/3/comments"]
+def test_workflow_run_mode_checks_the_head_commit(pull_request: PullRequestRun) -> None:
+    run = pull_request
+    run.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    assert run.comment("--pr", "3", "--expect-head-sha", "0ther") == 0
+    assert "has moved on" in run.out()
+    assert run.api.writes() == []
+    assert run.comment("--pr", "3", "--expect-head-sha", "feedface") == 0
+    assert "comment created on #3" in run.out()
+    writes = [request.path for request in run.api.writes()]
+    assert writes == [f"/repos/{REPOSITORY}/issues/3/comments"]

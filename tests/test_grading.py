@@ -196,10 +196,12 @@ def test_setup_cfg_library_is_checked_with_its_own_configuration(
     assert checks["types"]["errors"] == 1
     assert "advisory" not in checks["types"]  # the project configured mypy: types gates
 
-    # ruff does not read the flake8 settings: one notice, no points off.
+    # No ruff configuration: ruff lints with the flake8 settings, and one notice says so.
     assert checks["lint"]["violations"] == 0
-    assert findings(report, "lint") == [("flake8-config", "setup.cfg", None, "notice")]
-    assert "max-line-length, extend-ignore" in checks["lint"]["findings"][0]["message"]
+    assert findings(report, "lint") == [("flake8-settings", "setup.cfg", None, "notice")]
+    assert checks["lint"]["summary"] == (
+        "no violations, ruff with the project's flake8 settings from setup.cfg [flake8]"
+    )
 
     assert code == 1
     assert report["grade"] == "C"  # 2 (mypy) + 20 (45 points of coverage, at most 20)
@@ -526,7 +528,9 @@ def test_notebook_findings_carry_their_cell(
         ("code", ["x = 1\n"]),
         ("code", ["y = 2\n", "import os\n", "print(x, y)\n"]),
     )
-    project = write_files(tmp_path / "nb", {"explore.ipynb": text, "requirements.txt": ""})
+    # ruff.toml: the project lints with ruff's defaults (I001 is not among the classic rules).
+    files = {"explore.ipynb": text, "requirements.txt": "", "ruff.toml": ""}
+    project = write_files(tmp_path / "nb", files)
     code, report = check(project, capsys, "--only", "lint")
     direct = json.loads(run([*OWN_RUFF, "check", "--output-format", "json", "."], project).stdout)
     assert sorted((d["code"], d["cell"], d["location"]["row"]) for d in direct) == [

@@ -22,6 +22,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -345,39 +346,55 @@ def wait_for(condition: Callable[[], object], timeout: float = 120) -> None:
         time.sleep(0.1)
 
 
-def test_a_failed_provisioning_leaves_nothing_that_is_reused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lock, gate = local_lock(tmp_path)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    lines: list[str] = []
-    gate.with_suffix(".fail").touch()
-    with pytest.raises(ProvisionError, match=re.escape("cannot install requirements.txt")) as info:
-        provision.provision(
-            lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
-        )
-    assert "\n" not in str(info.value)
-    assert environments(cache) == [], "no environment, no staging directory left"
-    assert len(lines) == 1
-    assert lines[0].startswith("research-ci: installing the data environment once")
+@dataclass(frozen=True)
+class LocalProvisioning:
+    """The local lock, the cache it is provisioned into, and the lines announced so far."""
 
-    gate.with_suffix(".fail").unlink()
-    env = provision.provision(
-        lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
-    )
+    lock: Path
+    gate: Path
+    cache: Path
+    lines: list[str] = field(default_factory=list)
+
+    def provision(self) -> Path:
+        """Provision the lock for this Python in the cache, in this process."""
+        return provision.provision(
+            self.lock,
+            Path(sys.executable),
+            cache=self.cache,
+            uv=uv_binary(),
+            announce=self.lines.append,
+        )
+
+
+@pytest.fixture
+def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalProvisioning:
+    """The lock of :func:`local_lock`, provisioned in this process with a uv cache of its own."""
+    lock, gate = local_lock(tmp_path)
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    return LocalProvisioning(lock, gate, tmp_path / "cache")
+
+
+def test_a_failed_provisioning_leaves_nothing_that_is_reused(local: LocalProvisioning) -> None:
+    fail = local.gate.with_suffix(".fail")
+    fail.touch()
+    with pytest.raises(ProvisionError, match=re.escape("cannot install requirements.txt")) as info:
+        local.provision()
+    assert "\n" not in str(info.value)
+    assert environments(local.cache) == [], "no environment, no staging directory left"
+    assert len(local.lines) == 1
+    assert local.lines[0].startswith("research-ci: installing the data environment once")
+
+    fail.unlink()
+    env = local.provision()
     assert provision.is_complete(env)
-    assert environments(cache) == [env.name]
-    assert len(lines) == 2, "the second attempt provisions again"
+    assert environments(local.cache) == [env.name]
+    assert len(local.lines) == 2, "the second attempt provisions again"
     stamp = json.loads((env / provision.STAMP).read_text(encoding="utf-8"))
     assert stamp["lock"] == "requirements.txt"
     imported = subprocess.run([env / "bin" / "python", "-c", "import gate_pkg"], check=False)
     assert imported.returncode == 0
-    again = provision.provision(
-        lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
-    )
-    assert again == env
-    assert len(lines) == 2, "a complete environment is reused silently"
+    assert local.provision() == env
+    assert len(local.lines) == 2, "a complete environment is reused silently"
 
 
 def test_an_interrupted_provisioning_is_not_reused_and_a_waiting_one_finishes(
@@ -421,23 +438,16 @@ def test_an_interrupted_provisioning_is_not_reused_and_a_waiting_one_finishes(
     assert environments(cache) == [env.name], "the killed run's staging directory is gone"
 
 
-def test_a_directory_without_the_stamp_is_rebuilt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lock, _gate = local_lock(tmp_path)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    name = environment_name(lock.read_bytes(), provision.interpreter_identity(Path(sys.executable)))
-    half = cache / "data" / name / "bin"
+def test_a_directory_without_the_stamp_is_rebuilt(local: LocalProvisioning) -> None:
+    identity = provision.interpreter_identity(Path(sys.executable))
+    name = environment_name(local.lock.read_bytes(), identity)
+    half = local.cache / "data" / name / "bin"
     half.mkdir(parents=True)
     (half / "python").symlink_to(sys.executable)
-    lines: list[str] = []
-    env = provision.provision(
-        lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
-    )
+    env = local.provision()
     assert env.name == name
     assert provision.is_complete(env)
-    assert len(lines) == 1
+    assert len(local.lines) == 1
 
 
 # ------------------------------------------------------------- the real TFDV environment

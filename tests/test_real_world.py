@@ -93,13 +93,13 @@ def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
     assert (code, report["checks"]["tests"]["summary"]) == (0, "1 test passed, coverage 66.6%")
 
 
-def test_flake8_settings_in_pyproject_get_the_notice(
+def test_flake8_settings_in_pyproject_are_the_lint_rules(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """cachetools and tqdm keep flake8's settings in ``[tool.flake8]`` (Flake8-pyproject).
 
-    flake8 with that plugin applies them (a 66-character line is too long), ruff does not:
-    the lint check says so once, as it does for ``.flake8``, with no points off.
+    flake8 with that plugin applies them (a 66-character line is too long at 50); with no ruff
+    configuration, ruff lints with them too, and finds what flake8 finds.
     """
     project = write_files(
         tmp_path / "lib",
@@ -118,16 +118,18 @@ def test_flake8_settings_in_pyproject_get_the_notice(
     )
     flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
     direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
-    assert "lib.py:1:51: E501 line too long (66 > 50 characters)" in direct.stdout
+    assert direct.stdout.splitlines() == ["lib.py:1:51: E501 line too long (66 > 50 characters)"]
     code, report = check(project, capsys, "lint")
     lint = report["checks"]["lint"]
-    assert (code, lint["status"], lint["violations"]) == (0, "passed", 0)
-    assert [(f["code"], f["file"], f["severity"]) for f in lint["findings"]] == [
-        ("flake8-config", "pyproject.toml", "notice")
+    assert (code, lint["status"], lint["violations"]) == (1, "failed", 1)
+    assert [
+        (f["code"], f["file"], f["line"], f["col"], f["severity"]) for f in lint["findings"]
+    ] == [
+        ("E501", "lib.py", 1, 51, "error"),
+        ("flake8-settings", "pyproject.toml", None, None, "notice"),
     ]
-    assert lint["findings"][0]["message"].startswith(
-        "ruff does not read pyproject.toml [tool.flake8] "
-        "(its flake8 settings max-line-length, extend-ignore are not applied)"
+    assert lint["findings"][1]["message"].startswith(
+        "lint runs ruff with the project's flake8 settings from pyproject.toml [tool.flake8] ("
     )
 
 

@@ -9,43 +9,35 @@ from pathlib import Path
 
 import pytest
 
+from github_env import PR, REPOSITORY, PullRequestRun, pull_request_env
 from report_builders import make_report, pytest_check
 from research_ci.cli import main
 from research_ci.github.api import GitHubApiError, GitHubClient
 from research_ci.report import load_report, save_report
 from research_ci.summary import SUMMARY_MARKER as MARKER
 from stubs.github_api import GitHubApiStandIn
-from test_github_comment import PR, REPOSITORY, pull_request_env
 
 BOT = "github-actions[bot]"
-
-
-def comment(report_path: Path, *extra: str) -> int:
-    return main(["github", "comment", "--report", str(report_path), *extra])
 
 
 # --- item 3: only research-ci's own comment is edited ----------------------------------------
 
 
 def test_a_comment_by_someone_else_with_the_marker_is_never_edited(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    pull_request: PullRequestRun,
 ) -> None:
+    run, api = pull_request, pull_request.api
     planted = api.add_comment(PR, f"{MARKER}\n## ✅ research-ci: grade A", user="mallory")
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    assert comment(report_path) == 0
-    assert "comment created" in capsys.readouterr().out
+    assert run.comment() == 0
+    assert "comment created" in run.out()
     assert api.comments[PR][0] == planted  # untouched
     ours = api.comments[PR][1]
     assert ours["user"]["login"] == BOT
     assert [request.method for request in api.writes()] == ["POST"]
     # The next run finds its own comment, after the planted one, and edits that one only.
-    save_report(make_report(pytest_check(failed=1)), report_path)
-    assert comment(report_path) == 0
-    assert "comment updated" in capsys.readouterr().out
+    save_report(make_report(pytest_check(failed=1)), run.report)
+    assert run.comment() == 0
+    assert "comment updated" in run.out()
     assert api.comments[PR][0] == planted
     assert api.writes()[-1].path.endswith(f"/issues/comments/{ours['id']}")
 
@@ -57,19 +49,17 @@ def test_a_personal_token_edits_the_comments_of_its_own_user(
         api.add_comment(PR, f"{MARKER}\nby the bot", user=BOT)
         mine = api.add_comment(PR, f"{MARKER}\nby alice", user="alice")
         pull_request_env(monkeypatch, tmp_path, api.url)
-        assert comment(report_path) == 0
+        assert main(["github", "comment", "--report", str(report_path)]) == 0
         assert [request.path for request in api.writes()] == [
             f"/repos/{REPOSITORY}/issues/comments/{mine['id']}"
         ]
         assert api.comments[PR][0]["body"] == f"{MARKER}\nby the bot"
 
 
-def test_the_author_option_names_the_identity(
-    api: GitHubApiStandIn, report_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_author_option_names_the_identity(pull_request: PullRequestRun) -> None:
+    api = pull_request.api
     app = api.add_comment(PR, f"{MARKER}\nold", user="my-app[bot]")
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    assert comment(report_path, "--author", "my-app[bot]") == 0
+    assert pull_request.comment("--author", "my-app[bot]") == 0
     assert "/user" not in [request.path for request in api.requests]
     assert api.writes()[0].path.endswith(f"/issues/comments/{app['id']}")
 
@@ -78,20 +68,17 @@ def test_the_author_option_names_the_identity(
 
 
 def test_the_token_is_not_sent_to_another_host_on_a_redirect(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    pull_request: PullRequestRun,
 ) -> None:
+    run = pull_request
     with GitHubApiStandIn() as elsewhere:
         # 127.0.0.1 and localhost are two hosts to a browser and to research-ci.
         other = elsewhere.url.replace("127.0.0.1", "localhost")
-        api.redirect_to = (302, f"{other}/repos/{REPOSITORY}/issues/{PR}/comments")
-        pull_request_env(monkeypatch, tmp_path, api.url, token="s3cret-token")  # noqa: S106
-        assert comment(report_path, "--author", BOT) == 0
+        run.api.redirect_to = (302, f"{other}/repos/{REPOSITORY}/issues/{PR}/comments")
+        run.setenv("GITHUB_TOKEN", "s3cret-token")
+        assert run.comment("--author", BOT) == 0
         assert elsewhere.requests == []
-    out = capsys.readouterr().out
+    out = run.out()
     assert out.startswith("::warning title=research-ci::could not comment")
     assert "redirected to another host" in out
     assert "s3cret" not in out
@@ -113,36 +100,23 @@ def test_a_redirect_within_the_api_is_followed(api: GitHubApiStandIn) -> None:
     ],
 )
 def test_an_answer_that_is_not_json_degrades_to_a_warning(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    answer: tuple[int, str, bytes],
+    pull_request: PullRequestRun, answer: tuple[int, str, bytes]
 ) -> None:
-    api.raw_answer = answer
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    assert comment(report_path) == 0
-    out = capsys.readouterr().out
+    pull_request.api.raw_answer = answer
+    assert pull_request.comment() == 0
+    out = pull_request.out()
     assert out.startswith("::warning title=research-ci::could not comment")
     assert "not JSON" in out
 
 
 @pytest.mark.parametrize("pull", [[1, 2], "pull", {"head": "feedface"}, {"head": None}])
 def test_an_odd_pull_request_degrades_to_a_warning(
-    api: GitHubApiStandIn,
-    report_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    pull: object,
+    pull_request: PullRequestRun, pull: object
 ) -> None:
-    api.pull_answer = pull
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    args = ["--pr", "3", "--expect-head-sha", "feedface"]
-    assert comment(report_path, *args) == 0
-    assert capsys.readouterr().out.startswith("::warning title=research-ci::")
-    assert api.writes() == []
+    pull_request.api.pull_answer = pull
+    assert pull_request.comment("--pr", "3", "--expect-head-sha", "feedface") == 0
+    assert pull_request.out().startswith("::warning title=research-ci::")
+    assert pull_request.api.writes() == []
 
 
 def test_odd_comment_lists_degrade(api: GitHubApiStandIn) -> None:
@@ -188,13 +162,12 @@ def test_a_gate_new_report_cannot_hide_a_failing_test(tmp_path: Path) -> None:
 
 
 def test_the_fork_comment_says_where_its_figures_come_from(
-    api: GitHubApiStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pull_request: PullRequestRun, tmp_path: Path
 ) -> None:
-    pull_request_env(monkeypatch, tmp_path, api.url)
-    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    pull_request.setenv("GITHUB_EVENT_NAME", "workflow_run")
     report = tampered(tmp_path / "fork-report.json")
-    assert comment(report, "--pr", "3", "--expect-head-sha", "feedface") == 0
-    body = api.comments[3][0]["body"]
+    assert pull_request.comment("--pr", "3", "--expect-head-sha", "feedface", report=report) == 0
+    body = pull_request.api.comments[3][0]["body"]
     assert body.startswith(MARKER)
     assert "come from the pull request's own CI run (commit feedface)" in body
     assert "grade A" not in body

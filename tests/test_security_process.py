@@ -13,13 +13,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from projects import write_project
-from report_builders import clean_report
 from research_ci.process import NOT_INHERITED, SCRUBBED, run_tool, tool_environment
-from research_ci.report import save_report
 
 #: research-ci must be gone this soon after SIGINT or SIGTERM (tools get a 2 s grace).
 PROMPT_S = 20.0
@@ -254,38 +253,32 @@ def test_only_the_end_of_a_long_output_is_kept(tmp_path: Path) -> None:
 # --- item 11: a full disk under stdout -------------------------------------------------------
 
 
-def test_summary_to_a_full_disk_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    save_report(clean_report(), report)
+def summary_into(report: Path, stdout: int | IO[str]) -> subprocess.CompletedProcess[str]:
+    """``research-ci summary`` of ``report`` in a child process whose stdout is ``stdout``."""
+    return subprocess.run(
+        cli("summary", "--report", str(report)),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_summary_to_a_full_disk_is_one_line_and_exit_2(report_path: Path) -> None:
     with Path("/dev/full").open("w", encoding="utf-8") as full:
-        result = subprocess.run(
-            cli("summary", "--report", str(report)),
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        result = summary_into(report_path, full)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "research-ci: error: cannot write the output: No space left on device"
     ]
 
 
-def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    save_report(clean_report(), report)
+def test_a_closed_pipe_is_not_a_traceback(report_path: Path) -> None:
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        result = subprocess.run(
-            cli("summary", "--report", str(report)),
-            stdout=writer,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        result = summary_into(report_path, writer)
     finally:
         os.close(writer)
     assert "Traceback" not in result.stderr

@@ -25,6 +25,7 @@ from research_ci.config import load_settings
 from research_ci.errors import UsageError
 from research_ci.pyproject import read_toml
 from research_ci.toolconfig import (
+    Flake8Config,
     PytestConfig,
     ToolConfigs,
     read_coverage_config,
@@ -315,18 +316,28 @@ def test_missing_imports_are_errors_only_when_mypy_is_told_so(
 # --- flake8 ---------------------------------------------------------------------------------
 
 
-def test_flake8_settings_ruff_does_not_read(tmp_path: Path) -> None:
+def test_flake8_settings_where_flake8_reads_them(tmp_path: Path) -> None:
+    """flake8's order: setup.cfg, tox.ini, .flake8; the first with [flake8] wins, even empty."""
     root = write(tmp_path, {"setup.cfg": "[metadata]\nname = x\n", "x.py": ""})
-    assert read_flake8_config(root) == (None, ())
-    write(
-        root, {"tox.ini": "[flake8]\nmax-line-length = 100\nextend-ignore = E203\nexclude = .git\n"}
-    )
-    assert read_flake8_config(root) == ("tox.ini", ("max-line-length", "extend-ignore", "exclude"))
+    assert read_flake8_config(root) == Flake8Config()
     write(root, {".flake8": "[flake8]\nselect = E,F\n"})
-    assert read_flake8_config(root) == (".flake8", ("select",))
-    write(root, {".flake8": "[flake8]\n"})  # no settings: nothing relies on it
-    assert read_flake8_config(root)[0] == "tox.ini"
+    assert read_flake8_config(root) == Flake8Config(".flake8", {"select": "E,F"})
+    write(
+        root, {"tox.ini": "[flake8]\nmax_line_length = 100\nextend-ignore = E203\nexclude = .git\n"}
+    )
+    found = read_flake8_config(root)
+    assert (found.file, found.where) == ("tox.ini", "tox.ini [flake8]")
+    assert found.options == ("max-line-length", "extend-ignore", "exclude")  # dashes, as flake8
+    write(root, {"setup.cfg": "[metadata]\nname = x\n[flake8]\n"})  # empty: flake8 stops here
+    assert read_flake8_config(root) == Flake8Config("setup.cfg", {})
     assert shown_options(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more"
+
+
+def test_flake8_settings_in_pyproject_as_flake8_pyproject_reads_them(tmp_path: Path) -> None:
+    pyproject = {"tool": {"flake8": {"max_line_length": 80, "ignore": ["F401", "E501"]}}}
+    found = read_flake8_config(write(tmp_path, {"x.py": ""}), pyproject)
+    assert found == Flake8Config("pyproject.toml", {"max-line-length": "80", "ignore": "F401,E501"})
+    assert found.where == "pyproject.toml [tool.flake8]"
 
 
 def test_a_symlinked_configuration_outside_the_project_is_not_read(tmp_path: Path) -> None:

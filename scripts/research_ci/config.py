@@ -38,7 +38,13 @@ from research_ci.layout import (
 from research_ci.maintainability import MaintainabilitySettings, parse_settings
 from research_ci.model.settings import ModelSettings, parse_model_settings
 from research_ci.pyproject import read_toml, tool_table
-from research_ci.toolconfig import read_tool_configs
+from research_ci.toolconfig import (
+    flake8_hook_dependencies,
+    read_tool_configs,
+    read_yapf_config,
+    setup_python_requires,
+    tox_dependencies,
+)
 
 DEFAULT_COVERAGE_THRESHOLD = 80.0
 DEFAULT_MINIMUM_GRADE = "C"
@@ -71,10 +77,26 @@ class ToolFacts:
     #: A flake8 configuration file ruff does not read, and the settings in it.
     flake8_config: str | None = None
     flake8_options: tuple[str, ...] = ()
+    #: Those settings (option -> value as written) and where, in words.
+    flake8_settings: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    flake8_where: str = ""
+    #: flake8 plugins the project installs (a flake8 pre-commit hook's, tox's, its own).
+    flake8_plugins: frozenset[str] = frozenset()
+    #: The packages tox installs (its ``deps``), by normalized name.
+    tox_dependencies: frozenset[str] = frozenset()
+    #: ruff's configuration file (``None``: ruff is not configured), and whether it sets
+    #: ``target-version``.
+    ruff_config: str | None = None
+    ruff_target_version: bool = False
+    #: ``[project] requires-python``; ``python_requires`` and the setup file it is in.
+    requires_python: str | None = None
+    setup_python_requires: tuple[str, str] | None = None
     #: ``[tool.black]`` is set.
     black_config: bool = False
     #: ruff's formatter is configured (``[tool.ruff.format]``, ``[format]`` in ruff.toml).
     ruff_format_config: bool = False
+    #: Where yapf is configured (a formatter research-ci does not run), if it is.
+    yapf_config: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -336,6 +358,9 @@ def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
     """The facts research-ci reads from the tools' own configuration, wherever it lives."""
     configs = read_tool_configs(root, pyproject)
     threshold, threshold_from = configs.coverage_threshold()
+    tox = tox_dependencies(root, pyproject)
+    project = pyproject.get("project")
+    requires_python = project.get("requires-python") if isinstance(project, dict) else None
     return ToolFacts(
         mypy_files=bool(configs.mypy.files),
         mypy_config=configs.mypy.file,
@@ -346,7 +371,16 @@ def tool_facts(pyproject: dict[str, Any], root: Path) -> ToolFacts:
         pytest_config=configs.pytest.file,
         pytest_addopts_cov=configs.pytest.measures_coverage,
         flake8_config=configs.flake8,
-        flake8_options=configs.flake8_options,
+        flake8_options=configs.flake8_config.options,
+        flake8_settings=dict(configs.flake8_config.settings),
+        flake8_where=configs.flake8_config.where if configs.flake8 else "",
+        flake8_plugins=tox | flake8_hook_dependencies(root),
+        tox_dependencies=tox,
+        ruff_config=configs.ruff.file,
+        ruff_target_version=configs.ruff.target_version,
+        requires_python=requires_python if isinstance(requires_python, str) else None,
+        setup_python_requires=setup_python_requires(root),
+        yapf_config=read_yapf_config(root, pyproject),
         black_config="black" in pyproject.get("tool", {}),
         ruff_format_config=bool(tool_table(pyproject, "ruff").get("format"))
         or _ruff_toml_formats(root),

@@ -22,9 +22,16 @@ follows the tool's own lookup, with the standard library's parsers (``configpars
   ``.git`` or ``.hg``), in each directory the first of ``mypy.ini``, ``.mypy.ini`` (these
   always count), ``pyproject.toml`` (``[tool.mypy]``) and ``setup.cfg`` (``[mypy]``). A user's
   own ``~/.config/mypy/config`` is not the project's configuration and is not read.
-* **flake8**: ``.flake8``, ``setup.cfg`` or ``tox.ini`` with a ``[flake8]`` section holding
-  settings, else ``pyproject.toml``'s ``[tool.flake8]`` (the Flake8-pyproject plugin's), in
-  the project's directory. ruff reads none of them.
+* **flake8**: the first of ``setup.cfg``, ``tox.ini`` and ``.flake8`` with a ``[flake8]``
+  section (flake8's own order), else ``pyproject.toml``'s ``[tool.flake8]`` (the
+  Flake8-pyproject plugin's), in the project's directory; its plugins, from the
+  ``additional_dependencies`` of a flake8 pre-commit hook and the ``deps`` of tox. ruff reads
+  none of them: the lint check translates them (:mod:`research_ci.lintrules`).
+* **ruff**: from the project's directory up to the filesystem's root, the first of
+  ``.ruff.toml``, ``ruff.toml`` and ``pyproject.toml`` with ``[tool.ruff]`` (ruff's lookup),
+  and whether it sets ``target-version``.
+* **yapf**: ``[tool.yapf]``, ``.style.yapf`` or ``[yapf]`` in ``setup.cfg`` (a formatter
+  research-ci does not run: its format check then only advises).
 
 The threshold of coverage comes from where the project sets it: pytest-cov's
 ``--cov-fail-under`` in ``addopts`` (which wins over coverage's), else coverage's
@@ -35,12 +42,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from research_ci.errors import UsageError
+from research_ci.layout import (
+    project_file,
+    read_setup_cfg,
+    read_setup_py,
+    requirement_name,
+    requirement_names,
+)
 from research_ci.pyproject import read_toml, tool_table
 
 if TYPE_CHECKING:
@@ -58,8 +73,10 @@ PYTEST_FILES: tuple[str, ...] = (
 )
 #: mypy's configuration files, in the order it looks for them in each directory.
 MYPY_FILES: tuple[str, ...] = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
-#: flake8's configuration files (with a ``[flake8]`` section).
-FLAKE8_FILES: tuple[str, ...] = (".flake8", "setup.cfg", "tox.ini")
+#: flake8's configuration files (with a ``[flake8]`` section), in the order it looks for them.
+FLAKE8_FILES: tuple[str, ...] = ("setup.cfg", "tox.ini", ".flake8")
+#: ruff's configuration files, in the order it looks for them in each directory.
+RUFF_FILES: tuple[str, ...] = (".ruff.toml", "ruff.toml", "pyproject.toml")
 #: pytest-cov's default ``--cov-config``.
 COVERAGE_RC = ".coveragerc"
 
@@ -128,15 +145,49 @@ class MypyConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class Flake8Config:
+    """The project's flake8 settings: the file they are in, and each option as written."""
+
+    #: ``setup.cfg``, ``tox.ini``, ``.flake8`` or ``pyproject.toml`` (``None``: no flake8).
+    file: str | None = None
+    #: Option (``max-line-length``, underscores as dashes) -> its value as an INI string.
+    settings: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The options set, in the file's order."""
+        return tuple(self.settings)
+
+    @property
+    def where(self) -> str:
+        """``pyproject.toml [tool.flake8]``, ``setup.cfg [flake8]``, ``.flake8``."""
+        if self.file == "pyproject.toml":
+            return "pyproject.toml [tool.flake8]"
+        return f"{self.file} [flake8]" if self.file in ("setup.cfg", "tox.ini") else str(self.file)
+
+
+@dataclasses.dataclass(frozen=True)
+class RuffConfig:
+    """ruff's configuration file in force (``None``: none) and whether it sets the target."""
+
+    file: str | None = None
+    target_version: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class ToolConfigs:
     """Every tool configuration research-ci reads (see the module docstring)."""
 
     pytest: PytestConfig = PytestConfig()
     coverage: CoverageConfig = CoverageConfig()
     mypy: MypyConfig = MypyConfig()
-    #: ``.flake8`` (or ``setup.cfg``/``tox.ini``) with flake8 settings, and which settings.
-    flake8: str | None = None
-    flake8_options: tuple[str, ...] = ()
+    flake8_config: Flake8Config = Flake8Config()
+    ruff: RuffConfig = RuffConfig()
+
+    @property
+    def flake8(self) -> str | None:
+        """The file holding the project's flake8 settings, if any."""
+        return self.flake8_config.file
 
     def coverage_threshold(self) -> tuple[float | None, str | None]:
         """The project's coverage threshold and where it is set, or ``(None, None)``.
@@ -418,40 +469,155 @@ def read_mypy_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> 
     return MypyConfig()
 
 
-# --- flake8 ---------------------------------------------------------------------------------
+# --- flake8, ruff, yapf, tox ---------------------------------------------------------------
 
 
-def read_flake8_config(
-    root: Path, pyproject: Mapping[str, Any] | None = None
-) -> tuple[str | None, tuple[str, ...]]:
-    """The file holding flake8 settings in ``root`` and the settings' names, if any.
+def _ini_value(value: object) -> str:
+    """A ``[tool.flake8]`` value as flake8 reads it from an INI file (lists joined by commas)."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
-    ``pyproject.toml [tool.flake8]`` counts too: the Flake8-pyproject plugin (cachetools,
-    tqdm) reads flake8's settings from there.
+
+def read_flake8_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> Flake8Config:
+    """The project's flake8 settings, where flake8 (or Flake8-pyproject) reads them.
+
+    flake8 takes the first of ``setup.cfg``, ``tox.ini`` and ``.flake8`` that has a
+    ``[flake8]`` section, even an empty one; ``pyproject.toml [tool.flake8]`` counts when none
+    has (the Flake8-pyproject plugin's table: cachetools, tqdm).
     """
     for name in FLAKE8_FILES:
         path = root / name
         if not _inside(path, root):
             continue
         parser = _ini(path)
-        if parser is not None and parser.has_section("flake8") and parser.options("flake8"):
-            return name, tuple(parser.options("flake8"))
+        if parser is not None and parser.has_section("flake8"):
+            options = {
+                option.replace("_", "-"): parser.get("flake8", option)
+                for option in parser.options("flake8")
+            }
+            return Flake8Config(name, options)
     section = (pyproject or {}).get("tool", {}).get("flake8")
     if isinstance(section, dict) and section:
-        return "pyproject.toml", tuple(section)
-    return None, ()
+        options = {str(key).replace("_", "-"): _ini_value(value) for key, value in section.items()}
+        return Flake8Config("pyproject.toml", options)
+    return Flake8Config()
+
+
+def read_ruff_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> RuffConfig:
+    """The configuration ruff reads when run in ``root`` (its own lookup, up the directories)."""
+    root = root.resolve()
+    for directory in (root, *root.parents):
+        for name in RUFF_FILES:
+            path = directory / name
+            if not _inside(path, root):
+                continue
+            parsed = pyproject if directory == root and name == "pyproject.toml" else None
+            document = parsed if parsed is not None else (_toml(path) or {})
+            if name == "pyproject.toml":
+                table = (document.get("tool") or {}).get("ruff")
+                if not isinstance(table, dict):
+                    continue
+            else:
+                table = dict(document)
+            return RuffConfig(_shown(path, root), "target-version" in table)
+    return RuffConfig()
+
+
+def read_yapf_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> str | None:
+    """Where the project configures yapf (``pyproject.toml [tool.yapf]``...), if it does."""
+    if isinstance((pyproject or {}).get("tool", {}).get("yapf"), dict):
+        return "pyproject.toml [tool.yapf]"
+    if _inside(root / ".style.yapf", root):
+        return ".style.yapf"
+    parser = _ini(root / "setup.cfg") if _inside(root / "setup.cfg", root) else None
+    if parser is not None and parser.has_section("yapf"):
+        return "setup.cfg [yapf]"
+    return None
+
+
+def _tox_ini_text(root: Path, pyproject: Mapping[str, Any] | None) -> str | None:
+    if _inside(root / "tox.ini", root):
+        with contextlib.suppress(OSError):
+            return (root / "tox.ini").read_text(encoding="utf-8", errors="replace")
+    legacy = (pyproject or {}).get("tool", {}).get("tox", {})
+    text = legacy.get("legacy_tox_ini") if isinstance(legacy, dict) else None
+    return text if isinstance(text, str) else None
+
+
+#: ``-r{toxinidir}/format-requirements.txt`` (h11): a requirements file inside the project.
+_TOX_INCLUDE = re.compile(r"^-r\s*(?:\{toxinidir\}/)?(?P<file>[^\s{}]+)$")
+
+
+def tox_dependencies(root: Path, pyproject: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """The packages any tox environment installs (``deps``), by normalized name.
+
+    Read from ``tox.ini`` or ``[tool.tox] legacy_tox_ini``: the linters and formatters a
+    project runs through tox (cachetools' ``[testenv:flake8]``) are declared there only.
+    """
+    text = _tox_ini_text(root, pyproject)
+    if text is None:
+        return frozenset()
+    import configparser  # noqa: PLC0415
+
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return frozenset()
+    names: set[str] = set()
+    for section in parser.sections():
+        if not parser.has_option(section, "deps"):
+            continue
+        for line in parser.get(section, "deps").splitlines():
+            requirement = line.split(": ", 1)[-1].strip()  # "tf: tensorflow": a factor's
+            included = _TOX_INCLUDE.match(requirement)
+            if included:
+                names |= requirement_names(root / included.group(1), root)
+            elif (name := requirement_name(requirement)) is not None:
+                names.add(name)
+    return frozenset(names)
+
+
+def flake8_hook_dependencies(root: Path) -> frozenset[str]:
+    """The plugins a flake8 pre-commit hook installs (its ``additional_dependencies``)."""
+    found = project_file(root, ".pre-commit-config.yaml") or project_file(
+        root, ".pre-commit-config.yml"
+    )
+    if found is None:
+        return frozenset()
+    import yaml  # noqa: PLC0415 - only projects with a pre-commit configuration need it
+
+    try:
+        document = yaml.safe_load(found.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    repos = document.get("repos") if isinstance(document, dict) else None
+    names: set[str] = set()
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            if not isinstance(hook, dict) or hook.get("id") != "flake8":
+                continue
+            extra = hook.get("additional_dependencies")
+            for item in extra if isinstance(extra, list) else []:
+                name = requirement_name(item) if isinstance(item, str) else None
+                if name is not None:
+                    names.add(name)
+    return frozenset(names)
 
 
 def read_tool_configs(root: Path, pyproject: Mapping[str, Any] | None = None) -> ToolConfigs:
     """Every tool configuration of the project at ``root`` (``pyproject``: its parsed file)."""
     pytest = read_pytest_config(root, pyproject)
-    flake8, options = read_flake8_config(root, pyproject)
     return ToolConfigs(
         pytest=pytest,
         coverage=read_coverage_config(root, pytest, pyproject),
         mypy=read_mypy_config(root, pyproject),
-        flake8=flake8,
-        flake8_options=options,
+        flake8_config=read_flake8_config(root, pyproject),
+        ruff=read_ruff_config(root, pyproject),
     )
 
 
@@ -460,3 +626,20 @@ def shown_options(options: Sequence[str], limit: int = 3) -> str:
     if len(options) <= limit:
         return ", ".join(options)
     return f"{', '.join(options[:limit])} and {len(options) - limit} more"
+
+
+def setup_python_requires(root: Path) -> tuple[str, str] | None:
+    """``python_requires`` of ``setup.cfg``, else ``setup.py`` (as written), and its file.
+
+    ruff and black read the supported Pythons only from ``[project] requires-python``; a
+    setuptools project without ``[project]`` states them here.
+    """
+    if project_file(root, "setup.cfg"):
+        facts, _package = read_setup_cfg(root / "setup.cfg")
+        if facts.python_requires:
+            return facts.python_requires, "setup.cfg"
+    if project_file(root, "setup.py"):
+        facts = read_setup_py(root / "setup.py")
+        if facts.python_requires:
+            return facts.python_requires, "setup.py"
+    return None

@@ -8,6 +8,10 @@ change. ``ruff format --diff`` runs once (ruff is fast, and its ``--check`` outp
 shape across versions). Neither formatter has a JSON output: the check reads the unified
 diff (a machine format). Files the formatter cannot parse are reported from its
 error lines.
+
+The check gates only a project that adopted black or ``ruff format`` (see
+:func:`advisory_by_default`); on any other it advises: reported with its figures, no points
+off, no gate, as types does for a project that never configured mypy.
 """
 
 from __future__ import annotations
@@ -224,6 +228,46 @@ def run(inputs: CheckInputs) -> CheckResult:
     )
 
 
+#: pre-commit hooks that run black or ``ruff format``.
+FORMATTER_HOOKS = frozenset({"black", "black-jupyter", "ruff-format"})
+#: Packages whose presence among the project's dependencies (or tox's) means it uses black.
+BLACK_PACKAGES = frozenset({"black", "flake8-black", "pytest-black"})
+
+
+def adopted_by(settings: Settings) -> str | None:
+    """Why the project's formatting is black's or ruff's, or ``None`` when nothing says so."""
+    tools = settings.tools
+    if settings.formatter is not None:
+        return "[tool.research-ci] formatter"
+    if tools.black_config:
+        return "[tool.black]"
+    if tools.ruff_format_config:
+        return "ruff's [format] settings"
+    hooks = FORMATTER_HOOKS & read_pre_commit(settings.root).hooks
+    if hooks:
+        return f"the {', '.join(sorted(hooks))} pre-commit hook"
+    packages = BLACK_PACKAGES & (settings.project.declared | tools.tox_dependencies)
+    if packages:
+        return f"{', '.join(sorted(packages))} among its dependencies"
+    return None
+
+
+def advisory_by_default(settings: Settings) -> str | None:
+    """Why format only advises on this project: it never adopted black or ``ruff format``."""
+    if adopted_by(settings) is not None:
+        return None
+    opt_in = 'set [tool.research-ci] formatter = "black" (or "ruff") to gate on it'
+    if settings.tools.yapf_config is not None:
+        return (
+            f"the project formats with yapf ({settings.tools.yapf_config}); research-ci "
+            f"checks black or ruff format: {opt_in}"
+        )
+    return (
+        "the project has adopted no formatter (no [tool.black], ruff [format] settings, black "
+        f"or ruff-format pre-commit hook, nor black among its dependencies): {opt_in}"
+    )
+
+
 CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     name=NAME,
     metrics=FormatMetrics.of,
@@ -236,4 +280,5 @@ CHECK: CheckSpec[FormatMetrics] = CheckSpec(
         ),
     ),
     merge=MergeRule(distinct_count="files_to_reformat"),
+    advisory_by_default=advisory_by_default,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from research_ci.cli.options import output_option, report_option
 from research_ci.errors import EXIT_OK, UsageError
 
 
@@ -18,21 +19,14 @@ from research_ci.errors import EXIT_OK, UsageError
 @click.argument(
     "path", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
 )
-@click.option(
-    "--report",
-    "report_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The report whose findings are accepted (default PATH/.research-ci/report.json; "
+@report_option(
+    "The report whose findings are accepted (default PATH/.research-ci/report.json; "
     "run `research-ci check` first).",
+    in_project=True,
 )
-@click.option(
-    "--output",
-    "output_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The baseline file to write (default: [tool.research-ci] baseline, else "
-    "PATH/research-ci-baseline.json).",
+@output_option(
+    "The baseline file to write (default: [tool.research-ci] baseline, else "
+    "PATH/research-ci-baseline.json)."
 )
 def baseline(path: Path, report_path: Path | None, output_path: Path | None) -> int:
     """Accept the findings of the last check: write them to the baseline file.

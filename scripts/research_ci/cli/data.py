@@ -10,7 +10,6 @@ Exit codes: 0 clean, 1 anomalies (or feature skew) found, 2 bad input (one line 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,17 +17,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from research_ci.cli.options import F, config_file, csv_options, path_option, project_argument
+from research_ci.cli.options import (
+    F,
+    configured_settings,
+    csv_dialect,
+    csv_options,
+    path_option,
+    project_argument,
+)
 from research_ci.data.settings import (
     DEFAULT_SCHEMA,
     ENVIRONMENTS,
     FORMATS,
     DataSettings,
-    Dialect,
     load_data_settings,
     parse_beam_option,
     parse_data_settings,
-    parse_delimiter,
 )
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.report import DATA_OUTPUT_DIR
@@ -110,26 +114,9 @@ def _data_runtime() -> Iterator[None]:
 
 
 def _settings(config: Path | None) -> DataSettings:
-    path = config_file(config)
-    if path is not None:
-        return load_data_settings(path)
-    return parse_data_settings({}, root=Path.cwd(), source="[tool.research-ci.data]")
-
-
-def _dialect(settings: DataSettings, options: dict[str, Any]) -> Dialect:
-    changes: dict[str, Any] = {}
-    if options.get("delimiter") is not None:
-        changes["delimiter"] = parse_delimiter(options["delimiter"], source="--delimiter")
-    if options.get("column_names"):
-        names = tuple(name.strip() for name in options["column_names"].split(","))
-        changes["column_names"] = names
-    if options.get("na_values"):
-        changes["na_values"] = tuple(options["na_values"])
-    if options.get("encoding"):
-        changes["encoding"] = options["encoding"]
-    if options.get("file_format"):
-        changes["format"] = options["file_format"]
-    return dataclasses.replace(settings.dialect, **changes)
+    return configured_settings(
+        config, load_data_settings, parse_data_settings, "tool.research-ci.data"
+    )
 
 
 def _beam(settings: DataSettings, options: dict[str, Any]) -> Beam:
@@ -192,7 +179,7 @@ def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **o
         schema_path=schema_path,
         label=label or settings.label,
         force=force,
-        dialect=_dialect(settings, options),
+        dialect=csv_dialect(options, settings.dialect),
         thresholds=settings.thresholds,
         beam=_beam(settings, options),
     )
@@ -247,7 +234,7 @@ def validate(
         environment=environment,
         previous=previous,
         training=training,
-        dialect=_dialect(settings, options),
+        dialect=csv_dialect(options, settings.dialect),
         thresholds=settings.thresholds,
         beam=_beam(settings, options),
         outputs=commands.Outputs(report=report, html=html, markdown=markdown),
@@ -317,7 +304,7 @@ def skew(
         ignore=ignore,
         float_round_ndigits=float_round_ndigits,
         max_fraction=max_mismatch,
-        dialect=_dialect(settings, options),
+        dialect=csv_dialect(options, settings.dialect),
         beam=_beam(settings, options),
         outputs=commands.Outputs(report=report, html=html),
         schema_path=schema_path,

@@ -20,8 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from research_ci.cli.options import config_file, csv_options
-from research_ci.data.settings import parse_dialect
+from research_ci.cli.options import configured_settings, csv_dialect, csv_options
 from research_ci.errors import EXIT_FAILED, EXIT_OK, UsageError
 from research_ci.model.metrics import TASKS
 from research_ci.model.settings import (
@@ -73,10 +72,9 @@ def _absolute(path: str | None) -> str | None:
 
 
 def _base_settings(config: Path | None) -> ModelSettings:
-    path = config_file(config)
-    if path is not None:
-        return load_model_settings(path)
-    return parse_model_settings({}, root=Path.cwd(), source="[tool.research-ci.model]")
+    return configured_settings(
+        config, load_model_settings, parse_model_settings, "tool.research-ci.model"
+    )
 
 
 def _gate_overrides(settings: ModelSettings, options: dict[str, Any]) -> Thresholds:
@@ -133,9 +131,7 @@ def resolve_settings(options: dict[str, Any]) -> ModelSettings:
             changes[key] = options[key]
     if options.get("flip"):
         changes["flip"] = tuple(options["flip"])
-    changes["dialect"] = parse_dialect(
-        _dialect_table(options), base=settings.dialect, source="command line"
-    )
+    changes["dialect"] = csv_dialect(options, settings.dialect)
     changes["thresholds"] = _gate_overrides(settings, options)
     if changes.get("predictions"):
         changes.update(data=None, model=None)
@@ -147,21 +143,6 @@ def resolve_settings(options: dict[str, Any]) -> ModelSettings:
     resolved = dataclasses.replace(settings, **changes)
     check_consistency(resolved, source="command line")
     return resolved
-
-
-def _dialect_table(options: dict[str, Any]) -> dict[str, Any]:
-    table: dict[str, Any] = {}
-    if options.get("delimiter") is not None:
-        table["delimiter"] = options["delimiter"]
-    if options.get("column_names"):
-        table["column-names"] = options["column_names"]
-    if options.get("na_values"):
-        table["na-values"] = list(options["na_values"])
-    if options.get("encoding"):
-        table["encoding"] = options["encoding"]
-    if options.get("file_format"):
-        table["format"] = options["file_format"]
-    return table
 
 
 def _options(function: F) -> F:

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
+from research_ci.data.settings import Dialect, parse_dialect
 from research_ci.errors import EXIT_FAILED, EXIT_OK
 from research_ci.fsutil import atomic_write_text
 from research_ci.report import REPORT_PATH
 
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+
+
+class TableParser(Protocol[S_co]):
+    """``parse_<x>_settings``: settings from a raw ``[tool.research-ci.<x>]`` table."""
+
+    def __call__(self, table: object, *, root: Path, source: str) -> S_co: ...
 
 
 def project_argument(function: F) -> F:
@@ -56,6 +65,16 @@ def config_file(config: Path | None) -> Path | None:
         return config
     default = Path("pyproject.toml")
     return default if default.is_file() else None
+
+
+def configured_settings(
+    config: Path | None, load: Callable[[Path], S], parse: TableParser[S], table: str
+) -> S:
+    """``table`` of :func:`config_file` read by ``load``, else its defaults (an empty table)."""
+    path = config_file(config)
+    if path is not None:
+        return load(path)
+    return parse({}, root=Path.cwd(), source=f"[{table}]")
 
 
 def report_option(
@@ -141,3 +160,22 @@ def csv_options(formats: Sequence[str], format_help: str) -> Callable[[F], F]:
         return function
 
     return decorate
+
+
+def csv_dialect(options: dict[str, Any], base: Dialect) -> Dialect:
+    """The :func:`csv_options` given on the command line, on top of the configured ``base``.
+
+    Read as a ``[tool.research-ci.data]`` dialect table would be, by the same parser.
+    """
+    table: dict[str, Any] = {}
+    if options.get("delimiter") is not None:
+        table["delimiter"] = options["delimiter"]
+    if options.get("column_names"):
+        table["column-names"] = options["column_names"]
+    if options.get("na_values"):
+        table["na-values"] = list(options["na_values"])
+    if options.get("encoding"):
+        table["encoding"] = options["encoding"]
+    if options.get("file_format"):
+        table["format"] = options["file_format"]
+    return parse_dialect(table, base=base, source="command line")

@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import research_ci
+from research_ci import interpreters
 from research_ci.cache import cache_dir
-from research_ci.interpreters import pyenv_roots
 from research_ci.process import ToolError, run_tool
 
 ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
@@ -169,23 +169,9 @@ def usable_locks(system: str, machine: str, glibc: tuple[int, int] | None) -> tu
     return tuple(lock for lock in LOCKS if glibc >= lock.glibc)
 
 
-def _version_key(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
-
-
 def pyenv_pythons(version: str) -> list[Path]:
     """The Pythons ``version`` (3.11 -> 3.11.*) of pyenv, newest first; pyenv may be off PATH."""
-    pattern = re.compile(rf"^{re.escape(version)}\.\d+$")
-    found_pythons: dict[str, Path] = {}
-    for root in pyenv_roots():
-        versions = root / "versions"
-        if not versions.is_dir():
-            continue
-        for entry in versions.iterdir():
-            python = entry / "bin" / f"python{version}"
-            if pattern.match(entry.name) and python.is_file():
-                found_pythons.setdefault(entry.name, python)
-    return [found_pythons[key] for key in sorted(found_pythons, key=_version_key, reverse=True)]
+    return [python.path for python in interpreters.pyenv_pythons() if python.minor == version]
 
 
 def find_python(version: str, uv: Path) -> Path | None:

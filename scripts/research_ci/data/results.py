@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from research_ci import __version__
 from research_ci.errors import UsageError
 from research_ci.jsonfile import read_json
+from research_ci.records import FlatRecord
 
 if TYPE_CHECKING:
     import jinja2
@@ -28,7 +29,7 @@ DATASET_FEATURE = "(dataset)"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Anomaly:
+class Anomaly(FlatRecord):
     """One reason TFDV (or the feature-skew detector) found the data wrong."""
 
     feature: str
@@ -37,24 +38,9 @@ class Anomaly:
     severity: str = "ERROR"
     short_description: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Anomaly:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            kind=str(data["kind"]),
-            description=str(data["description"]),
-            severity=str(data.get("severity", "ERROR")),
-            short_description=str(data.get("short_description", "")),
-        )
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Measurement:
+class Measurement(FlatRecord):
     """A drift or skew measure of one feature, against its threshold.
 
     ``note`` says how the threshold came about when it is not the configured one (the
@@ -78,17 +64,6 @@ class Measurement:
         if not self.note:
             del data["note"]
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Measurement:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            measure=str(data["measure"]),
-            value=float(data["value"]),
-            threshold=float(data["threshold"]),
-            note=str(data.get("note", "")),
-        )
 
 
 @dataclasses.dataclass(kw_only=True)

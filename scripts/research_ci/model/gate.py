@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from research_ci.model.metrics import METRICS
 from research_ci.model.report import Failure, Gap, SliceResult, Value
@@ -41,29 +41,53 @@ class _Verdict:
             self.notes.append(text)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Bound:
+    """One bound of a rule on a metric, and where it was set (the table or a per-slice rule)."""
+
+    rule: str
+    metric: str
+    bound: float
+    source: str
+
+    def failure(self, item: SliceResult, value: float, message: str) -> Failure:
+        """This bound fails on ``item``, where the rule measured ``value``."""
+        return Failure(
+            rule=self.rule,
+            metric=self.metric,
+            slice=item.key,
+            value=value,
+            bound=self.bound,
+            source=self.source,
+            message=message,
+        )
+
+
+def _bounds(
+    slices: Iterable[SliceResult],
+    tables: Sequence[tuple[str, Mapping[str, float]]],
+    source: str,
+) -> Iterator[tuple[SliceResult, _Bound]]:
+    """Each slice with each bound of each rule's table (rule name, metric -> bound)."""
+    for item in slices:
+        for rule, table in tables:
+            for metric, bound in table.items():
+                yield item, _Bound(rule, metric, bound, source)
+
+
 def _value_bounds(
     verdict: _Verdict, slices: Iterable[SliceResult], bounds: Bounds, source: str
 ) -> None:
-    for item in slices:
-        for rule, table in (("min", bounds.min), ("max", bounds.max)):
-            for metric, bound in table.items():
-                value = item.value(metric)
-                if value is None:
-                    verdict.note(f"{metric} is undefined on {item.key}: its {rule} is not checked")
-                    continue
-                if (rule == "min" and value < bound) or (rule == "max" and value > bound):
-                    side = "under the minimum" if rule == "min" else "over the maximum"
-                    verdict.failures.append(
-                        Failure(
-                            rule=rule,
-                            metric=metric,
-                            slice=item.key,
-                            value=value,
-                            bound=bound,
-                            source=source,
-                            message=f"{metric} on {item.key} is {fmt(value)}, {side} {fmt(bound)}",
-                        )
-                    )
+    for item, check in _bounds(slices, (("min", bounds.min), ("max", bounds.max)), source):
+        metric, rule, bound = check.metric, check.rule, check.bound
+        value = item.value(metric)
+        if value is None:
+            verdict.note(f"{metric} is undefined on {item.key}: its {rule} is not checked")
+            continue
+        if (rule == "min" and value < bound) or (rule == "max" and value > bound):
+            side = "under the minimum" if rule == "min" else "over the maximum"
+            message = f"{metric} on {item.key} is {fmt(value)}, {side} {fmt(bound)}"
+            verdict.failures.append(check.failure(item, value, message))
 
 
 def worsening(metric: str, value: float, baseline: float) -> float:
@@ -74,42 +98,28 @@ def worsening(metric: str, value: float, baseline: float) -> float:
 def _change_bounds(
     verdict: _Verdict, slices: Iterable[SliceResult], bounds: Bounds, source: str
 ) -> None:
-    for item in slices:
-        for rule, table in (
-            ("max-drop", bounds.max_drop),
-            ("max-relative-drop", bounds.max_relative_drop),
-        ):
-            for metric, bound in table.items():
-                value, metric_value = item.value(metric), item.metrics.get(metric)
-                baseline = metric_value.baseline if metric_value is not None else None
-                if value is None or baseline is None:
-                    verdict.note(f"{metric} has no baseline to compare on {item.key}")
-                    continue
-                loss = worsening(metric, value, baseline)
-                if rule == "max-relative-drop":
-                    if baseline == 0:
-                        verdict.note(
-                            f"{metric} is 0 on the baseline of {item.key}: no relative change"
-                        )
-                        continue
-                    loss /= abs(baseline)
-                if loss > bound:
-                    verb = "fell" if METRICS[metric].direction == "higher" else "rose"
-                    limit = f"{fmt(bound * 100)} %" if rule == "max-relative-drop" else fmt(bound)
-                    verdict.failures.append(
-                        Failure(
-                            rule=rule,
-                            metric=metric,
-                            slice=item.key,
-                            value=loss,
-                            bound=bound,
-                            source=source,
-                            message=(
-                                f"{metric} on {item.key} {verb} from {fmt(baseline)} to "
-                                f"{fmt(value)} ({rule} {limit})"
-                            ),
-                        )
-                    )
+    tables = (("max-drop", bounds.max_drop), ("max-relative-drop", bounds.max_relative_drop))
+    for item, check in _bounds(slices, tables, source):
+        metric, relative = check.metric, check.rule == "max-relative-drop"
+        value, metric_value = item.value(metric), item.metrics.get(metric)
+        baseline = metric_value.baseline if metric_value is not None else None
+        if value is None or baseline is None:
+            verdict.note(f"{metric} has no baseline to compare on {item.key}")
+            continue
+        loss = worsening(metric, value, baseline)
+        if relative:
+            if baseline == 0:
+                verdict.note(f"{metric} is 0 on the baseline of {item.key}: no relative change")
+                continue
+            loss /= abs(baseline)
+        if loss > check.bound:
+            verb = "fell" if METRICS[metric].direction == "higher" else "rose"
+            limit = f"{fmt(check.bound * 100)} %" if relative else fmt(check.bound)
+            message = (
+                f"{metric} on {item.key} {verb} from {fmt(baseline)} to "
+                f"{fmt(value)} ({check.rule} {limit})"
+            )
+            verdict.failures.append(check.failure(item, loss, message))
 
 
 def _apart(first: Value, second: Value) -> bool:

@@ -17,6 +17,7 @@ from research_ci import __version__
 from research_ci.errors import UsageError
 from research_ci.jsonfile import read_json
 from research_ci.model.specs import SliceValues, slice_key
+from research_ci.records import FlatRecord
 
 MODEL_REPORT_VERSION = 1
 
@@ -104,7 +105,7 @@ class SliceResult:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Failure:
+class Failure(FlatRecord):
     """One threshold that a slice (or a pair of slices) does not meet.
 
     ``value`` is what the rule measures, in the bound's units: the metric for ``min`` and
@@ -121,27 +122,9 @@ class Failure:
     other: str | None = None
     source: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Failure:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            rule=str(data["rule"]),
-            metric=str(data["metric"]),
-            slice=str(data["slice"]),
-            value=float(data["value"]),
-            bound=float(data["bound"]),
-            message=str(data["message"]),
-            other=data.get("other"),
-            source=str(data.get("source", "")),
-        )
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Gap:
+class Gap(FlatRecord):
     """The largest gap of one metric between two gated slices of one slice feature."""
 
     feature: str
@@ -160,19 +143,6 @@ class Gap:
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {**dataclasses.asdict(self), "exceeded": self.exceeded}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Gap:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            feature=str(data["feature"]),
-            metric=str(data["metric"]),
-            high=str(data["high"]),
-            low=str(data["low"]),
-            gap=float(data["gap"]),
-            significant=bool(data["significant"]),
-            bound=data.get("bound"),
-        )
 
 
 @dataclasses.dataclass(kw_only=True)
