@@ -17,7 +17,10 @@ The targets: a warm check is never slower than the tools by hand in sequence, an
 1.2 x the slowest tool + 0.5 s. The format step is also timed alone: `black --check` (what the
 check runs first, using black's cache) against `black --check --diff` (what it ran before,
 which bypasses black's cache).
-Run: `.venv/bin/python benchmarks/bench_adopt.py [--repeat 5] [--modules 30] [--shape NAME]`.
+With `--before REF`, research-ci as it was at the git commit REF (its `scripts/`) runs warm
+too, interleaved with the others, for a before/after in one run.
+Run: `.venv/bin/python benchmarks/bench_adopt.py [--repeat 5] [--modules 30] [--shape NAME]
+[--before REF]`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from adoption import RUFF_0_3_PRE_COMMIT  # the projects of the adoption tests
+from bench_scale import export_scripts
 from projects import hatchling_pyproject
 from research_ci.cache import CACHE_ENV_VAR, cache_dir
 from research_ci.config import load_settings
@@ -199,10 +203,15 @@ def timed(args: Sequence[str | Path], cwd: Path, **env: str) -> Run:
 TOOL_CHECKS = ("format", "lint", "types", "tests")
 
 
-def research_ci(project: Path) -> Run:
-    """`research-ci check PROJECT` as a user runs it, on the checks of the tools by hand."""
+def research_ci(project: Path, scripts: Path | None = None) -> Run:
+    """`research-ci check PROJECT` as a user runs it, on the checks of the tools by hand.
+
+    ``scripts``: the ``scripts/`` directory of another version of research-ci, run instead.
+    """
     only = ",".join(TOOL_CHECKS)
-    return timed([RESEARCH_CI, "check", project, "--only", only, "--format", "json"], project)
+    env = {"PYTHONPATH": str(scripts)} if scripts is not None else {}
+    args: list[str | Path] = [RESEARCH_CI, "check", project, "--only", only, "--format", "json"]
+    return timed(args, project, **env)
 
 
 def hand_steps(project: Path, report: dict[str, Any]) -> dict[str, list[str]]:
@@ -269,8 +278,10 @@ def _median(runs: list[Run], field: str) -> float:
     return float(statistics.median(float(getattr(run, field)) for run in runs))
 
 
-def measure(shape: str, workdir: Path, modules: int, repeat: int) -> dict[str, Any]:
-    """Cold and warm figures of one shape."""
+def measure(
+    shape: str, workdir: Path, modules: int, repeat: int, before: Path | None = None
+) -> dict[str, Any]:
+    """Cold and warm figures of one shape (and warm ones of the version in ``before``)."""
     project = workdir / shape.replace(".", "-")
     SHAPES[shape](project, modules)
     by_hand = workdir / f"{project.name}-by-hand"
@@ -282,9 +293,14 @@ def measure(shape: str, workdir: Path, modules: int, repeat: int) -> dict[str, A
 
     steps = hand_steps(project, report)
     ours: list[Run] = []
+    theirs: list[Run] = []
+    if before is not None:
+        research_ci(project, before)  # Python compiles and caches that version's modules
     tools: dict[str, list[Run]] = {name: [] for name in steps}
     for _ in range(repeat):  # interleaved: the machine's load hits both alike
         ours.append(research_ci(project))
+        if before is not None:
+            theirs.append(research_ci(project, before))
         for name, command in steps.items():
             tools[name].append(timed(command, project))
     report = json.loads((project / ".research-ci" / "report.json").read_text(encoding="utf-8"))
@@ -296,6 +312,11 @@ def measure(shape: str, workdir: Path, modules: int, repeat: int) -> dict[str, A
         "cold_by_hand": cold_hand,
         "warm": _median(ours, "wall"),
         "warm_cpu": _median(ours, "cpu"),
+        **(
+            {"warm_before": _median(theirs, "wall"), "warm_before_cpu": _median(theirs, "cpu")}
+            if theirs
+            else {}
+        ),
         "tools": {name: _median(runs, "wall") for name, runs in tools.items()},
         "tools_cpu": {name: _median(runs, "cpu") for name, runs in tools.items()},
         "steps": {name: report["checks"][name]["duration_s"] for name in steps},
@@ -342,6 +363,12 @@ def show(figures: dict[str, Any]) -> bool:
         f"   warm  research-ci {'':<18} {warm:6.2f} s {figures['warm_cpu']:6.2f} s   "
         f"wall / sum {warm / total:.2f}, CPU / sum {figures['warm_cpu'] / sum(cpus.values()):.2f}"
     )
+    if "warm_before" in figures:
+        before, before_cpu = figures["warm_before"], figures["warm_before_cpu"]
+        print(
+            f"   warm  research-ci as before {'':<8} {before:6.2f} s {before_cpu:6.2f} s   "
+            f"wall / sum {before / total:.2f}, CPU / sum {before_cpu / sum(cpus.values()):.2f}"
+        )
     print(
         f"   target: <= sum and <= 1.2 x {slowest_name} + 0.5 = {target:.2f} s  ->  "
         f"{'met' if met else 'NOT met'}"
@@ -362,13 +389,17 @@ def main() -> int:
     parser.add_argument(
         "--shape", choices=sorted(SHAPES), action="append", help="only these shapes (default: all)"
     )
+    parser.add_argument(
+        "--before", metavar="REF", help="also time research-ci as at this git commit, warm"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-adopt-") as tmp:
+        before = export_scripts(options.before, Path(tmp) / "before") if options.before else None
         # A fresh research-ci cache: the cold runs install the pinned tools too.
         os.environ[CACHE_ENV_VAR] = str(Path(tmp) / "research-ci-cache")
         os.environ["BLACK_CACHE_DIR"] = str(Path(tmp) / "black-cache")
         results = [
-            measure(shape, Path(tmp), options.modules, options.repeat)
+            measure(shape, Path(tmp), options.modules, options.repeat, before)
             for shape in options.shape or list(SHAPES)
         ]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

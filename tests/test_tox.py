@@ -233,6 +233,11 @@ def test_test_deps_only_in_tox_are_installed(
     direct = pytest_counts(python, project)
     assert (code, tests["passed"], tests["failed"]) == (0, direct["passed"], 0) == (0, 1, 0)
 
+    # Reused as it is, the environment still says what was left out.
+    code, report = check(project, capsys, "tests")
+    assert (code, report["environment"]["synced"]) == (0, False)
+    assert report["environment"]["notes"] == environment["notes"]
+
     # A change of tox.ini installs again. A tox dependency that cannot be installed is left
     # out, and said; the rest installs.
     tox_ini = project / "tox.ini"

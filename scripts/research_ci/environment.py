@@ -225,8 +225,12 @@ def write_stamp(
     fingerprint: dict[str, str],
     version: str,
     steps: Iterable[InstallStep],
+    notes: Iterable[str] = (),
 ) -> None:
-    """Record what research-ci made (``state`` is ``installing`` until the install ends)."""
+    """Record what research-ci made (``state`` is ``installing`` until the install ends).
+
+    ``notes`` (what was left out, and why) are said again by each check that reuses it.
+    """
     stamp = {
         "made_by": "research-ci",
         "research_ci_version": research_ci.__version__,
@@ -234,6 +238,7 @@ def write_stamp(
         "fingerprint": fingerprint,
         "python": version,
         "installed": [{"what": step.what, "from": step.source} for step in steps],
+        "notes": list(notes),
     }
     (venv / STAMP).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
 
@@ -245,6 +250,11 @@ def _stamped_steps(stamp: dict[str, Any]) -> tuple[InstallStep, ...]:
         for item in (items if isinstance(items, list) else [])
         if isinstance(item, dict)
     )
+
+
+def _stamped_notes(stamp: dict[str, Any]) -> tuple[str, ...]:
+    notes = stamp.get("notes")
+    return tuple(note for note in notes if isinstance(note, str)) if isinstance(notes, list) else ()
 
 
 # --- which environment --------------------------------------------------------------------
@@ -443,6 +453,7 @@ class ProjectEnvironment:
                 location=plan.location,
                 python_request=self.request,
                 installed=_stamped_steps(stamp),
+                notes=_stamped_notes(stamp),
             )
         if plan.action == "use":
             return self._foreign(plan)
@@ -536,7 +547,12 @@ class ProjectEnvironment:
             self.announce(f"research-ci: installing {shown}")
             steps, notes = self._install(python, venv)
             write_stamp(
-                venv, state="complete", fingerprint=fingerprint, version=version, steps=steps
+                venv,
+                state="complete",
+                fingerprint=fingerprint,
+                version=version,
+                steps=steps,
+                notes=notes,
             )
         except (EnvironmentSetupError, OSError) as exc:
             if created:

@@ -601,7 +601,7 @@ def _declares_tests(root: Path, package: _Package | None, groups: Sequence[str])
 
 def _from_tox(tox: ToxConfig, root: Path, groups: Mapping[str, Any]) -> _FromTox:
     """What ``[testenv]`` of tox installs: dependency groups, and ``deps`` as an install step."""
-    from research_ci.toxconfig import plain_deps  # noqa: PLC0415 - see detect_layout
+    from research_ci.toxconfig import plain_deps  # noqa: PLC0415 - toxconfig imports this module
 
     base = tox.base
     if base is None:
@@ -636,7 +636,7 @@ def detect_layout(
     ]
     steps: list[InstallStep] = []
     declared: set[str] = set()
-    from research_ci.toxconfig import read_tox  # noqa: PLC0415 - it reads lines with our helpers
+    from research_ci.toxconfig import read_tox  # noqa: PLC0415 - toxconfig imports this module
 
     tox = read_tox(root, pyproject)
     chosen_groups = _chosen_groups(pyproject, groups) if package is not None else ()

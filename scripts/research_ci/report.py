@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,7 +35,7 @@ Severity = Literal["error", "warning", "notice"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class Finding:
     """One problem at one place: a lint violation, a type error, a failing test, an anomaly."""
 
@@ -89,9 +91,18 @@ class CheckResult:
     tool: dict[str, str] | None = None
     #: Why the check only advises (no points off, no cap, never fails the gate); ``None``: it gates.
     advisory: str | None = None
+    #: Findings a reader counted but did not keep (:func:`load_report` with ``keep_findings``).
+    omitted_findings: int = 0
+
+    @property
+    def finding_count(self) -> int:
+        """How many findings the check has, kept or not."""
+        return len(self.findings) + self.omitted_findings
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: status, summary, duration, the metrics flattened in, tool, findings."""
+        if self.omitted_findings:
+            raise ValueError(f"{self.name}: a report read without all its findings is not saved")
         return {
             "status": self.status,
             "summary": self.summary,
@@ -103,8 +114,11 @@ class CheckResult:
         }
 
     @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any]) -> CheckResult:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(
+        cls, name: str, data: dict[str, Any], *, keep_findings: int | None = None
+    ) -> CheckResult:
+        """Inverse of :meth:`to_dict`; see :func:`kept_findings` for ``keep_findings``."""
+        findings, omitted = kept_findings(data.get("findings", []), keep_findings)
         reserved = {"status", "summary", "duration_s", "findings", "tool", "advisory"}
         tool = data.get("tool")
         advisory = data.get("advisory")
@@ -114,10 +128,31 @@ class CheckResult:
             summary=str(data.get("summary", "")),
             duration_s=float(data.get("duration_s", 0.0)),
             metrics={key: value for key, value in data.items() if key not in reserved},
-            findings=[Finding.from_dict(item) for item in data.get("findings", [])],
+            findings=findings,
+            omitted_findings=omitted,
             tool={str(k): str(v) for k, v in tool.items()} if isinstance(tool, dict) else None,
             advisory=str(advisory) if advisory else None,
         )
+
+
+def kept_findings(items: list[dict[str, Any]], keep: int | None) -> tuple[list[Finding], int]:
+    """The findings to hold, and how many are only counted.
+
+    ``keep=None`` holds them all. Otherwise only the first ``keep`` of each severity are held:
+    every reader shows findings by severity, then check, then in the tool's order
+    (:func:`research_ci.findings.prioritized`), so its first ``keep`` are always among them.
+    """
+    if keep is None:
+        return [Finding.from_dict(item) for item in items], 0
+    kept: list[Finding] = []
+    seen: dict[Any, int] = {}
+    for item in items:
+        severity = item.get("severity", "error")
+        count = seen.get(severity, 0)
+        if count < keep:
+            kept.append(Finding.from_dict(item))
+        seen[severity] = count + 1
+    return kept, len(items) - len(kept)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -206,8 +241,12 @@ class Report:
         return f"{self.verdict()}; grade {self.grade} ({self.score}/100)"
 
     def findings(self) -> list[Finding]:
-        """Every finding of every check, in check order."""
+        """Every finding held of every check, in check order (see :attr:`finding_count`)."""
         return [finding for result in self.checks.values() for finding in result.findings]
+
+    def finding_counts(self) -> dict[str, int]:
+        """How many findings each check has, held or only counted, in check order."""
+        return {name: result.finding_count for name, result in self.checks.items()}
 
 
 @cache
@@ -217,33 +256,116 @@ def report_schema() -> dict[str, Any]:
     return cast("dict[str, Any]", json.loads(text))
 
 
-def validate_report_dict(data: dict[str, Any], *, source: str) -> None:
-    """Raise :class:`UsageError` unless ``data`` is a report this version understands."""
-    import jsonschema  # noqa: PLC0415  (slow import, only needed when reading reports)
+def _schema_errors(data: dict[str, Any]) -> Any:
+    """The most relevant schema error in ``data`` (jsonschema's ``best_match``), or ``None``."""
+    import jsonschema  # noqa: PLC0415  (slow import, only needed for an invalid report)
 
+    validator = jsonschema.Draft202012Validator(report_schema())
+    return jsonschema.exceptions.best_match(validator.iter_errors(data))
+
+
+#: fastjsonschema's options: validate only (no defaults filled in, no string formats).
+_COMPILE_OPTIONS: dict[str, Any] = {"use_default": False, "use_formats": False}
+
+
+@cache
+def _compiled_validator() -> Callable[[Any], Any]:
+    """The report schema compiled to Python by fastjsonschema (about 1 s per 200,000 findings).
+
+    The schema uses only keywords that draft 2020-12 and draft 7 read alike (type, enum, const,
+    required, properties, additionalProperties, propertyNames, items, allOf, anyOf, minimum,
+    maximum and ``$ref`` alone in its object); ``tests/test_report_loading.py`` checks that
+    this validator and jsonschema's agree. The generated module is kept in research-ci's
+    cache, where Python caches its bytecode: compiling it each time would cost 0.1-0.3 s
+    and 20 MB. Without a writable cache it is compiled in memory.
+    """
+    import fastjsonschema  # noqa: PLC0415  (only needed when reading reports)
+
+    try:
+        return _cached_validator(fastjsonschema.VERSION)
+    except (OSError, SyntaxError, ImportError, AttributeError):  # no cache, or a broken one
+        compiled = fastjsonschema.compile(report_schema(), **_COMPILE_OPTIONS)
+        return cast("Callable[[Any], Any]", compiled)
+
+
+def _cached_validator(version: str) -> Callable[[Any], Any]:
+    """The validator module from research-ci's cache, generated there when it is missing."""
+    import hashlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    import fastjsonschema  # noqa: PLC0415
+
+    from research_ci.cache import cached_entry  # noqa: PLC0415
+
+    schema = json.dumps(report_schema(), sort_keys=True)
+    key = hashlib.sha256(f"{schema}{version}{_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
+
+    def build(directory: Path) -> None:
+        code = fastjsonschema.compile_to_code(report_schema(), **_COMPILE_OPTIONS)
+        main = re.search(r"^def (\w+)\(", code, flags=re.MULTILINE)
+        if main is None:
+            raise OSError("fastjsonschema generated no validation function")
+        directory.mkdir(parents=True)
+        (directory / "validator.py").write_text(
+            f"{code}\n\nvalidate = {main.group(1)}\n", encoding="utf-8"
+        )
+
+    entry = cached_entry(
+        "report-validator", key, build, stamp={"fastjsonschema": version, "schema": key}
+    )
+    spec = importlib.util.spec_from_file_location(
+        f"research_ci_report_validator_{key}", entry / "validator.py"
+    )
+    if spec is None or spec.loader is None:
+        raise OSError(f"cannot load {entry / 'validator.py'}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast("Callable[[Any], Any]", module.validate)
+
+
+def report_is_valid(data: Any) -> bool:
+    """Whether ``data`` passes the report schema, by the compiled validator (the fast path)."""
+    import fastjsonschema  # noqa: PLC0415
+
+    try:
+        _compiled_validator()(data)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
+def validate_report_dict(data: dict[str, Any], *, source: str) -> None:
+    """Raise :class:`UsageError` unless ``data`` is a report this version understands.
+
+    The compiled validator decides quickly for a valid report; jsonschema (the reference
+    implementation) looks again at a report it refuses and names the most relevant error.
+    """
     version = data.get("schema_version") if isinstance(data, dict) else None
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise UsageError(
             f"{source}: report schema_version {version} is newer than this research-ci "
             f"understands ({SCHEMA_VERSION}); upgrade research-ci"
         )
-    validator = jsonschema.Draft202012Validator(report_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if report_is_valid(data):
+        return
+    error = _schema_errors(data)
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise UsageError(f"{source}: not a research-ci report: {where}: {error.message}")
 
 
-def report_from_dict(data: dict[str, Any]) -> Report:
+def report_from_dict(data: dict[str, Any], *, keep_findings: int | None = None) -> Report:
     """Build a :class:`Report` from its (already validated) JSON form, as it was stored.
 
-    :func:`load_report` grades it again from its checks' figures.
+    :func:`load_report` grades it again from its checks' figures. With ``keep_findings``, each
+    check holds only its first ``keep_findings`` findings of each severity and counts the rest.
     """
     settings = data["settings"]
     return Report(
         project_name=data["project"]["name"],
         checks={
-            name: CheckResult.from_dict(name, result) for name, result in data["checks"].items()
+            name: CheckResult.from_dict(name, result, keep_findings=keep_findings)
+            for name, result in data["checks"].items()
         },
         score=int(data["score"]),
         grade=str(data["grade"]),
@@ -291,27 +413,54 @@ def _exact_int(text: str) -> int:
     return value
 
 
-def _check_tree(data: Any, source: str) -> None:
-    """Refuse JSON nested too deeply, and strings that are not Unicode text (lone surrogates)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
+#: A JSON escape of a UTF-16 surrogate: the only way a report's text can hold a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _check_tree(data: Any, source: str, *, strings: bool) -> None:
+    """Refuse JSON nested too deeply and, when ``strings``, strings that are not Unicode text.
+
+    Level by level, holding only containers; strings are looked at only when the text has a
+    surrogate escape (``strings``), since JSON text read as UTF-8 cannot hold one otherwise.
+    """
+    level: list[Any] = [data]
+    depth = 1
+    while level:
+        if strings:
+            _check_strings(level, source)
+        # Below the root every item is a container; a non-empty one at this depth holds more.
+        if depth >= MAX_JSON_DEPTH and any(level):
             raise UsageError(
                 f"{source}: not a research-ci report: nested over {MAX_JSON_DEPTH} deep"
             )
-        if isinstance(value, dict):
-            stack.extend((key, depth + 1) for key in value)
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise UsageError(
-                    f"{source}: report has a string that is not text ({exc.reason})"
-                ) from exc
+        below: list[Any] = []
+        for value in level:
+            if isinstance(value, dict):
+                below.extend(item for item in value.values() if isinstance(item, (dict, list)))
+            elif isinstance(value, list):
+                below.extend(item for item in value if isinstance(item, (dict, list)))
+        level = below
+        depth += 1
+
+
+def _check_strings(containers: list[Any], source: str) -> None:
+    """Refuse a lone surrogate in the keys or string values of ``containers`` (or in them)."""
+    for container in containers:
+        values: Any
+        if isinstance(container, dict):
+            values = [*container, *container.values()]
+        elif isinstance(container, list):
+            values = container
+        else:
+            values = [container]
+        for value in values:
+            if isinstance(value, str) and not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise UsageError(
+                        f"{source}: report has a string that is not text ({exc.reason})"
+                    ) from exc
 
 
 def parse_report_json(text: str, *, source: str) -> Any:
@@ -330,19 +479,12 @@ def parse_report_json(text: str, *, source: str) -> Any:
         raise UsageError(f"{source}: report is not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise UsageError(f"{source}: not a research-ci report: nested too deeply") from exc
-    _check_tree(data, source)
+    _check_tree(data, source, strings=_SURROGATE_ESCAPE.search(text) is not None)
     return data
 
 
-def load_report(path: Path, *, within: Path | None = None, regrade: bool = True) -> Report:
-    """Read, check and grade again a JSON report; every problem is a one-line UsageError.
-
-    Only a regular file (inside ``within`` when given) of at most
-    :data:`~research_ci.fsutil.MAX_REPORT_BYTES` is read. The score, grade, rubric lines and
-    gate are computed again from the checks' figures (:func:`research_ci.grade.regrade`): a
-    report may come from another run (a fork's pull request), and what it claims about its
-    own grade is not trusted.
-    """
+def _report_data(path: Path, *, within: Path | None) -> dict[str, Any]:
+    """The parsed and validated JSON of the report at ``path`` (its text is let go on return)."""
     try:
         text = read_text(path, limit=MAX_REPORT_BYTES, within=within)
     except FileNotFoundError as exc:
@@ -355,10 +497,33 @@ def load_report(path: Path, *, within: Path | None = None, regrade: bool = True)
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
     validate_report_dict(data, source=str(path))
+    return data
+
+
+def load_report(
+    path: Path,
+    *,
+    within: Path | None = None,
+    regrade: bool = True,
+    keep_findings: int | None = None,
+) -> Report:
+    """Read, check and grade again a JSON report; every problem is a one-line UsageError.
+
+    Only a regular file (inside ``within`` when given) of at most
+    :data:`~research_ci.fsutil.MAX_REPORT_BYTES` is read. The score, grade, rubric lines and
+    gate are computed again from the checks' figures (:func:`research_ci.grade.regrade`): a
+    report may come from another run (a fork's pull request), and what it claims about its
+    own grade is not trusted.
+
+    A reader that shows at most ``keep_findings`` findings (``summary``, ``badge``) passes it:
+    the others are counted, not held (:func:`kept_findings`); such a report cannot be saved.
+    """
+    data = _report_data(path, within=within)
     try:
-        report = report_from_dict(data)
+        report = report_from_dict(data, keep_findings=keep_findings)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UsageError(f"{path}: not a research-ci report: {exc}") from exc
+    del data  # the raw findings are no longer needed
     if not regrade:
         return report
     from research_ci.grade import regrade as grade_again  # noqa: PLC0415  (grade imports report)

@@ -177,14 +177,12 @@ def _render(
     report: Report,
     *,
     findings: Sequence[Finding],
+    totals: dict[str, int],
     shown_findings: int,
     sections: Sequence[SummarySection],
     shown_rows: int,
     provenance: str | None = None,
 ) -> str:
-    totals: dict[str, int] = {}
-    for finding in findings:
-        totals[finding.check] = totals.get(finding.check, 0) + 1
     checks = [
         {
             "name": name,
@@ -213,7 +211,7 @@ def _render(
         advisory=advisory,
         environment=environment_words(report.environment),
         groups=_groups(findings[:shown_findings], totals),
-        hidden_findings=len(findings) - shown_findings,
+        hidden_findings=sum(totals.values()) - shown_findings,
         sections=_section_views(sections, shown_rows),
         link=link_target(report.report_url) if report.report_url else None,
         delta=_delta_view(report),
@@ -244,9 +242,12 @@ def render_summary(
     Shows at most ``max_findings`` findings, most important first, fewer when the budget
     requires, then fewer rows of the checks' own sections (the data tables); a note says
     how many are not shown. ``provenance``, when given, is a sentence under the marker that
-    says where the figures come from (a fork's own run).
+    says where the figures come from (a fork's own run). The report may hold only its first
+    ``max_findings`` findings of each severity per check (``load_report(keep_findings=...)``):
+    the counts come from :meth:`Report.finding_counts`.
     """
     findings = prioritized(report.findings())
+    totals = report.finding_counts()
     sections = _sections(report)
     total_rows = sum(section.rows for section in sections)
 
@@ -254,6 +255,7 @@ def render_summary(
         return _render(
             report,
             findings=findings,
+            totals=totals,
             shown_findings=shown_findings,
             sections=sections,
             shown_rows=shown_rows,

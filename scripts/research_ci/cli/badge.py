@@ -90,7 +90,7 @@ def badge(
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
     report_file = report_path or report_path_in(path)
-    report = load_report(report_file, within=boundary(report_file, path))
+    report = load_report(report_file, within=boundary(report_file, path), keep_findings=0)
     readme = readme_path or find_readme(path)
     readme_within = boundary(readme, path)
     link = link or report.report_url

@@ -188,7 +188,7 @@ def run_check(
     ensure_writable(target, within=within)
     commit = comparison.resolve(settings, base_ref)
     if base_report is not None:
-        load_report(base_report)  # a bad base report is refused before anything runs
+        load_report(base_report, keep_findings=0)  # a bad one is refused before anything runs
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI") and output_format == "text"
     if output_format == "text":

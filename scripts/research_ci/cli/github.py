@@ -21,6 +21,7 @@ from research_ci.github.context import ActionsContext, append_summary, write_out
 from research_ci.github.outputs import gate_failures, parse_grade, step_outputs
 from research_ci.process import run_tool
 from research_ci.report import load_report
+from research_ci.summary import DEFAULT_MAX_FINDINGS
 from research_ci.workflow_commands import workflow_command
 
 TITLE = "research-ci"
@@ -41,7 +42,7 @@ def github() -> None:
 @REPORT_OPTION
 def outputs(report_path: Path) -> int:
     """Write grade, score, report, coverage and anomalies to $GITHUB_OUTPUT."""
-    report = load_report(report_path)
+    report = load_report(report_path, keep_findings=0)
     values = step_outputs(report, report_path)
     if not write_outputs(ActionsContext.from_env(), values):
         for name, value in values.items():
@@ -60,7 +61,7 @@ def gate(report_path: Path, minimum_grade: str) -> int:
     minimum = parse_grade(minimum_grade)
     if minimum is None:
         raise UsageError(f"minimum-grade must be one of A, B, C, D, F; got {minimum_grade!r}")
-    report = load_report(report_path)
+    report = load_report(report_path, keep_findings=0)
     reasons = gate_failures(report, minimum)
     for reason in reasons:
         emit("error", reason, title=f"{TITLE}: quality gate")
@@ -112,7 +113,7 @@ def comment(
     if number is None:
         click.echo("research-ci: not a pull request: no comment")
         return EXIT_OK
-    report = load_report(report_path)
+    report = load_report(report_path, keep_findings=DEFAULT_MAX_FINDINGS)
     body = comment_body(report, provenance=_provenance(expect_head_sha))
     if not context.token:
         return _degrade(context, body, "no GitHub token", summary_fallback)

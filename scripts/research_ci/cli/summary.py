@@ -38,7 +38,7 @@ def summary(report_path: Path, output_path: Path | None, max_chars: int, max_fin
 
     For a GitHub job summary: research-ci summary >> "$GITHUB_STEP_SUMMARY".
     """
-    report = load_report(report_path)
+    report = load_report(report_path, keep_findings=max_findings)
     text = render_summary(report, max_chars=max_chars, max_findings=max_findings)
     if output_path is None:
         click.echo(text, nl=False)
