@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from refusals import refusal
 from research_ci.checks import data as data_check
 from research_ci.config import load_settings
 from research_ci.data import provision
@@ -255,10 +256,7 @@ def test_results_round_trip_and_markdown(tmp_path: Path) -> None:
     ],
 )
 def test_bad_data_reports(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "r.json"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(UsageError, match=message):
-        load_results(path)
+    assert message in refusal(load_results, tmp_path / "r.json", content)
     with pytest.raises(UsageError, match="data report not found"):
         load_results(tmp_path / "missing.json")
 

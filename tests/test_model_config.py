@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from model_helpers import adult, adult_scores, in_slice, invoke, plant, write_predictions
+from refusals import refusal
 from research_ci.errors import UsageError
 from research_ci.model.evalconfig import apply_eval_config
 from research_ci.model.settings import (
@@ -384,10 +385,7 @@ def test_eval_config_end_to_end_fails_on_the_planted_slice(
 )
 def test_eval_config_refuses_what_does_not_map(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "eval.pbtxt"
-    path.write_text(text + "\n", encoding="utf-8")
-    with pytest.raises(UsageError) as caught:
-        apply_eval_config(_settings({}), path)
-    message = str(caught.value)
+    message = refusal(lambda path: apply_eval_config(_settings({}), path), path, text + "\n")
     assert fragment in message, message
     assert message.startswith(str(path)), message
 
