@@ -10,12 +10,13 @@ import pytest
 from research_ci.errors import UsageError
 
 
-def refusal(load: Callable[[Path], object], path: Path, content: str) -> str:
+def refusal(load: Callable[[Path], object], path: Path, content: str | bytes) -> str:
     """The message of the :class:`UsageError` that ``load`` raises on ``path`` holding ``content``.
 
-    The test fails when ``load`` accepts the file.
+    ``content`` is written as UTF-8 text, or as is when it is bytes. The test fails when ``load``
+    accepts the file.
     """
-    path.write_text(content, encoding="utf-8")
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     with pytest.raises(UsageError) as caught:
         load(path)
     return str(caught.value)

@@ -139,15 +139,11 @@ def test_pyproject_reading(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert not load_model_settings(pyproject).configured
-    pyproject.write_text('[tool.research-ci]\nmodel = "x"\n', encoding="utf-8")
-    with pytest.raises(UsageError, match="expected a table"):
-        load_model_settings(pyproject)
-    pyproject.write_text("[tool.research-ci.model\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="invalid TOML"):
-        load_model_settings(pyproject)
-    pyproject.write_bytes(b'[tool.research-ci.model]\nlabel = "caf\xe9"\n')
-    with pytest.raises(UsageError, match="not UTF-8"):
-        load_model_settings(pyproject)
+    not_a_table = '[tool.research-ci]\nmodel = "x"\n'
+    assert "expected a table" in refusal(load_model_settings, pyproject, not_a_table)
+    assert "invalid TOML" in refusal(load_model_settings, pyproject, "[tool.research-ci.model\n")
+    latin1 = b'[tool.research-ci.model]\nlabel = "caf\xe9"\n'
+    assert "not UTF-8" in refusal(load_model_settings, pyproject, latin1)
 
 
 # ------------------------------------------------------------------------------ text proto
