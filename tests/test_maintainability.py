@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adoption import write_files
+from research_ci.checks.maintainability import issue_finding
 from research_ci.codeunits import code_lines, notebook_cells, source_files
 from research_ci.errors import UsageError
 from research_ci.grade import (
@@ -79,6 +80,10 @@ def measure(root: Path, settings: MaintainabilitySettings) -> Analysis:
 def test_figures_of_hand_counted_functions(tmp_path: Path) -> None:
     write_files(tmp_path, {"pkg/logic.py": NESTED})
     analysis = measure(tmp_path, low_thresholds())
+    issue = analysis.issues[0]
+    found = issue_finding(issue)
+    assert (found.file, found.line, found.end_line) == (issue.path, issue.line, issue.end_line)
+    assert (found.code, found.message, found.severity) == (issue.rule, issue.message, "warning")
     (module,) = analysis.files
     functions = {function.name: function for function in module.functions}
     nested = functions["nested"]
@@ -227,6 +232,10 @@ def test_notebooks_are_measured_by_cell(tmp_path: Path) -> None:
     )
     assert (cognitive.cell, cognitive.line) == (3, 5)
     assert cognitive.where == "analysis.ipynb, cell 3, line 5"
+    # In the report, a line of a cell is no line of the file: the cell and line are in words.
+    found = issue_finding(cognitive)
+    assert (found.file, found.line, found.end_line) == ("analysis.ipynb", None, None)
+    assert found.message == f"cell 3, line 5: {cognitive.message}"
     assert module.lines == 1 + 23  # the magic is a comment now
 
 
