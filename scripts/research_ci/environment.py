@@ -225,8 +225,12 @@ def write_stamp(
     fingerprint: dict[str, str],
     version: str,
     steps: Iterable[InstallStep],
+    notes: Iterable[str] = (),
 ) -> None:
-    """Record what research-ci made (``state`` is ``installing`` until the install ends)."""
+    """Record what research-ci made (``state`` is ``installing`` until the install ends).
+
+    ``notes`` (what was left out, and why) are said again by each check that reuses it.
+    """
     stamp = {
         "made_by": "research-ci",
         "research_ci_version": research_ci.__version__,
@@ -234,6 +238,7 @@ def write_stamp(
         "fingerprint": fingerprint,
         "python": version,
         "installed": [{"what": step.what, "from": step.source} for step in steps],
+        "notes": list(notes),
     }
     (venv / STAMP).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
 
@@ -245,6 +250,11 @@ def _stamped_steps(stamp: dict[str, Any]) -> tuple[InstallStep, ...]:
         for item in (items if isinstance(items, list) else [])
         if isinstance(item, dict)
     )
+
+
+def _stamped_notes(stamp: dict[str, Any]) -> tuple[str, ...]:
+    notes = stamp.get("notes")
+    return tuple(note for note in notes if isinstance(note, str)) if isinstance(notes, list) else ()
 
 
 # --- which environment --------------------------------------------------------------------
@@ -443,6 +453,7 @@ class ProjectEnvironment:
                 location=plan.location,
                 python_request=self.request,
                 installed=_stamped_steps(stamp),
+                notes=_stamped_notes(stamp),
             )
         if plan.action == "use":
             return self._foreign(plan)
@@ -534,16 +545,14 @@ class ProjectEnvironment:
             )
             shown = "; ".join(f"{step.what} ({step.source})" for step in steps)
             self.announce(f"research-ci: installing {shown}")
-            args: list[str | Path] = [arg for step in steps for arg in step.args]
-            notes = layout.notes
-            if layout.lock is not None:
-                steps, notes = self._install_locked(python, args, venv)
-            else:
-                run_uv(
-                    ["pip", "install", "--quiet", "--python", python, *args], root, "install failed"
-                )
+            steps, notes = self._install(python, venv)
             write_stamp(
-                venv, state="complete", fingerprint=fingerprint, version=version, steps=steps
+                venv,
+                state="complete",
+                fingerprint=fingerprint,
+                version=version,
+                steps=steps,
+                notes=notes,
             )
         except (EnvironmentSetupError, OSError) as exc:
             if created:
@@ -562,26 +571,52 @@ class ProjectEnvironment:
             notes=notes,
         )
 
-    def _install_locked(
-        self, python: Path, args: list[str | Path], venv: Path
+    def _install(self, python: Path, venv: Path) -> tuple[tuple[InstallStep, ...], tuple[str, ...]]:
+        """Install the layout's steps; when that fails, again without its optional ones.
+
+        An optional step (tox's deps, which the project never declared for pip) that cannot
+        be installed is said in a note, and the rest is installed. Returns the steps
+        installed and the notes.
+        """
+        steps = self.settings.project.steps
+        try:
+            return self._install_steps(python, steps, venv)
+        except EnvironmentSetupError as exc:
+            optional = [step for step in steps if step.optional]
+            if not optional:
+                raise
+            kept = tuple(step for step in steps if not step.optional)
+            self.announce("research-ci: installing again without " + optional[0].source)
+            installed, notes = self._install_steps(python, kept, venv)
+            left = ", ".join(step.source for step in optional)
+            return installed, (*notes, f"{left} not installed: {exc}")
+
+    def _install_steps(
+        self, python: Path, steps: tuple[InstallStep, ...], venv: Path
     ) -> tuple[tuple[InstallStep, ...], tuple[str, ...]]:
-        """Install at the versions ``uv.lock`` pins; without them when the lock is out of date.
+        """Install ``steps``, at the versions ``uv.lock`` pins when the project has one.
 
         A lock that no longer fits ``pyproject.toml`` (``uv sync`` would lock again) is said in
         a note rather than failing the install. Returns the steps installed and the notes.
         """
         layout = self.settings.project
         root = self.settings.root
+        args: list[str | Path] = [arg for step in steps for arg in step.args]
         install: list[str | Path] = ["pip", "install", "--quiet", "--python", python, *args]
+        if layout.lock is None:
+            run_uv(install, root, "install failed")
+            return steps, layout.notes
         try:
             constraints = _locked_versions(root, str(layout.lock), venv)
             run_uv([*install, "--constraint", constraints], root, "install failed")
         except EnvironmentSetupError as exc:
             run_uv(install, root, "install failed")
             note = f"{layout.lock} was not applied (out of date with the project?): {exc}"
-            steps = tuple(step for step in layout.steps if step.source != layout.lock)
-            return steps, (*layout.notes, note)
-        return layout.steps, layout.notes
+            return tuple(step for step in steps if step.source != layout.lock), (
+                *layout.notes,
+                note,
+            )
+        return steps, layout.notes
 
 
 def _locked_versions(root: Path, lock: str, venv: Path) -> Path:

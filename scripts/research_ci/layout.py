@@ -5,11 +5,13 @@ executed). A :class:`Layout` says:
 
 * how to install the project for its checks, as :class:`InstallStep` values: ``-e .[extras]``
   for a package (PEP 621 ``[project]``, a ``[build-system]``, ``setup.py`` or ``setup.cfg``),
-  with its ``test``/``tests``/``dev`` extras and dependency groups, at the versions its
-  ``uv.lock`` pins when it has one; ``-r FILE`` for each
-  requirements file (``requirements.txt``, ``requirements-dev.txt``, ``test-requirements.txt``
-  ...); for a project that has neither, the dependencies of its conda ``environment.yml``
-  that exist on PyPI;
+  with its ``test``/``tests``/``dev`` extras and dependency groups (and uv's
+  ``default-groups``), at the versions its ``uv.lock`` pins when it has one; ``-r FILE`` for
+  each requirements file (``requirements.txt``, ``requirements-dev.txt``,
+  ``test-requirements.txt`` ...); for a project that declares no test dependencies in any of
+  these, the plain requirements of its tox ``[testenv] deps`` (see :mod:`research_ci.toxconfig`);
+  for a project that has neither a package nor requirements files, the dependencies of its
+  conda ``environment.yml`` that exist on PyPI;
 * which Python it asks for (:class:`PythonRequest`): ``.python-version``, then
   ``requires-python`` (or ``python_requires``), then the ``python`` of ``environment.yml``;
 * which files decide the environment (their hash is the environment's stamp);
@@ -29,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import ast
 
+    from research_ci.toxconfig import ToxConfig
+
 #: What the tests check needs in the project's environment, whatever the project says.
 TEST_TOOLS: tuple[str, ...] = ("pytest", "pytest-cov")
 #: Extras and dependency groups worth installing for the checks, when the project has them.
@@ -42,6 +46,10 @@ REQUIREMENTS_FILES: tuple[str, ...] = (
     *(f"requirements{sep}{tag}.txt" for tag in _REQUIREMENT_TAGS for sep in "-_"),
     *(f"{tag}{sep}requirements.txt" for tag in _REQUIREMENT_TAGS for sep in "-_"),
     *(f"requirements/{name}.txt" for name in ("base", "requirements", *_REQUIREMENT_TAGS)),
+)
+#: Requirements files of what the project needs to run (not to be tested).
+_RUNTIME_FILES = frozenset(
+    {"requirements.txt", "requirements/base.txt", "requirements/requirements.txt"}
 )
 ENVIRONMENT_FILES: tuple[str, ...] = ("environment.yml", "environment.yaml")
 #: conda package names whose PyPI name differs.
@@ -127,6 +135,9 @@ class InstallStep:
     source: str
     #: The arguments to ``uv pip install``.
     args: tuple[str, ...]
+    #: When installing it fails, the rest is installed without it, and a note says why
+    #: (tox's deps: research-ci reads them, the project does not declare them for pip).
+    optional: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,6 +194,8 @@ class Layout:
     notes: tuple[str, ...] = ()
     #: ``uv.lock`` when the package has one: the versions it pins constrain the install.
     lock: str | None = None
+    #: The project's tox configuration, when it has one (tool pins and paths are read there).
+    tox: ToxConfig | None = None
 
     @property
     def installable(self) -> bool:
@@ -549,6 +562,67 @@ def _conda_step(root: Path) -> tuple[InstallStep | None, _Conda, str | None]:
     return None, _Conda(), None
 
 
+def _chosen_groups(pyproject: Mapping[str, Any], groups: Mapping[str, Any]) -> tuple[str, ...]:
+    """The test groups the project has, and the groups ``uv sync`` installs by default.
+
+    ``[tool.uv] default-groups`` is a list of groups, or ``"all"``.
+    """
+    tool = pyproject.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    default = uv.get("default-groups") if isinstance(uv, dict) else None
+    if default == "all":
+        default = list(groups)
+    listed = (
+        [item for item in default if isinstance(item, str)] if isinstance(default, list) else []
+    )
+    return tuple(group for group in dict.fromkeys([*TEST_GROUPS, *listed]) if group in groups)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FromTox:
+    """What tox's ``[testenv]`` adds to the install of a project that declares no test deps."""
+
+    groups: tuple[str, ...] = ()
+    step: InstallStep | None = None
+    names: frozenset[str] = frozenset()
+    #: The tox configuration's file and the requirements files its deps include.
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def _declares_tests(root: Path, package: _Package | None, groups: Sequence[str]) -> bool:
+    """The project declares its test dependencies: an extra, a group, a requirements file."""
+    if package is not None and (package.extras or groups):
+        return True
+    return any(
+        project_file(root, name) for name in REQUIREMENTS_FILES if name not in _RUNTIME_FILES
+    )
+
+
+def _from_tox(tox: ToxConfig, root: Path, groups: Mapping[str, Any]) -> _FromTox:
+    """What ``[testenv]`` of tox installs: dependency groups, and ``deps`` as an install step."""
+    from research_ci.toxconfig import plain_deps  # noqa: PLC0415 - toxconfig imports this module
+
+    base = tox.base
+    if base is None:
+        return _FromTox(sources=(tox.file,))
+    deps = plain_deps(base, root)
+    args = [*deps.requirements]
+    names = _names(deps.requirements)
+    for relative in deps.files:
+        args += ["-r", str(root / relative)]
+        names |= requirement_names(root / relative, root)
+    shown = ", ".join([*deps.requirements, *(f"-r {relative}" for relative in deps.files)])
+    place = tox.place(base, "deps")
+    return _FromTox(
+        groups=tuple(group for group in base.dependency_groups if group in groups),
+        step=InstallStep(shown, place, tuple(args), optional=True) if args else None,
+        names=frozenset(names),
+        sources=(tox.file, *deps.files),
+        notes=(f"not installed from {place}: {'; '.join(deps.skipped)}",) if deps.skipped else (),
+    )
+
+
 def detect_layout(
     root: Path, pyproject: Mapping[str, Any], *, test_tools: Sequence[str] = TEST_TOOLS
 ) -> Layout:
@@ -562,9 +636,17 @@ def detect_layout(
     ]
     steps: list[InstallStep] = []
     declared: set[str] = set()
-    chosen_groups: tuple[str, ...] = ()
+    from research_ci.toxconfig import read_tox  # noqa: PLC0415 - toxconfig imports this module
+
+    tox = read_tox(root, pyproject)
+    chosen_groups = _chosen_groups(pyproject, groups) if package is not None else ()
+    from_tox = (
+        _from_tox(tox, root, groups)
+        if tox is not None and not _declares_tests(root, package, chosen_groups)
+        else _FromTox()
+    )
     if package is not None:
-        chosen_groups = tuple(group for group in TEST_GROUPS if group in groups)
+        chosen_groups += from_tox.groups
         extras = f"[{','.join(package.extras)}]" if package.extras else ""
         args = ["-e", f"{root}{extras}"]
         shown = f"-e .{extras}"
@@ -583,12 +665,15 @@ def detect_layout(
     steps += requirements
     declared |= names
     sources += [step.source for step in requirements]
+    steps += [from_tox.step] if from_tox.step is not None else []
+    declared |= from_tox.names
+    sources += from_tox.sources
+    notes = list(from_tox.notes)
     # A conda environment file beside a package or requirements files is usually a demo or
     # binder environment (notebooks, jupyterlab): the package's own dependencies decide.
     conda_step, conda, conda_file = (
         _conda_step(root) if package is None and not requirements else (None, _Conda(), None)
     )
-    notes: list[str] = []
     if conda_file is not None:
         sources.append(conda_file)
     if conda_step is not None:
@@ -622,4 +707,5 @@ def detect_layout(
         dependency_groups=chosen_groups,
         notes=tuple(notes),
         lock=LOCK_FILE if LOCK_FILE in sources else None,
+        tox=tox,
     )

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -54,9 +53,9 @@ from research_ci.layout import (
     read_setup_cfg,
     read_setup_py,
     requirement_name,
-    requirement_names,
 )
 from research_ci.pyproject import read_toml, tool_table
+from research_ci.toxconfig import dependency_names, read_tox
 
 if TYPE_CHECKING:
     from configparser import RawConfigParser
@@ -540,47 +539,15 @@ def read_yapf_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> 
     return None
 
 
-def _tox_ini_text(root: Path, pyproject: Mapping[str, Any] | None) -> str | None:
-    if _inside(root / "tox.ini", root):
-        with contextlib.suppress(OSError):
-            return (root / "tox.ini").read_text(encoding="utf-8", errors="replace")
-    legacy = (pyproject or {}).get("tool", {}).get("tox", {})
-    text = legacy.get("legacy_tox_ini") if isinstance(legacy, dict) else None
-    return text if isinstance(text, str) else None
-
-
-#: ``-r{toxinidir}/format-requirements.txt`` (h11): a requirements file inside the project.
-_TOX_INCLUDE = re.compile(r"^-r\s*(?:\{toxinidir\}/)?(?P<file>[^\s{}]+)$")
-
-
 def tox_dependencies(root: Path, pyproject: Mapping[str, Any] | None = None) -> frozenset[str]:
     """The packages any tox environment installs (``deps``), by normalized name.
 
-    Read from ``tox.ini`` or ``[tool.tox] legacy_tox_ini``: the linters and formatters a
-    project runs through tox (cachetools' ``[testenv:flake8]``) are declared there only.
+    tox's configuration is read by :mod:`research_ci.toxconfig`, wherever tox reads it: the
+    linters and formatters a project runs through tox (cachetools' ``[testenv:flake8]``) are
+    declared there only.
     """
-    text = _tox_ini_text(root, pyproject)
-    if text is None:
-        return frozenset()
-    import configparser  # noqa: PLC0415
-
-    parser = configparser.RawConfigParser(strict=False)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return frozenset()
-    names: set[str] = set()
-    for section in parser.sections():
-        if not parser.has_option(section, "deps"):
-            continue
-        for line in parser.get(section, "deps").splitlines():
-            requirement = line.split(": ", 1)[-1].strip()  # "tf: tensorflow": a factor's
-            included = _TOX_INCLUDE.match(requirement)
-            if included:
-                names |= requirement_names(root / included.group(1), root)
-            elif (name := requirement_name(requirement)) is not None:
-                names.add(name)
-    return frozenset(names)
+    config = read_tox(root, pyproject or {})
+    return frozenset() if config is None else dependency_names(config, root)
 
 
 def flake8_hook_dependencies(root: Path) -> frozenset[str]:

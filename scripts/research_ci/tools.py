@@ -4,12 +4,23 @@ For each tool, the first of:
 
 1. **the project's environment**, when the tool is installed there (``.venv``, an activated
    environment): the project's own pin, whatever file it is written in;
-2. **its pre-commit configuration**: the ``rev:`` of the tool's hook in
-   ``.pre-commit-config.yaml`` (``astral-sh/ruff-pre-commit``, ``psf/black`` or its mirror,
-   ``pre-commit/mirrors-mypy`` with its ``additional_dependencies``), installed once with uv
-   into research-ci's cache (``tools/ruff-0.3.0``) and reused;
+2. **an explicit pin**, installed once with uv into research-ci's cache
+   (``tools/ruff-0.3.0``) and reused, the first of:
+
+   * the ``rev:`` of the tool's hook in ``.pre-commit-config.yaml``
+     (``astral-sh/ruff-pre-commit``, ``psf/black`` or its mirror, ``pre-commit/mirrors-mypy``
+     with its ``additional_dependencies``);
+   * a ``tool==X.Y`` in the ``deps`` of a tox environment (or in a requirements file they
+     include), with the stub packages of that environment for mypy (h11's
+     ``[testenv:mypy] deps = mypy==1.8.0``);
+   * a ``tool==X.Y`` in a requirements file whose name suggests tooling (``*requirements*.txt``
+     at the root, ``requirements/*.txt``: h11's ``format-requirements.txt``);
 3. **research-ci's own** version, run from its own environment (or, for black and mypy when
    the project needs another Python, the same version installed into the cache for it).
+
+Where a tool looks, unless the project says it (mypy's ``files``, black's ``include``,
+``[tool.research-ci] paths``): the positional paths of the first tox command that runs it
+(h11's ``mypy h11/``), when they are directories or Python files inside the project.
 
 The formatter is ``ruff format`` when the project uses it (``[tool.research-ci] formatter``,
 else a ``ruff-format`` hook and no black hook, else ruff's ``[format]`` settings and no
@@ -39,6 +50,7 @@ from research_ci.environment import (
 )
 from research_ci.errors import ResearchCIError
 from research_ci.layout import project_file, requirement_name
+from research_ci.toxconfig import ToxEnv, command_paths, exact_pin, plain_deps, stub_packages
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -47,6 +59,8 @@ PRE_COMMIT_FILES = (".pre-commit-config.yaml", ".pre-commit-config.yml")
 #: Where each tool comes from when research-ci does not pin it itself.
 FROM_ENVIRONMENT = "environment"
 FROM_PRE_COMMIT = "pre-commit"
+FROM_TOX = "tox"
+FROM_REQUIREMENTS = "requirements"
 FROM_RESEARCH_CI = "research-ci"
 #: pre-commit repositories (the end of their URL) -> the tool they pin.
 HOOK_REPOSITORIES: Mapping[str, str] = {
@@ -72,16 +86,27 @@ class Tool:
 
     name: str
     version: str
-    #: ``environment``, ``pre-commit`` or ``research-ci``.
+    #: ``environment``, ``pre-commit``, ``tox``, ``requirements`` or ``research-ci``.
     source: str
     #: The command that runs it (``python -m black``, a ruff binary).
     command: tuple[str, ...]
-    #: Where, in words: ``.venv``, ``.pre-commit-config.yaml``, ``research-ci 0.1.0``.
+    #: Where, in words: ``.venv``, ``.pre-commit-config.yaml``, ``tox.ini [testenv:mypy]
+    #: deps``, ``research-ci 0.1.0``.
     where: str = ""
+    #: The paths to give it when the project's tox commands name them (else the check's own).
+    paths: tuple[str, ...] = ()
+    #: Where those paths are written (``tox.ini [testenv:mypy] commands``).
+    paths_from: str = ""
 
     def to_dict(self) -> dict[str, str]:
         """The report's ``tool`` record of a check."""
-        return {"name": self.name, "version": self.version, "from": self.source}
+        record = {"name": self.name, "version": self.version, "from": self.source}
+        if self.source in (FROM_TOX, FROM_REQUIREMENTS):
+            record["pinned_in"] = self.where
+        if self.paths:
+            record["paths"] = " ".join(self.paths)
+            record["paths_from"] = self.paths_from
+        return record
 
     def describe(self) -> str:
         """``ruff 0.3.0 (pre-commit)``."""
@@ -259,6 +284,107 @@ def cached_tool(
     return _command(name, venv_python(entry), entry)
 
 
+# --- tox and requirements files --------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Pin:
+    """A version of a tool the project pins explicitly, and where."""
+
+    version: str
+    #: ``pre-commit``, ``tox`` or ``requirements``.
+    source: str
+    #: ``.pre-commit-config.yaml``, ``tox.ini [testenv:mypy] deps``, ``format-requirements.txt``.
+    where: str
+    #: What to install beside it (mypy's stubs).
+    dependencies: tuple[str, ...] = ()
+
+
+def tooling_requirements(root: Path) -> list[str]:
+    """Requirements files that may pin tools: ``*requirements*.txt``, ``requirements/*.txt``."""
+    found = sorted(path.name for path in root.glob("*requirements*.txt"))
+    found += sorted(f"requirements/{path.name}" for path in root.glob("requirements/*.txt"))
+    return [relative for relative in found if project_file(root, relative)]
+
+
+def _file_pins(root: Path, relative: str, names: frozenset[str]) -> dict[str, str]:
+    try:
+        text = (root / relative).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    pins: dict[str, str] = {}
+    for line in text.splitlines():
+        pin = exact_pin(line.split(" #", 1)[0].strip().removesuffix("\\").strip())
+        if pin is not None and pin[0] in names:
+            pins.setdefault(*pin)
+    return pins
+
+
+def explicit_pins(settings: Settings, pre_commit: PreCommit) -> dict[str, Pin]:
+    """The version each tool is pinned at: pre-commit, else tox's deps, else requirements files."""
+    root = settings.root
+    names = frozenset(HOOK_REPOSITORIES.values())
+    pins = {
+        name: Pin(
+            version,
+            FROM_PRE_COMMIT,
+            pre_commit.file,
+            pre_commit.mypy_dependencies if name == "mypy" else (),
+        )
+        for name, version in pre_commit.versions.items()
+    }
+    tox = settings.project.tox
+    envs, where = (tox.envs, tox.where) if tox is not None else ((), "")
+    for env in envs:
+        place = f"{where} [{env.section}] deps"
+        stubs = stub_packages(env)
+        for name, version in _env_pins(env, root, names).items():
+            pins.setdefault(name, Pin(version, FROM_TOX, place, stubs if name == "mypy" else ()))
+    for relative in tooling_requirements(root):
+        for name, version in _file_pins(root, relative, names).items():
+            pins.setdefault(name, Pin(version, FROM_REQUIREMENTS, relative))
+    return pins
+
+
+def _env_pins(env: ToxEnv, root: Path, names: frozenset[str]) -> dict[str, str]:
+    """The tools a tox environment's ``deps`` pin, in its lines or the files they include."""
+    pins: dict[str, str] = {}
+    deps = plain_deps(env, root)
+    for line in deps.requirements:
+        pin = exact_pin(line)
+        if pin is not None and pin[0] in names:
+            pins.setdefault(*pin)
+    for relative in deps.files:
+        for name, version in _file_pins(root, relative, names).items():
+            pins.setdefault(name, version)
+    return pins
+
+
+def tox_paths(name: str, settings: Settings) -> tuple[tuple[str, ...], str]:
+    """The paths the project's tox commands give ``name``, unless its settings choose them."""
+    tox = settings.project.tox
+    if tox is None or settings.paths_configured or name not in ("black", "mypy"):
+        return (), ""
+    if name == "mypy" and settings.tools.mypy_files:
+        return (), ""
+    if name == "black" and settings.tools.black_config and _black_chooses_files(settings.root):
+        return (), ""
+    found = command_paths(tox, name, settings.root)
+    return found if found is not None else ((), "")
+
+
+def _black_chooses_files(root: Path) -> bool:
+    """``[tool.black]`` sets ``include`` (black then chooses the files under ``.``)."""
+    from research_ci.errors import UsageError  # noqa: PLC0415 - projects with [tool.black]
+    from research_ci.pyproject import read_toml, tool_table  # noqa: PLC0415
+
+    try:
+        black = tool_table(read_toml(root / "pyproject.toml", missing=""), "black")
+    except UsageError:
+        return False
+    return "include" in black
+
+
 # --- resolution ---------------------------------------------------------------------------
 
 
@@ -298,24 +424,39 @@ def resolve(
     pre_commit: PreCommit | None = None,
 ) -> Tool:
     """The ``name`` tool (black, ruff or mypy) to run on the project (module docstring)."""
+    tool = _version(name, settings, project, announce=announce, pre_commit=pre_commit)
+    paths, paths_from = tox_paths(name, settings)
+    return dataclasses.replace(tool, paths=paths, paths_from=paths_from) if paths else tool
+
+
+def _version(
+    name: str,
+    settings: Settings,
+    project: ProjectEnvironment,
+    *,
+    announce: Announce,
+    pre_commit: PreCommit | None,
+) -> Tool:
     found = _from_environment(name, settings, project)
     if found is not None:
         return found
-    pins = pre_commit if pre_commit is not None else read_pre_commit(settings.root)
+    pins = explicit_pins(
+        settings, pre_commit if pre_commit is not None else read_pre_commit(settings.root)
+    )
     bound = name in PYTHON_BOUND
-    if name in pins.versions:
-        version = pins.versions[name]
+    if name in pins:
+        pin = pins[name]
         interpreter, minor = _interpreter(project) if bound else (Path(sys.executable), None)
         command = cached_tool(
             name,
-            version,
+            pin.version,
             python=interpreter,
             minor=minor,
-            dependencies=pins.mypy_dependencies if name == "mypy" else (),
-            why=f"pinned in {pins.file}",
+            dependencies=pin.dependencies,
+            why=f"pinned in {pin.where}",
             announce=announce,
         )
-        return Tool(name, version, FROM_PRE_COMMIT, command, pins.file)
+        return Tool(name, pin.version, pin.source, command, pin.where)
     version = own_version(name)
     if bound:
         interpreter, minor = _interpreter(project)

@@ -141,7 +141,7 @@ def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Fin
 
 def run_black(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
     """``black --check`` (cached), then ``black --diff`` on the files it would change."""
-    completed = run_resolved(settings, tool, "--check", *settings.file_tool_paths)
+    completed = run_resolved(settings, tool, "--check", *(tool.paths or settings.file_tool_paths))
     files = [
         match.group("path")
         for line in completed.stderr.splitlines()

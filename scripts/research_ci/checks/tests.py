@@ -389,6 +389,37 @@ def stopped_finding(completed: Completed) -> Finding:
     )
 
 
+#: coverage.py's warnings that what it measured is not what its ``source`` names.
+COVERAGE_WARNINGS = ("module-not-imported", "no-data-collected", "module-not-measured")
+_COVERAGE_WARNING = re.compile(
+    r"CoverageWarning: (?P<message>.+?)\.? \((?P<slug>" + "|".join(COVERAGE_WARNINGS) + r")\)"
+)
+
+
+def coverage_warnings(completed: Completed) -> list[Finding]:
+    """coverage.py's warnings about what it measured, as notices (each once).
+
+    itsdangerous's ``source = ["jinja2", "tests"]`` names a package it does not have:
+    coverage measures only the tests, says 100 %, and warns ``Module jinja2 was never
+    imported``; the figure is only right with that warning beside it.
+    """
+    seen: dict[str, Finding] = {}
+    for match in _COVERAGE_WARNING.finditer(completed.stdout + "\n" + completed.stderr):
+        message = f"coverage warns: {match['message']} ({match['slug']})"
+        seen.setdefault(
+            message,
+            Finding(
+                check=NAME,
+                file=None,
+                line=None,
+                code=f"coverage-{match['slug']}",
+                message=message[:MAX_MESSAGE],
+                severity="notice",
+            ),
+        )
+    return list(seen.values())
+
+
 def read_coverage(path: Path) -> float | None:
     """Total line (and branch) coverage in percent from coverage's JSON report."""
     if not path.exists():
@@ -489,6 +520,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     metrics = dataclasses.replace(metrics, coverage=coverage if metrics.ran else None)
     findings = outcomes.findings
     problems = _problems(metrics, findings)
+    findings += coverage_warnings(completed) if metrics.coverage is not None else []
     if metrics.ran == 0 and not metrics.collection_errors:
         findings.append(
             Finding(check=NAME, file=None, line=None, code="no-tests", message="no tests ran")

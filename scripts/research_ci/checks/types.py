@@ -1,17 +1,19 @@
 """The types check: ``mypy --output json`` with the project's ``[tool.mypy]``.
 
 The mypy that runs is the project's own (its environment's, else its pre-commit pin with the
-hook's ``additional_dependencies``, else research-ci's, on the project's Python version: see
-:mod:`research_ci.tools`). It looks at the project's packages through ``--python-executable``
-(the project's environment), so third-party imports resolve. mypy older than 1.11 has no JSON
+hook's ``additional_dependencies`` or its tox or requirements pin, else research-ci's, on the
+project's Python version: see :mod:`research_ci.tools`), on the paths its configuration names
+(mypy's ``files``, else ``[tool.research-ci] paths``, else those of its tox command). It
+looks at the project's packages through ``--python-executable`` (the project's environment),
+so third-party imports resolve. mypy older than 1.11 has no JSON
 output: its text output is read instead.
 
 Grades maintainers agree with:
 
 * a project with no mypy configuration (no ``mypy.ini``, ``.mypy.ini``, ``[mypy]`` in
-  ``setup.cfg``, ``[tool.mypy]``, nor a mypy pre-commit hook) never adopted mypy: the check is
-  advisory there (reported, no points off, not gating) unless ``[tool.research-ci] advisory``
-  says otherwise;
+  ``setup.cfg``, ``[tool.mypy]``, nor a mypy pre-commit hook or tox command) never adopted
+  mypy: the check is advisory there (reported, no points off, not gating) unless
+  ``[tool.research-ci] advisory`` says otherwise;
 * imports of packages without type information (``import-untyped``, ``import-not-found``:
   missing third-party stubs, usually) are notices, not errors, unless the project's mypy
   configuration sets ``ignore_missing_imports = false`` explicitly.
@@ -30,6 +32,7 @@ from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, 
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
 from research_ci.tools import FROM_ENVIRONMENT, Tool, ToolSetupError, read_pre_commit, resolve
+from research_ci.toxconfig import runs
 from research_ci.words import plural
 
 if TYPE_CHECKING:
@@ -80,6 +83,9 @@ def advisory_by_default(settings: Settings) -> str | None:
     if settings.tools.mypy_config is not None:
         return None
     if "mypy" in read_pre_commit(settings.root).hooks:
+        return None
+    tox = settings.project.tox
+    if tox is not None and runs(tox, "mypy"):
         return None
     return "the project has no mypy configuration (opt in: [tool.research-ci] advisory = [])"
 
@@ -146,10 +152,17 @@ def _json_output(tool: Tool) -> bool:
     return tuple(int(part) for part in parts) >= JSON_SINCE
 
 
-def mypy_targets(settings: Settings) -> list[str]:
-    """Paths to check: none when ``[tool.mypy] files`` is set (mypy reads it), else ours."""
+def mypy_targets(settings: Settings, tool: Tool | None = None) -> list[str]:
+    """Paths to check: none when mypy's ``files`` is set (mypy reads it), else ours.
+
+    Ours: ``[tool.research-ci] paths``, else the paths of the project's tox command that runs
+    mypy (``tool.paths``, h11's ``mypy h11/``), else the project (``src`` and the tests in a
+    src layout).
+    """
     if settings.tools.mypy_files:
         return []
+    if tool is not None and tool.paths:
+        return list(tool.paths)
     return [path for path in settings.paths if (settings.root / path).exists()] or ["."]
 
 
@@ -174,7 +187,7 @@ def run(inputs: CheckInputs) -> CheckResult:
             # (and skips starting that Python to ask where they are).
             *(() if tool.source == FROM_ENVIRONMENT else ("--python-executable", python)),
             "--no-error-summary",
-            *mypy_targets(settings),
+            *mypy_targets(settings, tool),
         )
     except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
