@@ -117,7 +117,8 @@ def figures(metrics: MaintainabilityMetrics) -> str:
 
 def issue_finding(issue: Issue) -> Finding:
     """One issue as a report finding (in a notebook, its cell and line go into the message)."""
-    line, end_line, message = issue.line, issue.end_line, issue.message
+    line: int | None = issue.line
+    end_line, message = issue.end_line, issue.message
     if issue.cell is not None:
         line, end_line = None, None
         message = f"cell {issue.cell}, line {issue.line}: {message}"
