@@ -21,7 +21,7 @@ from typing import Any, Literal, cast
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, read_text
+from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, read_errors, read_text
 
 SCHEMA_VERSION = 1
 #: research-ci's own output directory in a project (reports, HTML data reports).
@@ -485,14 +485,8 @@ def parse_report_json(text: str, *, source: str) -> Any:
 
 def _report_data(path: Path, *, within: Path | None) -> dict[str, Any]:
     """The parsed and validated JSON of the report at ``path`` (its text is let go on return)."""
-    try:
+    with read_errors(path, "report", hint="run `research-ci check` first or pass --report"):
         text = read_text(path, limit=MAX_REPORT_BYTES, within=within)
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"report not found: {path} (run `research-ci check` first or pass --report)"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read report {path}: {exc}") from exc
     data = parse_report_json(text, source=str(path))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
