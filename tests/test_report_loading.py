@@ -342,3 +342,24 @@ def test_streaming_holds_memory_for_the_kept_findings_only(tmp_path: Path) -> No
     loaded(path, 5, stream=True)  # the validators compiled and imported first
     streamed, whole = peak(5, stream=True), peak(5, stream=False)
     assert streamed * 10 < whole, (streamed, whole)
+
+
+def test_streaming_refuses_files_the_full_read_refuses(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = tmp_path / "outside.json"
+    outside.write_text(VALID_TEXT, encoding="utf-8")
+    (project / "link.json").symlink_to(outside)
+    (project / "folder.json").mkdir()
+    for name, problem in [
+        ("link.json", "leads outside"),
+        ("folder.json", "not a file"),
+        ("missing.json", "report not found"),
+    ]:
+        path = project / name
+        with pytest.raises(UsageError, match=problem) as streamed:
+            load_report(path, within=project, keep_findings=3)
+        with pytest.raises(UsageError) as whole:
+            load_report(path, within=project)
+        assert str(streamed.value) == str(whole.value)
+    assert load_report(outside, keep_findings=3).finding_counts()["lint"] == 40

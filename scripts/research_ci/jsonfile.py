@@ -1,8 +1,10 @@
-"""Reading a JSON file that research-ci wrote earlier (a data or model report).
+"""Reading a JSON file that research-ci wrote earlier (a data or model report), or streaming one.
 
 A missing, unreadable or invalid file is one :class:`~research_ci.errors.UsageError` line that
 names what the file should have been. Only a regular file of at most
-:data:`~research_ci.fsutil.MAX_REPORT_BYTES` is read (:mod:`research_ci.fsutil`).
+:data:`~research_ci.fsutil.MAX_REPORT_BYTES` is read (:mod:`research_ci.fsutil`). A streaming
+parser reads through :class:`CheckedReader`, which stops at whatever :mod:`json` may read
+differently, so that the caller can read the file whole instead.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def read_json(path: Path, *, what: str) -> Any:
 #: Bytes after which :mod:`json` and a streaming parser (yajl) may read JSON differently: the
 #: control characters :mod:`json` refuses and yajl reads as white space (form feed, vertical
 #: tab), and the escape of a UTF-16 surrogate, which yajl turns into ``?`` silently.
-_DOUBTFUL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\\u[dD][89abcdefABCDEF]")
+_CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 class DoubtfulJSONError(ValueError):
@@ -44,9 +47,10 @@ class DoubtfulJSONError(ValueError):
 class CheckedReader:
     """The bytes of a regular file for a streaming JSON parser, refusing what it may misread.
 
-    Raises :class:`DoubtfulJSONError` past ``limit`` bytes and at any byte of
-    :data:`_DOUBTFUL_BYTES`, :class:`UnicodeDecodeError` at bytes that are not UTF-8 (as
-    :func:`~research_ci.fsutil.read_text` would). Opening is :func:`open_regular`'s job.
+    Raises :class:`DoubtfulJSONError` past ``limit`` bytes, at a byte of
+    :data:`_CONTROL_BYTES` and at a :data:`_SURROGATE_ESCAPE`; :class:`UnicodeDecodeError` at
+    bytes that are not UTF-8 (as :func:`~research_ci.fsutil.read_text` would). Opening is
+    :func:`open_regular`'s job.
     """
 
     def __init__(self, fd: int, *, limit: int) -> None:
@@ -66,9 +70,13 @@ class CheckedReader:
         self._remaining -= len(chunk)
         if self._remaining <= 0:
             raise DoubtfulJSONError("over the size limit")
-        self._decoder.decode(chunk)
-        if _DOUBTFUL_BYTES.search(self._tail + chunk):
-            raise DoubtfulJSONError("a control character or a surrogate escape")
+        if not (chunk.isascii() and self._decoder.getstate()[0] == b""):
+            self._decoder.decode(chunk)
+        if len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk):
+            raise DoubtfulJSONError("a control character")
+        window = self._tail + chunk
+        if b"\\u" in window and _SURROGATE_ESCAPE.search(window):
+            raise DoubtfulJSONError("a surrogate escape")
         self._tail = chunk[-5:]
         return chunk
 

@@ -571,14 +571,14 @@ def _streamed_document(events: Any, keep: int) -> dict[str, Any]:
             value = stack.pop()
             keys.pop()
         else:
-            value = _streamed_value(scalar)
+            value = _streamed_value(scalar) if event == "number" else scalar
         parent = stack[-1]
-        if isinstance(parent, dict):
+        if type(parent) is dict:
             parent[keys[-1]] = value
-        elif isinstance(parent, _Findings):
-            _add_finding(parent, value, validate)
-        else:
+        elif type(parent) is list:
             parent.append(value)
+        else:
+            _add_finding(parent, value, validate)
     if len(root) != 1 or not isinstance(root[0], dict):
         raise ValueError("not a JSON object")
     return cast("dict[str, Any]", root[0])
