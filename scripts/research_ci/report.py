@@ -14,7 +14,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -509,45 +509,71 @@ def _report_data(path: Path, *, within: Path | None) -> dict[str, Any]:
 class _Findings(list[Any]):
     """A check's findings while streamed: the kept ones, and how many others there were."""
 
-    def __init__(self, keep: int) -> None:
-        super().__init__()
-        self.keep = keep
-        self.omitted = 0
-        self.seen: dict[Any, int] = {}
+    omitted: int = 0
 
 
 def _streamed_value(value: Any) -> Any:
-    """A scalar from ijson as :func:`parse_report_json` reads it; raise when it would refuse it."""
+    """A number from ijson as :func:`parse_report_json` reads it; raise when it would refuse it."""
     if isinstance(value, Decimal):  # ijson's non-integer numbers
         number = float(value)  # rounded as float(text) rounds
         if not math.isfinite(number):
             raise ValueError("a number out of range")
         return number
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INTEGER:
+    if abs(value) > MAX_JSON_INTEGER:
         raise ValueError("an integer out of range")
     return value
 
 
-def _add_finding(findings: _Findings, item: Any, validate: Callable[[Any], Any]) -> None:
-    """Validate one finding and keep it, or count it (as :func:`kept_findings` chooses)."""
-    validate(item)
-    severity = item.get("severity", "error")
-    count = findings.seen.get(severity, 0)
-    if count < findings.keep:
-        findings.append(item)
-    else:
-        findings.omitted += 1
-    findings.seen[severity] = count + 1
+def _streamed_finding(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
+    """One finding (its ``start_map`` read) from ijson's events; raise at a nested value.
+
+    A finding's values are all scalars: a nested one makes the report invalid, and a raise
+    makes :func:`load_report` read it whole and name the error.
+    """
+    item: dict[str, Any] = {}
+    for event, key in events:
+        if event == "end_map":
+            return item
+        value_event, value = next(events)
+        if event != "map_key" or key in item or value_event not in _SCALAR_EVENTS:
+            raise ValueError("not a finding")
+        item[key] = _streamed_value(value) if value_event == "number" else value
+    raise ValueError("the report ends inside a finding")
+
+
+_SCALAR_EVENTS = frozenset({"string", "number", "boolean", "null"})
+
+
+def _streamed_findings(events: Iterator[tuple[str, Any]], keep: int) -> _Findings:
+    """A check's findings (their ``start_array`` read): each validated, the first kept."""
+    validate = _compiled_validator("finding")
+    findings = _Findings()
+    seen: dict[Any, int] = {}  # findings read, by severity
+    for event, _ in events:
+        if event == "end_array":
+            return findings
+        if event != "start_map":
+            raise ValueError("not a finding")
+        item = _streamed_finding(events)
+        validate(item)
+        severity = item.get("severity", "error")
+        count = seen.get(severity, 0)
+        if count < keep:
+            findings.append(item)
+        else:
+            findings.omitted += 1
+        seen[severity] = count + 1
+    raise ValueError("the report ends inside findings")
 
 
 def _streamed_document(events: Any, keep: int) -> dict[str, Any]:
     """The report's JSON from ijson's events, each check holding only the findings it keeps.
 
-    Each finding is validated alone against the finding schema when it ends; a check's
-    ``findings`` is a :class:`_Findings`. Raises at anything :func:`parse_report_json`
-    might read differently (a repeated key, deep nesting): the caller then reads it whole.
+    A check's ``findings`` is read by :func:`_streamed_findings` (a :class:`_Findings`).
+    Raises at anything :func:`parse_report_json` might read differently (a repeated key,
+    deep nesting) and at any finding that is not valid: the caller then reads it whole.
     """
-    validate = _compiled_validator("finding")
+    events = iter(events)
     root: list[Any] = []
     stack: list[Any] = [root]  # the open containers, innermost last
     keys: list[Any] = [None]  # the key of the value being read in each open object
@@ -562,12 +588,12 @@ def _streamed_document(events: Any, keep: int) -> dict[str, Any]:
                 raise ValueError("deep nesting")
             in_check = len(stack) == 4 and keys[1] == "checks" and isinstance(stack[2], dict)
             if in_check and event == "start_array" and keys[-1] == "findings":
-                stack.append(_Findings(keep))
+                value: Any = _streamed_findings(events, keep)
             else:
                 stack.append({} if event == "start_map" else [])
-            keys.append(None)
-            continue
-        if event in {"end_map", "end_array"}:
+                keys.append(None)
+                continue
+        elif event in {"end_map", "end_array"}:
             value = stack.pop()
             keys.pop()
         else:
@@ -575,10 +601,8 @@ def _streamed_document(events: Any, keep: int) -> dict[str, Any]:
         parent = stack[-1]
         if type(parent) is dict:
             parent[keys[-1]] = value
-        elif type(parent) is list:
-            parent.append(value)
         else:
-            _add_finding(parent, value, validate)
+            parent.append(value)
     if len(root) != 1 or not isinstance(root[0], dict):
         raise ValueError("not a JSON object")
     return cast("dict[str, Any]", root[0])
