@@ -146,15 +146,17 @@ def kept_findings(items: list[dict[str, Any]], keep: int | None) -> tuple[list[F
     """
     if keep is None:
         return [Finding.from_dict(item) for item in items], 0
-    kept: list[Finding] = []
     seen: dict[Any, int] = {}
-    for item in items:
-        severity = item.get("severity", "error")
-        count = seen.get(severity, 0)
-        if count < keep:
-            kept.append(Finding.from_dict(item))
-        seen[severity] = count + 1
+    kept = [Finding.from_dict(item) for item in items if is_kept(item, keep, seen)]
     return kept, len(items) - len(kept)
+
+
+def is_kept(item: dict[str, Any], keep: int, seen: dict[Any, int]) -> bool:
+    """Whether ``item`` is among the first ``keep`` findings of its severity (``seen`` counts)."""
+    severity = item.get("severity", "error")
+    count = seen.get(severity, 0)
+    seen[severity] = count + 1
+    return count < keep
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -556,13 +558,10 @@ def _streamed_findings(events: Iterator[tuple[str, Any]], keep: int) -> _Finding
             raise ValueError("not a finding")
         item = _streamed_finding(events)
         validate(item)
-        severity = item.get("severity", "error")
-        count = seen.get(severity, 0)
-        if count < keep:
+        if is_kept(item, keep, seen):
             findings.append(item)
         else:
             findings.omitted += 1
-        seen[severity] = count + 1
     raise ValueError("the report ends inside findings")
 
 
