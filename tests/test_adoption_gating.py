@@ -323,16 +323,22 @@ def test_research_code_with_no_configuration_gates_on_real_bugs_only(
     assert "adopted no formatter" in report["checks"]["format"]["advisory"]
     assert (code, report["gate"]["passed"]) == (0, True)
 
-    # An undefined name is a real bug: it gates, as in GitHub's starter workflow for Python.
+    assert "configures no linter" in lint["advisory"]
+
+    # An undefined name is a violation, as in GitHub's starter workflow for Python; the check
+    # still only advises, until the project opts in.
     (project / "tok" / "base.py").write_text(
         "class Tokenizer:\n    def f(self):\n        return undefined_name\n", encoding="utf-8"
     )
     code, report = check(project, capsys, "format,lint")
     assert errors(report, "lint") == [("F821", "tok/base.py", 3)]
     assert report["checks"]["lint"]["summary"].startswith("1 violation (2 advisory), ruff's")
-    assert (code, report["gate"]["reasons"]) == (
+    assert (code, report["gate"]["passed"], report["score"]) == (0, True, 100)
+    (project / "pyproject.toml").write_text("[tool.research-ci]\nadvisory = []\n", "utf-8")
+    code, report = check(project, capsys, "format,lint")
+    assert (code, report["gate"]["reasons"][0]) == (
         1,
-        ["lint failed (1 violation (2 advisory), ruff's classic rules E4, E7, E9, F)"],
+        "lint failed (1 violation (2 advisory), ruff's classic rules E4, E7, E9, F)",
     )
 
 

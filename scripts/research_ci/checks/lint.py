@@ -172,14 +172,14 @@ def translation_notice(settings: Settings, translation: Translation) -> Finding:
 
 CLASSIC_NOTICE = (
     "the project configures no linter (no ruff or flake8 settings): lint runs ruff's "
-    f"classic rules {', '.join(CLASSIC_RULES)} and gates only on "
-    f"{', '.join(BLOCKING_RULES)} (syntax errors, undefined names); the others are notices. "
-    "A [tool.ruff] table lints and gates with ruff's own defaults"
+    f"classic rules {', '.join(CLASSIC_RULES)} and advises; it counts "
+    f"{', '.join(BLOCKING_RULES)} (syntax errors, undefined names) as violations, the others "
+    "as notices. A [tool.ruff] table lints and gates with ruff's own defaults"
 )
 
 
 def blocking(code: str | None) -> bool:
-    """Whether a finding of ruff's classic rules counts where no linter is configured."""
+    """Whether a finding of ruff's classic rules is a violation where no linter is configured."""
     return code is None or code == "syntax-error" or code.startswith(BLOCKING_RULES)
 
 
@@ -257,6 +257,16 @@ def run(inputs: CheckInputs) -> CheckResult:
     )
 
 
+def advisory_by_default(settings: Settings) -> str | None:
+    """Why lint only advises on this project: it configures no linter (ruff's classic rules)."""
+    if rules_source(settings) != FROM_CLASSIC:
+        return None
+    return (
+        "the project configures no linter (no ruff or flake8 settings): ruff's classic rules "
+        "advise; a [tool.ruff] table, or [tool.research-ci] advisory = [], makes lint gate"
+    )
+
+
 CHECK: CheckSpec[LintMetrics] = CheckSpec(
     name=NAME,
     metrics=LintMetrics.of,
@@ -268,4 +278,5 @@ CHECK: CheckSpec[LintMetrics] = CheckSpec(
     penalties=(PenaltyRule(NAME, "ruff violation", 1, 20, lambda m: m.violations),),
     merge=MergeRule(distinct_count="violations"),
     notices=flake8_notice,
+    advisory_by_default=advisory_by_default,
 )
