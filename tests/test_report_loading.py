@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from report_builders import data_check, finding, lint_check, make_report, pytest
 from research_ci import report
 from research_ci.cache import CACHE_ENV_VAR
 from research_ci.errors import UsageError
+from research_ci.jsonfile import CheckedReader, DoubtfulJSONError
 from research_ci.report import (
     MAX_JSON_DEPTH,
     CheckResult,
@@ -363,3 +365,40 @@ def test_streaming_refuses_files_the_full_read_refuses(tmp_path: Path) -> None:
             load_report(path, within=project)
         assert str(streamed.value) == str(whole.value)
     assert load_report(outside, keep_findings=3).finding_counts()["lint"] == 40
+
+
+FINDINGS_OPEN = [
+    ("start_map", None),
+    ("map_key", "checks"),
+    ("start_map", None),
+    ("map_key", "lint"),
+    ("start_map", None),
+    ("map_key", "findings"),
+    ("start_array", None),
+]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [("start_map", None)],  # ends inside the report
+        FINDINGS_OPEN,
+        [*FINDINGS_OPEN, ("start_map", None), ("map_key", "check"), ("string", "lint")],
+    ],
+)
+def test_events_that_end_early_are_refused(events: list[tuple[str, Any]]) -> None:
+    with pytest.raises(ValueError, match=r"not a JSON object|ends inside"):
+        report._streamed_document(iter(events), 3)
+
+
+def test_a_file_growing_past_the_limit_while_streamed_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(VALID_TEXT, encoding="utf-8")
+    fd = os.open(path, os.O_RDONLY)
+    reader = CheckedReader(fd, limit=100)  # as if the file had grown since it was opened
+    try:
+        assert reader.read(64)
+        with pytest.raises(DoubtfulJSONError, match="limit"):
+            reader.read(64)
+    finally:
+        os.close(fd)
