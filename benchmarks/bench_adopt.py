@@ -29,14 +29,11 @@ import argparse
 import dataclasses
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +47,7 @@ from research_ci.cache import CACHE_ENV_VAR, cache_dir
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
 from research_ci.scaffold import bake, template_dir
+from timing import run_measured
 
 RESEARCH_CI = Path(sys.executable).parent / "research-ci"
 
@@ -187,15 +185,8 @@ def timed(args: Sequence[str | Path], cwd: Path, **env: str) -> Run:
     # As on a user's machine, Python caches what it compiles (research-ci's modules, the
     # tools', pytest's): without the cache every run compiles them again, on both sides.
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=environment, capture_output=True, check=False
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall, cpu, done.returncode)
+    measured = run_measured(args, cwd=cwd, env=environment)
+    return Run(measured.wall, measured.cpu, measured.completed.returncode)
 
 
 #: The checks whose tools a person would run by hand. (The maintainability check, on by

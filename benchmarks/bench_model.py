@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ import pyarrow.csv as pa_csv
 from research_ci.data.settings import Dialect
 from research_ci.environment import uv_binary
 from research_ci.model.table import read_table
+from timing import run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RESEARCH_CI_SHARED_DATA") or REPO.parent / "shared" / "data")
@@ -121,13 +120,8 @@ def _environment() -> dict[str, str]:
 
 def timed(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Wall and CPU (user + system) seconds of one subprocess."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=False, env=_environment())
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done
+    measured = run_measured(args, env=_environment())
+    return measured.wall, measured.cpu, measured.completed
 
 
 def end_to_end(path: Path, folder: Path, repeats: int = 3) -> dict[str, Any]:

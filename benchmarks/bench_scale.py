@@ -7,7 +7,7 @@ linear, about 16 quadratic); then ``research-ci summary`` of a report of N and 4
 each in its own process, with its wall time and peak memory (the child's maximum RSS). With
 ``--before REF`` the same commands also run with the package as it was at the git commit
 REF (its ``scripts/`` exported to a temporary directory), side by side.
-Run: ``.venv/bin/python benchmarks/bench_scale.py [--findings 50000] [--before da82794]``.
+Run: ``.venv/bin/python benchmarks/bench_scale.py [--findings 50000] [--before REF]``.
 """
 
 from __future__ import annotations

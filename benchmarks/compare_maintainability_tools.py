@@ -27,14 +27,13 @@ import itertools
 import json
 import os
 import re
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from timing import run_measured
 
 Key = tuple[str, str, int]  # file relative to the root, function name, line of `def`
 Values = dict[Key, int]
@@ -96,17 +95,11 @@ class Timed:
 
 def timed(command: Sequence[str | Path], cwd: Path) -> Timed:
     """Run ``command`` and measure it."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    measured = run_measured(command, cwd=cwd)
+    completed = measured.completed
     if completed.returncode not in (0, 1):
         sys.exit(f"{command[0]} failed ({completed.returncode}): {completed.stderr[-500:]}")
-    return Timed(completed.stdout, wall, cpu)
+    return Timed(completed.stdout, measured.wall, measured.cpu)
 
 
 def python_files(root: Path) -> list[str]:

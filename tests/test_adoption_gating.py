@@ -295,7 +295,7 @@ def test_a_project_that_adopted_black_is_still_gated(
 def test_research_code_with_no_configuration_gates_on_real_bugs_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """minbpe: no formatter, no linter. Unused imports gate; import order and style advise not."""
+    """minbpe, h11: no linter configured. Undefined names gate; unused imports are notices."""
     project = write_files(
         tmp_path / "tok",
         {
@@ -308,18 +308,37 @@ def test_research_code_with_no_configuration_gates_on_real_bugs_only(
     assert {"F401", "I001"} <= set(ruff_defaults(project))
     code, report = check(project, capsys, "format,lint")
     assert rules_source(load_settings(project)) == FROM_CLASSIC
-    assert errors(report, "lint") == [
+    lint = report["checks"]["lint"]
+    assert errors(report, "lint") == []
+    assert sorted(
+        (f["code"], f["file"], f["line"]) for f in lint["findings"] if f["code"] == "F401"
+    ) == [
         ("F401", "tok/__init__.py", 1),
         ("F401", "tok/__init__.py", 2),
         ("F401", "tok/base.py", 1),
     ]
-    checks = report["checks"]
-    assert checks["lint"]["summary"] == "3 violations, ruff's classic rules E4, E7, E9, F"
-    assert checks["format"]["files_to_reformat"] == 1
-    assert "adopted no formatter" in checks["format"]["advisory"]
-    assert (code, report["gate"]["reasons"]) == (
+    assert lint["violations"] == 0
+    assert lint["summary"] == "no violations (3 advisory), ruff's classic rules E4, E7, E9, F"
+    assert report["checks"]["format"]["files_to_reformat"] == 1
+    assert "adopted no formatter" in report["checks"]["format"]["advisory"]
+    assert (code, report["gate"]["passed"]) == (0, True)
+
+    assert "configures no linter" in lint["advisory"]
+
+    # An undefined name is a violation, as in GitHub's starter workflow for Python; the check
+    # still only advises, until the project opts in.
+    (project / "tok" / "base.py").write_text(
+        "class Tokenizer:\n    def f(self):\n        return undefined_name\n", encoding="utf-8"
+    )
+    code, report = check(project, capsys, "format,lint")
+    assert errors(report, "lint") == [("F821", "tok/base.py", 3)]
+    assert report["checks"]["lint"]["summary"].startswith("1 violation (2 advisory), ruff's")
+    assert (code, report["gate"]["passed"], report["score"]) == (0, True, 100)
+    (project / "pyproject.toml").write_text("[tool.research-ci]\nadvisory = []\n", "utf-8")
+    code, report = check(project, capsys, "format,lint")
+    assert (code, report["gate"]["reasons"][0]) == (
         1,
-        ["lint failed (3 violations, ruff's classic rules E4, E7, E9, F)"],
+        "lint failed (1 violation (2 advisory), ruff's classic rules E4, E7, E9, F)",
     )
 
 

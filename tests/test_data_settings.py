@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from refusals import refusal
 from research_ci.checks import data as data_check
 from research_ci.config import load_settings
 from research_ci.data import provision
@@ -188,12 +189,8 @@ def test_load_data_settings_from_pyproject(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.research-ci.data]\ntrain = "t.csv"\n', encoding="utf-8")
     assert load_data_settings(pyproject).root == tmp_path.resolve()
-    pyproject.write_text("[tool.research-ci\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="invalid TOML"):
-        load_data_settings(pyproject)
-    pyproject.write_bytes(b"\xff")
-    with pytest.raises(UsageError, match="not UTF-8"):
-        load_data_settings(pyproject)
+    assert "invalid TOML" in refusal(load_data_settings, pyproject, "[tool.research-ci\n")
+    assert "not UTF-8" in refusal(load_data_settings, pyproject, b"\xff")
     with pytest.raises(UsageError, match="config file not found"):
         load_data_settings(tmp_path / "nope.toml")
     pyproject.write_text("[project]\nname = 'x'\n", encoding="utf-8")
@@ -255,10 +252,7 @@ def test_results_round_trip_and_markdown(tmp_path: Path) -> None:
     ],
 )
 def test_bad_data_reports(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "r.json"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(UsageError, match=message):
-        load_results(path)
+    assert message in refusal(load_results, tmp_path / "r.json", content)
     with pytest.raises(UsageError, match="data report not found"):
         load_results(tmp_path / "missing.json")
 

@@ -48,15 +48,29 @@ def check(
     return code, report
 
 
+OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
+
+
 def pytest_summary(python: Path, project: Path, *args: str) -> tuple[int, dict[str, int]]:
     """pytest's exit code and the counts of its own summary line, run by hand."""
     done = run([python, "-m", "pytest", "-p", "no:cacheprovider", *args], project)
     last = done.stdout.strip().splitlines()[-1]
-    counts = dict.fromkeys(("passed", "failed", "errors", "skipped", "xfailed", "xpassed"), 0)
+    counts = dict.fromkeys(OUTCOMES, 0)
     pattern = r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)"
     for number, word in re.findall(pattern, last):
         counts["errors" if word.startswith("error") else word] += int(number)
     return done.returncode, counts
+
+
+def counted_as_pytest(tests: dict[str, Any], python: Path, project: Path, **expected: int) -> int:
+    """pytest, run by hand, counts ``expected`` (every other outcome 0), and so does the report.
+
+    Returns pytest's exit code.
+    """
+    direct_code, counts = pytest_summary(python, project)
+    assert counts == {**dict.fromkeys(OUTCOMES, 0), **expected}
+    assert {key: tests[key] for key in counts} == counts
+    return direct_code
 
 
 def direct_coverage(python: Path, project: Path, scratch: Path, *args: str) -> float:
@@ -374,17 +388,8 @@ def test_a_suite_that_cannot_be_collected_says_why_and_grades_worst(
     code, report = check(project, capsys, "--only", "tests")
     tests = report["checks"]["tests"]
     python = venv_python(project / ".venv")
-    direct_code, counts = pytest_summary(python, project)
+    direct_code = counted_as_pytest(tests, python, project, errors=1)
     assert direct_code == 2  # pytest: interrupted, 1 error during collection
-    assert counts == {
-        "passed": 0,
-        "failed": 0,
-        "errors": 1,
-        "skipped": 0,
-        "xfailed": 0,
-        "xpassed": 0,
-    }
-    assert {key: tests[key] for key in counts} == counts
     assert tests["collection_errors"] == 1
     assert tests["coverage"] is None  # nothing ran: not measured, and shown so
     # (The fingerprint, which identifies the finding across versions, is not compared.)
@@ -486,16 +491,9 @@ def test_xfail_and_xpass_are_counted_as_such(
     project = write_files(tmp_path / "xfail", XFAIL_PROJECT)
     code, report = check(project, capsys, "--only", "tests")
     tests = report["checks"]["tests"]
-    direct_code, counts = pytest_summary(venv_python(project / ".venv"), project)
-    assert counts == {
-        "passed": 1,
-        "failed": 0,
-        "errors": 0,
-        "skipped": 1,
-        "xfailed": 2,
-        "xpassed": 1,
-    }
-    assert {key: tests[key] for key in counts} == counts
+    direct_code = counted_as_pytest(
+        tests, venv_python(project / ".venv"), project, passed=1, skipped=1, xfailed=2, xpassed=1
+    )
     assert tests["test_outcomes"]["tests/test_known.py::test_fixed_since"] == "xpassed"
     assert tests["test_outcomes"]["tests/test_known.py::test_known_bug"] == "xfailed"
     assert (direct_code, code, report["grade"]) == (0, 0, "A")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adoption import write_files
 from research_ci.config import load_settings
 from research_ci.environment import (
     EnvironmentSetupError,
@@ -33,14 +34,6 @@ from research_ci.layout import (
 from research_ci.tools import choose_formatter, read_pre_commit
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
 def steps(root: Path) -> list[tuple[str, str]]:
     return [(step.what, step.source) for step in load_settings(root).project.steps]
 
@@ -49,7 +42,7 @@ def steps(root: Path) -> list[tuple[str, str]]:
 
 
 def test_setup_py_only_project(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "setup.py": """\
@@ -79,7 +72,7 @@ def test_setup_py_only_project(tmp_path: Path) -> None:
 
 
 def test_setup_cfg_with_a_setup_py_shim(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "setup.py": "import setuptools\n\nsetuptools.setup()\n",
@@ -108,14 +101,14 @@ def test_setup_cfg_with_a_setup_py_shim(tmp_path: Path) -> None:
 
 
 def test_setup_cfg_without_package_metadata_is_not_a_package(tmp_path: Path) -> None:
-    write(tmp_path, {"setup.cfg": "[flake8]\nmax-line-length = 100\n", "run.py": "x = 1\n"})
+    write_files(tmp_path, {"setup.cfg": "[flake8]\nmax-line-length = 100\n", "run.py": "x = 1\n"})
     layout = load_settings(tmp_path).project
     assert layout.kind == "scripts"
     assert steps(tmp_path) == [("pytest, pytest-cov", "research-ci")]
 
 
 def test_requirements_files_are_installed_in_order_with_includes(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "requirements.txt": "numpy==1.26.4  # pinned\n-r requirements/base.txt\n",
@@ -143,12 +136,12 @@ def test_requirements_files_are_installed_in_order_with_includes(tmp_path: Path)
 def test_requirement_includes_never_leave_the_project(tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("secret-package\n", encoding="utf-8")
-    project = write(tmp_path / "p", {"requirements.txt": "-r ../outside.txt\nnumpy\n"})
+    project = write_files(tmp_path / "p", {"requirements.txt": "-r ../outside.txt\nnumpy\n"})
     assert requirement_names(project / "requirements.txt", project) == {"numpy"}
 
 
 def test_pep621_project_with_extras_and_groups(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": """\
@@ -177,7 +170,7 @@ def test_pep621_project_with_extras_and_groups(tmp_path: Path) -> None:
 
 
 def test_poetry_project_installs_through_its_build_backend(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": """\
@@ -196,7 +189,7 @@ def test_poetry_project_installs_through_its_build_backend(tmp_path: Path) -> No
 
 
 def test_conda_environment_file(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "environment.yml": """\
@@ -244,7 +237,7 @@ def test_conda_requirement(spec: str, requirement: str | None) -> None:
 
 def test_setup_py_is_read_not_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    setup = write(
+    setup = write_files(
         tmp_path,
         {"setup.py": f"""\
                 import pathlib
@@ -272,7 +265,7 @@ def test_a_directory_that_is_not_a_python_project_is_refused(tmp_path: Path) -> 
 
 
 def test_unknown_formatter_setting_is_a_usage_error(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": '[tool.research-ci]\nformatter = "yapf"\n'})
+    write_files(tmp_path, {"pyproject.toml": '[tool.research-ci]\nformatter = "yapf"\n'})
     with pytest.raises(UsageError, match="formatter must be one of black, ruff"):
         load_settings(tmp_path)
 
@@ -340,7 +333,7 @@ def fake_venv(root: Path, version: str) -> Path:
 
 
 def test_plan_follows_the_stamp(tmp_path: Path) -> None:
-    project = write(tmp_path, {"requirements.txt": "numpy\n"})
+    project = write_files(tmp_path, {"requirements.txt": "numpy\n"})
     assert ProjectEnvironment(load_settings(project), install=True).plan.action == "create"
     venv = fake_venv(project, "3.11.7")
     plan = ProjectEnvironment(load_settings(project), install=True).plan
@@ -359,7 +352,7 @@ def test_plan_follows_the_stamp(tmp_path: Path) -> None:
 
 
 def test_plan_remakes_a_venv_of_the_wrong_python(tmp_path: Path) -> None:
-    project = write(tmp_path, {"requirements.txt": "numpy\n", ".python-version": "3.12\n"})
+    project = write_files(tmp_path, {"requirements.txt": "numpy\n", ".python-version": "3.12\n"})
     settings = load_settings(project)
     venv = fake_venv(project, "3.11.7")
     fingerprint = settings.project.fingerprint(project)
@@ -375,7 +368,7 @@ def test_plan_remakes_a_venv_of_the_wrong_python(tmp_path: Path) -> None:
 def test_activated_environment_wins_and_no_install_never_creates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = write(tmp_path / "p", {"requirements.txt": "numpy\n"})
+    project = write_files(tmp_path / "p", {"requirements.txt": "numpy\n"})
     conda = tmp_path / "conda-env"
     conda.mkdir()
     monkeypatch.setenv("CONDA_PREFIX", str(conda))
@@ -471,7 +464,7 @@ repos:
 
 
 def test_pre_commit_pins(tmp_path: Path) -> None:
-    write(tmp_path, {".pre-commit-config.yaml": PRE_COMMIT})
+    write_files(tmp_path, {".pre-commit-config.yaml": PRE_COMMIT})
     pins = read_pre_commit(tmp_path)
     assert dict(pins.versions) == {"ruff": "0.3.0", "mypy": "1.8.0"}
     assert {"ruff", "ruff-format", "mypy", "black", "end-of-file-fixer"} <= pins.hooks
@@ -481,7 +474,7 @@ def test_pre_commit_pins(tmp_path: Path) -> None:
 
 def test_broken_or_absent_pre_commit_configuration_pins_nothing(tmp_path: Path) -> None:
     assert read_pre_commit(tmp_path).versions == {}
-    write(tmp_path, {".pre-commit-config.yaml": "repos: [\n"})
+    write_files(tmp_path, {".pre-commit-config.yaml": "repos: [\n"})
     assert read_pre_commit(tmp_path).versions == {}
 
 
@@ -512,13 +505,13 @@ def test_broken_or_absent_pre_commit_configuration_pins_nothing(tmp_path: Path) 
     ],
 )
 def test_formatter_is_detected(tmp_path: Path, files: dict[str, str], formatter: str) -> None:
-    write(tmp_path, {"code.py": "x = 1\n", **files})
+    write_files(tmp_path, {"code.py": "x = 1\n", **files})
     settings = load_settings(tmp_path)
     assert choose_formatter(settings, read_pre_commit(tmp_path))[0] == formatter
 
 
 def test_a_conda_file_beside_a_package_is_left_to_conda(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n',
@@ -531,7 +524,7 @@ def test_a_conda_file_beside_a_package_is_left_to_conda(tmp_path: Path) -> None:
 
 
 def test_a_venv_whose_python_is_gone(tmp_path: Path) -> None:
-    project = write(tmp_path, {"requirements.txt": "numpy\n"})
+    project = write_files(tmp_path, {"requirements.txt": "numpy\n"})
     venv = fake_venv(project, "3.11.7")
     (venv / "bin" / "python").unlink()
     environment = ProjectEnvironment(load_settings(project), install=True)
@@ -548,14 +541,14 @@ def test_a_venv_whose_python_is_gone(tmp_path: Path) -> None:
 
 
 def test_links_out_of_the_project_are_not_followed(tmp_path: Path) -> None:
-    outside = write(
+    outside = write_files(
         tmp_path / "outside",
         {
             "requirements.txt": "secret\n",
             "setup.py": "from setuptools import setup\nsetup(name='x')\n",
         },
     )
-    project = write(tmp_path / "p", {"run.py": "x = 1\n"})
+    project = write_files(tmp_path / "p", {"run.py": "x = 1\n"})
     (project / "requirements.txt").symlink_to(outside / "requirements.txt")
     (project / "setup.py").symlink_to(outside / "setup.py")
     (outside / "venv").mkdir()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from adoption import write_files
+from research_ci.checks.maintainability import issue_finding
 from research_ci.codeunits import code_lines, notebook_cells, source_files
 from research_ci.errors import UsageError
 from research_ci.grade import (
@@ -65,13 +66,6 @@ class Shapes:
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def low_thresholds(**overrides: int | None) -> MaintainabilitySettings:
     thresholds: dict[str, int | None] = dict.fromkeys(DEFAULT_THRESHOLDS, 1)
     thresholds.update({"identical-code": None, "similar-code": None, "file-lines": 1000})
@@ -84,8 +78,12 @@ def measure(root: Path, settings: MaintainabilitySettings) -> Analysis:
 
 
 def test_figures_of_hand_counted_functions(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/logic.py": NESTED})
+    write_files(tmp_path, {"pkg/logic.py": NESTED})
     analysis = measure(tmp_path, low_thresholds())
+    issue = analysis.issues[0]
+    found = issue_finding(issue)
+    assert (found.file, found.line, found.end_line) == (issue.path, issue.line, issue.end_line)
+    assert (found.code, found.message, found.severity) == (issue.rule, issue.message, "warning")
     (module,) = analysis.files
     functions = {function.name: function for function in module.functions}
     nested = functions["nested"]
@@ -111,7 +109,7 @@ def test_figures_of_hand_counted_functions(tmp_path: Path) -> None:
 
 
 def test_thresholds_decide_what_is_an_issue(tmp_path: Path) -> None:
-    write(tmp_path, {"logic.py": NESTED})
+    write_files(tmp_path, {"logic.py": NESTED})
     defaults = measure(tmp_path, MaintainabilitySettings())
     # Only the six arguments of `nested` pass a default threshold (5).
     assert [(issue.rule, issue.subject, issue.value) for issue in defaults.issues] == [
@@ -125,7 +123,7 @@ def test_thresholds_decide_what_is_an_issue(tmp_path: Path) -> None:
 
 
 def test_rating_is_the_technical_debt_ratio(tmp_path: Path) -> None:
-    write(tmp_path, {"logic.py": NESTED})
+    write_files(tmp_path, {"logic.py": NESTED})
     analysis = measure(
         tmp_path,
         low_thresholds(
@@ -186,7 +184,7 @@ def load(path):
 
 def test_duplicated_and_similar_blocks_across_files(tmp_path: Path) -> None:
     renamed = DUPLICATED.replace("rows", "records").replace("fields", "parts")
-    write(tmp_path, {"a.py": DUPLICATED, "b.py": DUPLICATED, "c.py": renamed})
+    write_files(tmp_path, {"a.py": DUPLICATED, "b.py": DUPLICATED, "c.py": renamed})
     settings = MaintainabilitySettings()
     analysis = measure(tmp_path, settings)
     found = sorted((issue.rule, issue.path, issue.subject) for issue in analysis.issues)
@@ -234,13 +232,17 @@ def test_notebooks_are_measured_by_cell(tmp_path: Path) -> None:
     )
     assert (cognitive.cell, cognitive.line) == (3, 5)
     assert cognitive.where == "analysis.ipynb, cell 3, line 5"
+    # In the report, a line of a cell is no line of the file: the cell and line are in words.
+    found = issue_finding(cognitive)
+    assert (found.file, found.line, found.end_line) == ("analysis.ipynb", None, None)
+    assert found.message == f"cell 3, line 5: {cognitive.message}"
     assert module.lines == 1 + 23  # the magic is a comment now
 
 
 def test_notebook_duplicates_map_back_to_cells(tmp_path: Path) -> None:
     notebook = _notebook(_code_cell("x = 1\n"), _code_cell(DUPLICATED))
     (tmp_path / "explore.ipynb").write_text(notebook, encoding="utf-8")
-    write(tmp_path, {"lib.py": DUPLICATED})
+    write_files(tmp_path, {"lib.py": DUPLICATED})
     analysis = measure(tmp_path, MaintainabilitySettings())
     clone = next(i for i in analysis.issues if i.path == "explore.ipynb")
     assert (clone.rule, clone.cell, clone.line, clone.subject) == (
@@ -254,7 +256,7 @@ def test_notebook_duplicates_map_back_to_cells(tmp_path: Path) -> None:
 
 
 def test_unparsable_files_are_skipped_not_fatal(tmp_path: Path) -> None:
-    write(tmp_path, {"good.py": "def f():\n    return 1\n", "bad.py": "def f(:\n"})
+    write_files(tmp_path, {"good.py": "def f():\n    return 1\n", "bad.py": "def f(:\n"})
     analysis = measure(tmp_path, MaintainabilitySettings())
     assert [item.path for item in analysis.files] == ["good.py"]
     assert analysis.skipped == ["bad.py"]
@@ -263,7 +265,7 @@ def test_unparsable_files_are_skipped_not_fatal(tmp_path: Path) -> None:
 def test_source_files_skip_links_hidden_dirs_venvs_and_excludes(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     project = tmp_path / "project"
-    write(
+    write_files(
         tmp_path,
         {
             "outside/secret.py": "x = 1\n",

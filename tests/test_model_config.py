@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from model_helpers import adult, adult_scores, in_slice, invoke, plant, write_predictions
+from refusals import refusal
 from research_ci.errors import UsageError
 from research_ci.model.evalconfig import apply_eval_config
 from research_ci.model.settings import (
@@ -138,15 +139,11 @@ def test_pyproject_reading(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert not load_model_settings(pyproject).configured
-    pyproject.write_text('[tool.research-ci]\nmodel = "x"\n', encoding="utf-8")
-    with pytest.raises(UsageError, match="expected a table"):
-        load_model_settings(pyproject)
-    pyproject.write_text("[tool.research-ci.model\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="invalid TOML"):
-        load_model_settings(pyproject)
-    pyproject.write_bytes(b'[tool.research-ci.model]\nlabel = "caf\xe9"\n')
-    with pytest.raises(UsageError, match="not UTF-8"):
-        load_model_settings(pyproject)
+    not_a_table = '[tool.research-ci]\nmodel = "x"\n'
+    assert "expected a table" in refusal(load_model_settings, pyproject, not_a_table)
+    assert "invalid TOML" in refusal(load_model_settings, pyproject, "[tool.research-ci.model\n")
+    latin1 = b'[tool.research-ci.model]\nlabel = "caf\xe9"\n'
+    assert "not UTF-8" in refusal(load_model_settings, pyproject, latin1)
 
 
 # ------------------------------------------------------------------------------ text proto
@@ -384,10 +381,7 @@ def test_eval_config_end_to_end_fails_on_the_planted_slice(
 )
 def test_eval_config_refuses_what_does_not_map(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "eval.pbtxt"
-    path.write_text(text + "\n", encoding="utf-8")
-    with pytest.raises(UsageError) as caught:
-        apply_eval_config(_settings({}), path)
-    message = str(caught.value)
+    message = refusal(lambda path: apply_eval_config(_settings({}), path), path, text + "\n")
     assert fragment in message, message
     assert message.startswith(str(path)), message
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from refusals import refusal
 from report_builders import clean_report, data_check, lint_check, make_report, pytest_check
 from research_ci.errors import UsageError
 from research_ci.report import (
@@ -48,10 +49,7 @@ def test_finding_defaults() -> None:
     ],
 )
 def test_bad_report_files(tmp_path: Path, content: str, fragment: str) -> None:
-    path = tmp_path / "r.json"
-    path.write_text(content)
-    with pytest.raises(UsageError, match=fragment):
-        load_report(path)
+    assert fragment in refusal(load_report, tmp_path / "r.json", content)
 
 
 def odd(text: str, old: str, new: str) -> str:

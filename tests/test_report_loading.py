@@ -4,13 +4,17 @@
   draft 2020-12, agree on every valid report with one part replaced by any JSON value.
 * The tree checks refuse exactly what they refused before: nesting over 64, lone surrogates.
 * A reader that shows few findings holds few, with exact counts, and shows the same.
+* It streams the report: the same Report as a full read, or the same refusal, in bounded memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from report_builders import data_check, finding, lint_check, make_report, pytest
 from research_ci import report
 from research_ci.cache import CACHE_ENV_VAR
 from research_ci.errors import UsageError
+from research_ci.jsonfile import CheckedReader, DoubtfulJSONError
 from research_ci.report import (
     MAX_JSON_DEPTH,
     CheckResult,
@@ -198,3 +203,202 @@ def test_the_compiled_validator_is_cached_and_works_without_a_cache(
         assert not report_is_valid(replaced(RICH, ("score",), "A"))
     finally:
         report._compiled_validator.cache_clear()
+
+
+# The streaming read (``keep_findings`` given): the same Report as the full read, or the same
+# refusal; memory bounded by the kept findings.
+
+
+def loaded(path: Path, keep: int | None, *, stream: bool) -> Report | str:
+    """The report at ``path`` read with or without streaming, or the refusal's message."""
+    with pytest.MonkeyPatch.context() as patch:
+        if not stream:
+            patch.setattr(report, "_streamed_report", lambda *_args, **_kwargs: None)
+        try:
+            return load_report(path, keep_findings=keep)
+        except UsageError as exc:
+            return str(exc)
+
+
+def same_either_way(path: Path, keep: int) -> Report | str:
+    """Read ``path`` both ways, check they agree, and return what they read."""
+    streamed = loaded(path, keep, stream=True)
+    assert streamed == loaded(path, keep, stream=False)
+    if isinstance(streamed, Report):
+        # the same counts as a read of every finding, and only the kept ones held
+        assert streamed.finding_counts() == load_report(path).finding_counts()
+    return streamed
+
+
+def many_findings_document() -> dict[str, Any]:
+    document = many_findings_report().to_dict()
+    document["checks"].update(
+        {name: check for name, check in RICH["checks"].items() if name not in document["checks"]}
+    )
+    return document
+
+
+MANY = many_findings_document()
+MANY_PLACES = paths(MANY)
+
+
+@given(place=st.sampled_from(MANY_PLACES), value=ODD_VALUES, keep=st.sampled_from([0, 1, 5]))
+@FUZZ
+def test_streaming_reads_what_the_full_read_reads(
+    place: tuple[Any, ...], value: Any, keep: int
+) -> None:
+    document = replaced(MANY, place, value)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.json"
+        try:
+            text = json.dumps(document, allow_nan=False, ensure_ascii=False)
+            path.write_text(text, encoding="utf-8")
+        except ValueError:  # NaN or an infinity: tested as text below
+            return
+        result = same_either_way(path, keep)
+        if isinstance(result, Report):  # and it was read as a stream, not whole after a doubt
+            assert report._streamed_report(path, within=None, keep=keep) is not None
+
+
+@pytest.mark.parametrize("keep", [0, 2, 50])
+def test_streaming_keeps_the_same_findings_of_a_rich_report(tmp_path: Path, keep: int) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(MANY, indent=1), encoding="utf-8")
+    streamed = same_either_way(path, keep)
+    assert isinstance(streamed, Report)
+    assert report._streamed_report(path, within=None, keep=keep) is not None
+    assert len(streamed.checks["lint"].findings) == 2 * min(keep, 20)
+    assert streamed.checks["lint"].omitted_findings == 40 - 2 * min(keep, 20)
+
+
+def edited(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+VALID_TEXT = json.dumps(MANY, indent=1, ensure_ascii=False)
+LINT_FINDING = '"message": "lint 0"'
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        (VALID_TEXT, True),
+        (VALID_TEXT.replace("\n", "\r\n\t"), True),
+        (VALID_TEXT + "\f", False),  # white space to yajl, not to json
+        ("\ufeff" + VALID_TEXT, False),
+        (VALID_TEXT + "{}", False),
+        (VALID_TEXT[:-5], False),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "\\ud800"'), False),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "\\ud83d\\ude00"'), True),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "\\\\ud800"'), True),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "a\tb"'), False),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "a\\u0000b"'), True),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": "x", "message": "lint 0"'), True),
+        (edited(VALID_TEXT, LINT_FINDING, '"message": NaN'), False),
+        (edited(VALID_TEXT, '"line": 1,', '"line": 1e400,'), False),
+        (edited(VALID_TEXT, '"line": 1,', '"line": 1.0,'), True),  # an integer to JSON Schema
+        (edited(VALID_TEXT, '"line": 1,', f'"line": {2**60},'), False),
+        (edited(VALID_TEXT, '"line": 1,', f'"line": {2**53},'), True),
+        (edited(VALID_TEXT, '"line": 1,', '"line": -0,'), True),
+        (edited(VALID_TEXT, '"line": 1,', '"line": ' + nested(70) + ","), False),
+        (edited(VALID_TEXT, '"findings": [', '"findings": [], "findings": ['), True),
+        (edited(VALID_TEXT, '"findings": [', '"findings": [{"x": 1}], "findings": ['), True),
+        (edited(VALID_TEXT, '"checks": {', '"checks": {"lint": {}, '), True),
+        (edited(VALID_TEXT, '"schema_version": 1', '"schema_version": 2'), False),
+        (edited(VALID_TEXT, '"duration_s": 0.2', '"duration_s": 2e-1'), True),
+        ('{"checks": {"lint": {"findings": [1]}}}', False),
+        ("[]", False),
+        ("", False),
+    ],
+)
+def test_streaming_refuses_what_the_full_read_refuses(
+    tmp_path: Path, text: str, accepted: bool
+) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert isinstance(same_either_way(path, 3), Report) == accepted
+
+
+def test_streaming_refuses_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    for bad in (b"\xff", b"\xed\xa0\x80", b"\xc0\x80"):
+        path.write_bytes(edited(VALID_TEXT, "lint 0", "lint ").encode().replace(b"lint ", bad, 1))
+        assert "not UTF-8 text" in str(same_either_way(path, 3))
+
+
+def test_streaming_holds_memory_for_the_kept_findings_only(tmp_path: Path) -> None:
+    lint = lint_check(0)
+    lint.findings = [finding("lint", f"problem {index}", line=index + 1) for index in range(20_000)]
+    path = tmp_path / "r.json"
+    save_report(make_report(lint), path)
+
+    def peak(keep: int | None, *, stream: bool) -> int:
+        tracemalloc.start()
+        try:
+            loaded(path, keep, stream=stream)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    loaded(path, 5, stream=True)  # the validators compiled and imported first
+    streamed, whole = peak(5, stream=True), peak(5, stream=False)
+    assert streamed * 10 < whole, (streamed, whole)
+
+
+def test_streaming_refuses_files_the_full_read_refuses(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = tmp_path / "outside.json"
+    outside.write_text(VALID_TEXT, encoding="utf-8")
+    (project / "link.json").symlink_to(outside)
+    (project / "folder.json").mkdir()
+    for name, problem in [
+        ("link.json", "leads outside"),
+        ("folder.json", "not a file"),
+        ("missing.json", "report not found"),
+    ]:
+        path = project / name
+        with pytest.raises(UsageError, match=problem) as streamed:
+            load_report(path, within=project, keep_findings=3)
+        with pytest.raises(UsageError) as whole:
+            load_report(path, within=project)
+        assert str(streamed.value) == str(whole.value)
+    assert load_report(outside, keep_findings=3).finding_counts()["lint"] == 40
+
+
+FINDINGS_OPEN = [
+    ("start_map", None),
+    ("map_key", "checks"),
+    ("start_map", None),
+    ("map_key", "lint"),
+    ("start_map", None),
+    ("map_key", "findings"),
+    ("start_array", None),
+]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [("start_map", None)],  # ends inside the report
+        FINDINGS_OPEN,
+        [*FINDINGS_OPEN, ("start_map", None), ("map_key", "check"), ("string", "lint")],
+    ],
+)
+def test_events_that_end_early_are_refused(events: list[tuple[str, Any]]) -> None:
+    with pytest.raises(ValueError, match=r"not a JSON object|ends inside"):
+        report._streamed_document(iter(events), 3)
+
+
+def test_a_file_growing_past_the_limit_while_streamed_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(VALID_TEXT, encoding="utf-8")
+    fd = os.open(path, os.O_RDONLY)
+    reader = CheckedReader(fd, limit=100)  # as if the file had grown since it was opened
+    try:
+        assert reader.read(64)
+        with pytest.raises(DoubtfulJSONError, match="limit"):
+            reader.read(64)
+    finally:
+        os.close(fd)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import textwrap
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from _pytest.config.findpaths import locate_config
 from mypy.config_parser import parse_config_file
 from mypy.options import Options
 
+from adoption import write_files
 from research_ci.config import load_settings
 from research_ci.errors import UsageError
 from research_ci.pyproject import read_toml
@@ -35,14 +34,6 @@ from research_ci.toolconfig import (
     read_tool_configs,
     shown_options,
 )
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def pyproject_of(root: Path) -> dict[str, Any]:
@@ -109,7 +100,7 @@ PYTEST_LAYOUTS: dict[str, tuple[dict[str, str], str | None, tuple[str, ...]]] = 
 @pytest.mark.parametrize("layout", list(PYTEST_LAYOUTS))
 def test_pytest_configuration_is_the_one_pytest_reads(tmp_path: Path, layout: str) -> None:
     files, expected, addopts = PYTEST_LAYOUTS[layout]
-    root = write(tmp_path / "repo" / "project", files).resolve()
+    root = write_files(tmp_path / "repo" / "project", files).resolve()
     _rootdir, inifile, _config, _ignored = locate_config(root, [])
     found = read_pytest_config(root, pyproject_of(root))
     if expected is None:
@@ -195,7 +186,7 @@ def test_coverage_configuration_is_the_one_coverage_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
     files, cov_config, expected, source = COVERAGE_LAYOUTS[layout]
-    root = write(tmp_path, files)
+    root = write_files(tmp_path, files)
     monkeypatch.chdir(root)
     monkeypatch.delenv("COVERAGE_RCFILE", raising=False)
     own = coverage.Coverage(config_file=cov_config or ".coveragerc").config
@@ -210,7 +201,7 @@ def test_coverage_configuration_is_the_one_coverage_reads(
 
 
 def test_the_coverage_threshold_and_where_it_is_set(tmp_path: Path) -> None:
-    root = write(
+    root = write_files(
         tmp_path,
         {
             "analysis.py": "",
@@ -277,7 +268,7 @@ def test_mypy_configuration_is_the_one_mypy_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
     files, expected, mypy_files = MYPY_LAYOUTS[layout]
-    root = write(tmp_path / "repo" / "project", files).resolve()
+    root = write_files(tmp_path / "repo" / "project", files).resolve()
     monkeypatch.chdir(root)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no user configuration
     monkeypatch.setenv("MYPY_CONFIG_FILE_DIR", "")  # parse_config_file sets it
@@ -309,7 +300,7 @@ def test_mypy_configuration_is_the_one_mypy_reads(
 def test_missing_imports_are_errors_only_when_mypy_is_told_so(
     tmp_path: Path, text: str, reported: bool
 ) -> None:
-    root = write(tmp_path, {"mypy.ini": text, "analysis.py": ""})
+    root = write_files(tmp_path, {"mypy.ini": text, "analysis.py": ""})
     assert load_settings(root).tools.mypy_missing_imports_reported is reported
 
 
@@ -318,37 +309,37 @@ def test_missing_imports_are_errors_only_when_mypy_is_told_so(
 
 def test_flake8_settings_where_flake8_reads_them(tmp_path: Path) -> None:
     """flake8's order: setup.cfg, tox.ini, .flake8; the first with [flake8] wins, even empty."""
-    root = write(tmp_path, {"setup.cfg": "[metadata]\nname = x\n", "x.py": ""})
+    root = write_files(tmp_path, {"setup.cfg": "[metadata]\nname = x\n", "x.py": ""})
     assert read_flake8_config(root) == Flake8Config()
-    write(root, {".flake8": "[flake8]\nselect = E,F\n"})
+    write_files(root, {".flake8": "[flake8]\nselect = E,F\n"})
     assert read_flake8_config(root) == Flake8Config(".flake8", {"select": "E,F"})
-    write(
+    write_files(
         root, {"tox.ini": "[flake8]\nmax_line_length = 100\nextend-ignore = E203\nexclude = .git\n"}
     )
     found = read_flake8_config(root)
     assert (found.file, found.where) == ("tox.ini", "tox.ini [flake8]")
     assert found.options == ("max-line-length", "extend-ignore", "exclude")  # dashes, as flake8
-    write(root, {"setup.cfg": "[metadata]\nname = x\n[flake8]\n"})  # empty: flake8 stops here
+    write_files(root, {"setup.cfg": "[metadata]\nname = x\n[flake8]\n"})  # empty: flake8 stops here
     assert read_flake8_config(root) == Flake8Config("setup.cfg", {})
     assert shown_options(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more"
 
 
 def test_flake8_settings_in_pyproject_as_flake8_pyproject_reads_them(tmp_path: Path) -> None:
     pyproject = {"tool": {"flake8": {"max_line_length": 80, "ignore": ["F401", "E501"]}}}
-    found = read_flake8_config(write(tmp_path, {"x.py": ""}), pyproject)
+    found = read_flake8_config(write_files(tmp_path, {"x.py": ""}), pyproject)
     assert found == Flake8Config("pyproject.toml", {"max-line-length": "80", "ignore": "F401,E501"})
     assert found.where == "pyproject.toml [tool.flake8]"
 
 
 def test_a_symlinked_configuration_outside_the_project_is_not_read(tmp_path: Path) -> None:
-    outside = write(tmp_path / "elsewhere", {"mypy.ini": "[mypy]\nfiles = secret\n"})
-    root = write(tmp_path / "project", {".git/HEAD": ""})
+    outside = write_files(tmp_path / "elsewhere", {"mypy.ini": "[mypy]\nfiles = secret\n"})
+    root = write_files(tmp_path / "project", {".git/HEAD": ""})
     (root / "mypy.ini").symlink_to(outside / "mypy.ini")
     assert read_mypy_config(root).file is None
 
 
 def test_an_unreadable_ini_is_left_to_the_tool(tmp_path: Path) -> None:
-    root = write(tmp_path, {"setup.cfg": "not an ini file\n[tool:pytest\n"})
+    root = write_files(tmp_path, {"setup.cfg": "not an ini file\n[tool:pytest\n"})
     configs = read_tool_configs(root)
     assert configs.pytest == PytestConfig()
     assert configs.flake8 is None

@@ -23,6 +23,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from research_ci.errors import UsageError
@@ -120,6 +121,24 @@ def read_bytes(path: Path, *, limit: int = MAX_TEXT_BYTES, within: Path | None =
 def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES, within: Path | None = None) -> str:
     """:func:`read_bytes` decoded as UTF-8 (a :class:`UnicodeDecodeError` when it is not)."""
     return read_bytes(path, limit=limit, within=within).decode("utf-8")
+
+
+@contextlib.contextmanager
+def read_errors(path: Path, what: str, *, hint: str | None = None) -> Iterator[None]:
+    """Turn the errors of reading the ``what`` at ``path`` into one-line :class:`UsageError` s.
+
+    ``{what} not found: {path} ({hint})``, or ``cannot read {what} {path}: {reason}`` for any
+    other :class:`OSError` and for a file that is not UTF-8 text.
+    """
+    try:
+        yield
+    except FileNotFoundError as exc:
+        advice = f" ({hint})" if hint else ""
+        raise UsageError(f"{what} not found: {path}{advice}") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {what} {path}: not UTF-8 text (byte {exc.start})") from exc
 
 
 def current_umask() -> int:

@@ -18,7 +18,10 @@ A project is linted by the rules it adopted, never by ruff's newest defaults alo
   left out. Codes ruff does not implement are named once in a notice.
 * **no linter configured**: ruff's classic rule set, ``E4, E7, E9, F`` (syntax errors,
   undefined names, unused imports and variables, ``==`` against ``None``...), the rules ruff
-  chose by default for years: real bugs, not a style the project never chose.
+  chose by default for years, not a style the project never chose. The check advises (no
+  points off, no gate, as types without a mypy configuration): a project that never adopted
+  a linter is not failed by one. Only ``BLOCKING_RULES`` (syntax errors, undefined names)
+  count as violations; the rest are notices.
 
 In every case, when neither ruff's configuration nor ``[project] requires-python`` sets the
 target Python, the lower bound of ``python_requires`` (``setup.py``, ``setup.cfg``) is passed
@@ -35,6 +38,10 @@ from typing import Any
 
 #: ruff's default rules before 0.17 widened them (and flake8's pyflakes + the pycodestyle errors).
 CLASSIC_RULES: tuple[str, ...] = ("E4", "E7", "E9", "F")
+#: Of those, the violations of a project that configures no linter: syntax errors, invalid
+#: comparisons and statements, undefined names. GitHub's starter workflow for Python stops the
+#: build on exactly these (``flake8 . --select=E9,F63,F7,F82``) and reports the rest as warnings.
+BLOCKING_RULES: tuple[str, ...] = ("E9", "F63", "F7", "F82")
 #: flake8's own checkers (its default ``select`` is theirs: ``E``, ``F``, ``W``, ``C90``).
 FLAKE8_SELECT: tuple[str, ...] = ("E", "F", "W", "C90")
 #: flake8's default ``ignore`` (``defaults.IGNORE``), replaced by an ``ignore`` setting.

@@ -18,7 +18,13 @@ from typing import Any
 from research_ci.delta import Delta
 from research_ci.errors import UsageError
 from research_ci.fingerprint import match_findings
-from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, boundary, read_text
+from research_ci.fsutil import (
+    MAX_REPORT_BYTES,
+    atomic_write_text,
+    boundary,
+    read_errors,
+    read_text,
+)
 from research_ci.grade import gate_reason
 from research_ci.report import Finding, Report
 
@@ -119,14 +125,10 @@ def write_baseline(report: Report, path: Path) -> int:
 
 def load_baseline(path: Path) -> list[Finding]:
     """The accepted findings of a baseline file; a bad file is a one-line UsageError."""
+    with read_errors(path, "baseline", hint="write it with `research-ci baseline`"):
+        text = read_text(path, limit=MAX_REPORT_BYTES, within=boundary(path))
     try:
-        data = json.loads(read_text(path, limit=MAX_REPORT_BYTES, within=boundary(path)))
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"baseline not found: {path} (write it with `research-ci baseline`)"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read baseline {path}: {exc}") from exc
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: baseline is not valid JSON: {exc.msg}") from exc
     if (

@@ -32,7 +32,13 @@ from markupsafe import Markup
 
 from research_ci.checks.spec import Badge
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_bytes, boundary, ensure_writable, read_bytes
+from research_ci.fsutil import (
+    atomic_write_bytes,
+    boundary,
+    ensure_writable,
+    read_bytes,
+    read_errors,
+)
 from research_ci.mdescape import link_target
 from research_ci.templating import render, render_markdown
 
@@ -410,14 +416,8 @@ def read_readme(path: Path, *, within: Path | None = None) -> bytes:
     Only a regular file inside ``within`` (default: its folder) is read, and only up to
     :data:`~research_ci.fsutil.MAX_TEXT_BYTES`.
     """
-    try:
+    with read_errors(path, "README", hint="create it or pass --readme"):
         return read_bytes(path, within=within or boundary(path))
-    except FileNotFoundError as exc:
-        raise UsageError(f"README not found: {path} (create it or pass --readme)") from exc
-    except IsADirectoryError as exc:
-        raise UsageError(f"cannot read README {path}: it is a directory") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read README {path}: {exc.strerror or exc}") from exc
 
 
 def update_readme(

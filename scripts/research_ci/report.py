@@ -12,8 +12,10 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any, Literal, cast
 
 from research_ci import __version__
 from research_ci.errors import UsageError
-from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, read_text
+from research_ci.fsutil import MAX_REPORT_BYTES, atomic_write_text, read_errors, read_text
 
 SCHEMA_VERSION = 1
 #: research-ci's own output directory in a project (reports, HTML data reports).
@@ -144,15 +146,17 @@ def kept_findings(items: list[dict[str, Any]], keep: int | None) -> tuple[list[F
     """
     if keep is None:
         return [Finding.from_dict(item) for item in items], 0
-    kept: list[Finding] = []
     seen: dict[Any, int] = {}
-    for item in items:
-        severity = item.get("severity", "error")
-        count = seen.get(severity, 0)
-        if count < keep:
-            kept.append(Finding.from_dict(item))
-        seen[severity] = count + 1
+    kept = [Finding.from_dict(item) for item in items if is_kept(item, keep, seen)]
     return kept, len(items) - len(kept)
+
+
+def is_kept(item: dict[str, Any], keep: int, seen: dict[Any, int]) -> bool:
+    """Whether ``item`` is among the first ``keep`` findings of its severity (``seen`` counts)."""
+    severity = item.get("severity", "error")
+    count = seen.get(severity, 0)
+    seen[severity] = count + 1
+    return count < keep
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -268,27 +272,36 @@ def _schema_errors(data: dict[str, Any]) -> Any:
 _COMPILE_OPTIONS: dict[str, Any] = {"use_default": False, "use_formats": False}
 
 
-@cache
-def _compiled_validator() -> Callable[[Any], Any]:
-    """The report schema compiled to Python by fastjsonschema (about 1 s per 200,000 findings).
+def _schema_of(part: str) -> dict[str, Any]:
+    """The report schema (``report``) or one of its definitions alone (``finding``)."""
+    schema = report_schema()
+    if part == "report":
+        return schema
+    return {"$schema": schema["$schema"], **schema["$defs"][part]}
 
-    The schema uses only keywords that draft 2020-12 and draft 7 read alike (type, enum, const,
-    required, properties, additionalProperties, propertyNames, items, allOf, anyOf, minimum,
-    maximum and ``$ref`` alone in its object); ``tests/test_report_loading.py`` checks that
-    this validator and jsonschema's agree. The generated module is kept in research-ci's
-    cache, where Python caches its bytecode: compiling it each time would cost 0.1-0.3 s
-    and 20 MB. Without a writable cache it is compiled in memory.
+
+@cache
+def _compiled_validator(part: str = "report") -> Callable[[Any], Any]:
+    """The report schema (or ``part`` of it) compiled to Python by fastjsonschema.
+
+    About 1 s per 200,000 findings. The schema uses only keywords that draft 2020-12 and
+    draft 7 read alike (type, enum, const, required, properties, additionalProperties,
+    propertyNames, items, allOf, anyOf, minimum, maximum and ``$ref`` alone in its object);
+    ``tests/test_report_loading.py`` checks that this validator and jsonschema's agree. The
+    generated module is kept in research-ci's cache, where Python caches its bytecode:
+    compiling it each time would cost 0.1-0.3 s and 20 MB. Without a writable cache it is
+    compiled in memory.
     """
     import fastjsonschema  # noqa: PLC0415  (only needed when reading reports)
 
     try:
-        return _cached_validator(fastjsonschema.VERSION)
+        return _cached_validator(fastjsonschema.VERSION, part=part)
     except (OSError, SyntaxError, ImportError, AttributeError):  # no cache, or a broken one
-        compiled = fastjsonschema.compile(report_schema(), **_COMPILE_OPTIONS)
+        compiled = fastjsonschema.compile(_schema_of(part), **_COMPILE_OPTIONS)
         return cast("Callable[[Any], Any]", compiled)
 
 
-def _cached_validator(version: str) -> Callable[[Any], Any]:
+def _cached_validator(version: str, *, part: str = "report") -> Callable[[Any], Any]:
     """The validator module from research-ci's cache, generated there when it is missing."""
     import hashlib  # noqa: PLC0415
     import importlib.util  # noqa: PLC0415
@@ -297,11 +310,12 @@ def _cached_validator(version: str) -> Callable[[Any], Any]:
 
     from research_ci.cache import cached_entry  # noqa: PLC0415
 
-    schema = json.dumps(report_schema(), sort_keys=True)
-    key = hashlib.sha256(f"{schema}{version}{_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
+    schema = _schema_of(part)
+    text = json.dumps(schema, sort_keys=True)
+    key = hashlib.sha256(f"{text}{version}{_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
 
     def build(directory: Path) -> None:
-        code = fastjsonschema.compile_to_code(report_schema(), **_COMPILE_OPTIONS)
+        code = fastjsonschema.compile_to_code(schema, **_COMPILE_OPTIONS)
         main = re.search(r"^def (\w+)\(", code, flags=re.MULTILINE)
         if main is None:
             raise OSError("fastjsonschema generated no validation function")
@@ -485,19 +499,143 @@ def parse_report_json(text: str, *, source: str) -> Any:
 
 def _report_data(path: Path, *, within: Path | None) -> dict[str, Any]:
     """The parsed and validated JSON of the report at ``path`` (its text is let go on return)."""
-    try:
+    with read_errors(path, "report", hint="run `research-ci check` first or pass --report"):
         text = read_text(path, limit=MAX_REPORT_BYTES, within=within)
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"report not found: {path} (run `research-ci check` first or pass --report)"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read report {path}: {exc}") from exc
     data = parse_report_json(text, source=str(path))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a research-ci report: expected a JSON object")
     validate_report_dict(data, source=str(path))
     return data
+
+
+class _Findings(list[Any]):
+    """A check's findings while streamed: the kept ones, and how many others there were."""
+
+    omitted: int = 0
+
+
+def _streamed_value(value: Any) -> Any:
+    """A number from ijson as :func:`parse_report_json` reads it; raise when it would refuse it."""
+    if isinstance(value, Decimal):  # ijson's non-integer numbers
+        number = float(value)  # rounded as float(text) rounds
+        if not math.isfinite(number):
+            raise ValueError("a number out of range")
+        return number
+    if abs(value) > MAX_JSON_INTEGER:
+        raise ValueError("an integer out of range")
+    return value
+
+
+def _streamed_finding(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
+    """One finding (its ``start_map`` read) from ijson's events; raise at a nested value.
+
+    A finding's values are all scalars: a nested one makes the report invalid, and a raise
+    makes :func:`load_report` read it whole and name the error.
+    """
+    item: dict[str, Any] = {}
+    for event, key in events:
+        if event == "end_map":
+            return item
+        value_event, value = next(events)
+        if event != "map_key" or key in item or value_event not in _SCALAR_EVENTS:
+            raise ValueError("not a finding")
+        item[key] = _streamed_value(value) if value_event == "number" else value
+    raise ValueError("the report ends inside a finding")
+
+
+_SCALAR_EVENTS = frozenset({"string", "number", "boolean", "null"})
+
+
+def _streamed_findings(events: Iterator[tuple[str, Any]], keep: int) -> _Findings:
+    """A check's findings (their ``start_array`` read): each validated, the first kept."""
+    validate = _compiled_validator("finding")
+    findings = _Findings()
+    seen: dict[Any, int] = {}  # findings read, by severity
+    for event, _ in events:
+        if event == "end_array":
+            return findings
+        if event != "start_map":
+            raise ValueError("not a finding")
+        item = _streamed_finding(events)
+        validate(item)
+        if is_kept(item, keep, seen):
+            findings.append(item)
+        else:
+            findings.omitted += 1
+    raise ValueError("the report ends inside findings")
+
+
+def _streamed_document(events: Any, keep: int) -> dict[str, Any]:
+    """The report's JSON from ijson's events, each check holding only the findings it keeps.
+
+    A check's ``findings`` is read by :func:`_streamed_findings` (a :class:`_Findings`).
+    Raises at anything :func:`parse_report_json` might read differently (a repeated key,
+    deep nesting) and at any finding that is not valid: the caller then reads it whole.
+    """
+    events = iter(events)
+    root: list[Any] = []
+    stack: list[Any] = [root]  # the open containers, innermost last
+    keys: list[Any] = [None]  # the key of the value being read in each open object
+    for event, scalar in events:
+        if event == "map_key":
+            if scalar in stack[-1]:
+                raise ValueError(f"a repeated key {scalar!r}")
+            keys[-1] = scalar
+            continue
+        if event in {"start_map", "start_array"}:
+            if len(stack) >= MAX_JSON_DEPTH:
+                raise ValueError("deep nesting")
+            in_check = len(stack) == 4 and keys[1] == "checks" and isinstance(stack[2], dict)
+            if in_check and event == "start_array" and keys[-1] == "findings":
+                value: Any = _streamed_findings(events, keep)
+            else:
+                stack.append({} if event == "start_map" else [])
+                keys.append(None)
+                continue
+        elif event in {"end_map", "end_array"}:
+            value = stack.pop()
+            keys.pop()
+        else:
+            value = _streamed_value(scalar) if event == "number" else scalar
+        parent = stack[-1]
+        if type(parent) is dict:
+            parent[keys[-1]] = value
+        else:
+            parent.append(value)
+    if len(root) != 1 or not isinstance(root[0], dict):
+        raise ValueError("not a JSON object")
+    return cast("dict[str, Any]", root[0])
+
+
+def _streamed_report(path: Path, *, within: Path | None, keep: int) -> Report | None:
+    """The report at ``path`` read as a stream, holding only ``keep`` findings per severity.
+
+    Memory is bounded by what is kept, not by the number of findings. ``None`` when anything
+    is in doubt (an invalid report above all): :func:`load_report` then reads it whole and
+    refuses it with the same message as ever.
+    """
+    import ijson  # noqa: PLC0415  (only needed when reading reports)
+
+    from research_ci.jsonfile import CheckedReader, open_regular  # noqa: PLC0415
+
+    try:
+        fd = open_regular(path, limit=MAX_REPORT_BYTES, within=within)
+    except (OSError, ValueError, UsageError):
+        return None
+    try:
+        events = ijson.basic_parse(CheckedReader(fd, limit=MAX_REPORT_BYTES), buf_size=1 << 16)
+        data = _streamed_document(events, keep)
+        if not report_is_valid(data):  # a newer schema_version too: the full path names it
+            return None
+        report = report_from_dict(data, keep_findings=keep)
+        for name, result in report.checks.items():
+            findings = data["checks"][name]["findings"]
+            result.omitted_findings = findings.omitted
+    except Exception:  # noqa: BLE001  (any doubt: the whole file is read, and its error named)
+        return None
+    finally:
+        os.close(fd)
+    return report
 
 
 def load_report(
@@ -518,12 +656,18 @@ def load_report(
     A reader that shows at most ``keep_findings`` findings (``summary``, ``badge``) passes it:
     the others are counted, not held (:func:`kept_findings`); such a report cannot be saved.
     """
-    data = _report_data(path, within=within)
-    try:
-        report = report_from_dict(data, keep_findings=keep_findings)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"{path}: not a research-ci report: {exc}") from exc
-    del data  # the raw findings are no longer needed
+    streamed = None
+    if keep_findings is not None:
+        streamed = _streamed_report(path, within=within, keep=keep_findings)
+    if streamed is not None:
+        report = streamed
+    else:
+        data = _report_data(path, within=within)
+        try:
+            report = report_from_dict(data, keep_findings=keep_findings)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(f"{path}: not a research-ci report: {exc}") from exc
+        del data  # the raw findings are no longer needed
     if not regrade:
         return report
     from research_ci.grade import regrade as grade_again  # noqa: PLC0415  (grade imports report)

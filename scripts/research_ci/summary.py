@@ -68,7 +68,8 @@ def _groups(shown: Sequence[Finding], totals: dict[str, int]) -> list[_Group]:
     grouped: dict[str, list[dict[str, str]]] = {}
     for finding in shown:
         grouped.setdefault(finding.check, []).append(_finding_row(finding))
-    return [_Group(check, totals[check], rows) for check, rows in grouped.items()]
+    # A finding names its check itself: a report may file it under another check's name.
+    return [_Group(check, totals.get(check, len(rows)), rows) for check, rows in grouped.items()]
 
 
 def _sections(report: Report) -> list[SummarySection]:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -54,9 +53,9 @@ from research_ci.layout import (
     read_setup_cfg,
     read_setup_py,
     requirement_name,
-    requirement_names,
 )
 from research_ci.pyproject import read_toml, tool_table
+from research_ci.toxconfig import dependency_names, read_tox
 
 if TYPE_CHECKING:
     from configparser import RawConfigParser
@@ -256,6 +255,23 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _config_files(
+    root: Path, names: Sequence[str], *, stop_at_repository: bool = False
+) -> Iterator[tuple[Path, bool]]:
+    """The files named ``names`` in ``root``, then in each parent, in a tool's lookup order.
+
+    Each is yielded with whether it is in ``root`` itself; only files :func:`_inside` allows
+    are. ``stop_at_repository``: no parent above a ``.git`` or ``.hg`` directory is searched.
+    """
+    for directory in (root, *root.parents):
+        for name in names:
+            path = directory / name
+            if _inside(path, root):
+                yield path, directory == root
+        if stop_at_repository and any((directory / vcs).exists() for vcs in (".git", ".hg")):
+            return
+
+
 def _split_list(value: object) -> tuple[str, ...]:
     """A list setting: a TOML list, or a string split on commas and lines (INI)."""
     if isinstance(value, list):
@@ -306,18 +322,12 @@ def read_pytest_config(root: Path, pyproject: Mapping[str, Any] | None = None) -
     """The pytest configuration of a run started in ``root`` with no arguments."""
     root = root.resolve()
     first_pyproject: Path | None = None
-    for directory in (root, *root.parents):
-        for name in PYTEST_FILES:
-            path = directory / name
-            if not _inside(path, root):
-                continue
-            if name == "pyproject.toml" and first_pyproject is None:
-                first_pyproject = path
-            settings = _pytest_settings(path, pyproject if directory == root else None)
-            if settings is not None:
-                return PytestConfig(
-                    file=_shown(path, root), addopts=_addopts(settings.get("addopts"))
-                )
+    for path, in_root in _config_files(root, PYTEST_FILES):
+        if path.name == "pyproject.toml" and first_pyproject is None:
+            first_pyproject = path
+        settings = _pytest_settings(path, pyproject if in_root else None)
+        if settings is not None:
+            return PytestConfig(file=_shown(path, root), addopts=_addopts(settings.get("addopts")))
     # No settings anywhere: the first pyproject.toml still makes pytest's rootdir.
     return PytestConfig(file=_shown(first_pyproject, root) if first_pyproject else None)
 
@@ -452,20 +462,14 @@ def _mypy_settings(path: Path, pyproject: Mapping[str, Any] | None) -> dict[str,
 def read_mypy_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> MypyConfig:
     """The mypy configuration of a run started in ``root``."""
     root = root.resolve()
-    for directory in (root, *root.parents):
-        for name in MYPY_FILES:
-            path = directory / name
-            if not _inside(path, root):
-                continue
-            settings = _mypy_settings(path, pyproject if directory == root else None)
-            if settings is not None:
-                return MypyConfig(
-                    file=_shown(path, root),
-                    files=_split_list(settings.get("files")),
-                    ignore_missing_imports=_boolean(settings.get("ignore_missing_imports")),
-                )
-        if any((directory / marker).exists() for marker in (".git", ".hg")):
-            break
+    for path, in_root in _config_files(root, MYPY_FILES, stop_at_repository=True):
+        settings = _mypy_settings(path, pyproject if in_root else None)
+        if settings is not None:
+            return MypyConfig(
+                file=_shown(path, root),
+                files=_split_list(settings.get("files")),
+                ignore_missing_imports=_boolean(settings.get("ignore_missing_imports")),
+            )
     return MypyConfig()
 
 
@@ -509,20 +513,17 @@ def read_flake8_config(root: Path, pyproject: Mapping[str, Any] | None = None) -
 def read_ruff_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> RuffConfig:
     """The configuration ruff reads when run in ``root`` (its own lookup, up the directories)."""
     root = root.resolve()
-    for directory in (root, *root.parents):
-        for name in RUFF_FILES:
-            path = directory / name
-            if not _inside(path, root):
+    for path, in_root in _config_files(root, RUFF_FILES):
+        is_pyproject = path.name == "pyproject.toml"
+        parsed = pyproject if in_root and is_pyproject else None
+        document = parsed if parsed is not None else (_toml(path) or {})
+        if is_pyproject:
+            table = (document.get("tool") or {}).get("ruff")
+            if not isinstance(table, dict):
                 continue
-            parsed = pyproject if directory == root and name == "pyproject.toml" else None
-            document = parsed if parsed is not None else (_toml(path) or {})
-            if name == "pyproject.toml":
-                table = (document.get("tool") or {}).get("ruff")
-                if not isinstance(table, dict):
-                    continue
-            else:
-                table = dict(document)
-            return RuffConfig(_shown(path, root), "target-version" in table)
+        else:
+            table = dict(document)
+        return RuffConfig(_shown(path, root), "target-version" in table)
     return RuffConfig()
 
 
@@ -538,47 +539,15 @@ def read_yapf_config(root: Path, pyproject: Mapping[str, Any] | None = None) -> 
     return None
 
 
-def _tox_ini_text(root: Path, pyproject: Mapping[str, Any] | None) -> str | None:
-    if _inside(root / "tox.ini", root):
-        with contextlib.suppress(OSError):
-            return (root / "tox.ini").read_text(encoding="utf-8", errors="replace")
-    legacy = (pyproject or {}).get("tool", {}).get("tox", {})
-    text = legacy.get("legacy_tox_ini") if isinstance(legacy, dict) else None
-    return text if isinstance(text, str) else None
-
-
-#: ``-r{toxinidir}/format-requirements.txt`` (h11): a requirements file inside the project.
-_TOX_INCLUDE = re.compile(r"^-r\s*(?:\{toxinidir\}/)?(?P<file>[^\s{}]+)$")
-
-
 def tox_dependencies(root: Path, pyproject: Mapping[str, Any] | None = None) -> frozenset[str]:
     """The packages any tox environment installs (``deps``), by normalized name.
 
-    Read from ``tox.ini`` or ``[tool.tox] legacy_tox_ini``: the linters and formatters a
-    project runs through tox (cachetools' ``[testenv:flake8]``) are declared there only.
+    tox's configuration is read by :mod:`research_ci.toxconfig`, wherever tox reads it: the
+    linters and formatters a project runs through tox (cachetools' ``[testenv:flake8]``) are
+    declared there only.
     """
-    text = _tox_ini_text(root, pyproject)
-    if text is None:
-        return frozenset()
-    import configparser  # noqa: PLC0415
-
-    parser = configparser.RawConfigParser(strict=False)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return frozenset()
-    names: set[str] = set()
-    for section in parser.sections():
-        if not parser.has_option(section, "deps"):
-            continue
-        for line in parser.get(section, "deps").splitlines():
-            requirement = line.split(": ", 1)[-1].strip()  # "tf: tensorflow": a factor's
-            included = _TOX_INCLUDE.match(requirement)
-            if included:
-                names |= requirement_names(root / included.group(1), root)
-            elif (name := requirement_name(requirement)) is not None:
-                names.add(name)
-    return frozenset(names)
+    config = read_tox(root, pyproject or {})
+    return frozenset() if config is None else dependency_names(config, root)
 
 
 def flake8_hook_dependencies(root: Path) -> frozenset[str]:

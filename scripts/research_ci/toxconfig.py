@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from research_ci.errors import UsageError
-from research_ci.layout import normalize, project_file, requirement_name
+from research_ci.layout import normalize, project_file, requirement_name, requirement_names
 from research_ci.pyproject import read_toml
 
 #: The base section of every test environment, and the prefix of a named one.
@@ -109,6 +109,9 @@ class ToxEnv:
     commands: tuple[tuple[str, ...], ...] = ()
     #: Lines left out, and why (``tf: tensorflow (only for the factors tf)``).
     skipped: tuple[str, ...] = ()
+    #: The requirements of ``deps`` lines only some factors get (``tensorflow`` of
+    #: ``tf: tensorflow``): not installed, but they say which tools the project uses.
+    factor_deps: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,8 +150,15 @@ def _raw_lines(value: str) -> list[str]:
 
 def _factor_free(lines: Sequence[str]) -> tuple[list[str], list[str]]:
     """The lines an environment with no factors gets, and those it does not (with why)."""
+    kept, skipped, _ = _split_factors(lines)
+    return kept, skipped
+
+
+def _split_factors(lines: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """:func:`_factor_free`, plus the content of each line only some factors get."""
     kept: list[str] = []
     skipped: list[str] = []
+    conditional: list[str] = []
     for line in lines:
         match = _FACTORS.match(line.strip())
         if match is None:
@@ -159,7 +169,8 @@ def _factor_free(lines: Sequence[str]) -> tuple[list[str], list[str]]:
             kept.append(match["content"])
         else:
             skipped.append(f"{match['content'].strip()} (only for the factors {match['factors']})")
-    return kept, skipped
+            conditional.append(match["content"].strip())
+    return kept, skipped, conditional
 
 
 class _IniReader:
@@ -198,6 +209,8 @@ class _IniReader:
 
     def env(self, section: str) -> ToxEnv:
         deps, skipped = self.value(section, "deps")
+        raw = _raw_lines(self.parser.get(section, "deps", fallback=""))
+        factor_deps = [line for line in _split_factors(raw)[2] if "{" not in line]
         groups, _ = self.value(section, "dependency_groups")
         commands, _ = self.value(section, "commands", strict=False)
         return ToxEnv(
@@ -208,6 +221,7 @@ class _IniReader:
             ),
             commands=tuple(argv for line in commands if (argv := _command(line))),
             skipped=tuple(skipped),
+            factor_deps=tuple(factor_deps),
         )
 
 
@@ -354,6 +368,24 @@ def plain_deps(env: ToxEnv, root: Path) -> ToxDeps:
         else:
             requirements.append(line)
     return ToxDeps(tuple(requirements), tuple(files), tuple(skipped))
+
+
+def dependency_names(config: ToxConfig, root: Path) -> frozenset[str]:
+    """Every package any environment installs, by normalized name, factor lines included.
+
+    What a project runs through tox (cachetools' ``[testenv:flake8]``, h11's black in a
+    ``-r format-requirements.txt``) is declared there only: this says which tools it adopted.
+    """
+    names: set[str] = set()
+    for env in config.envs:
+        deps = plain_deps(env, root)
+        for line in (*deps.requirements, *env.factor_deps):
+            name = requirement_name(line)
+            if name is not None:
+                names.add(name)
+        for file in deps.files:
+            names |= requirement_names(root / file, root)
+    return frozenset(names)
 
 
 def _inside(root: Path, path: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from research_ci.checks.common import error_result, ran, relative_path, run_resolved
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.lintrules import (
+    BLOCKING_RULES,
     CLASSIC_RULES,
     Translation,
     parse_linters,
@@ -170,10 +171,24 @@ def translation_notice(settings: Settings, translation: Translation) -> Finding:
 
 
 CLASSIC_NOTICE = (
-    "the project configures no linter (no ruff or flake8 settings): lint gates on ruff's "
-    f"classic rules {', '.join(CLASSIC_RULES)} (syntax errors, undefined names, unused "
-    "imports and variables...); a [tool.ruff] table lints with ruff's own defaults"
+    "the project configures no linter (no ruff or flake8 settings): lint runs ruff's "
+    f"classic rules {', '.join(CLASSIC_RULES)} and advises; it counts "
+    f"{', '.join(BLOCKING_RULES)} (syntax errors, undefined names) as violations, the others "
+    "as notices. A [tool.ruff] table lints and gates with ruff's own defaults"
 )
+
+
+def blocking(code: str | None) -> bool:
+    """Whether a finding of ruff's classic rules is a violation where no linter is configured."""
+    return code is None or code == "syntax-error" or code.startswith(BLOCKING_RULES)
+
+
+def advise(findings: list[Finding]) -> list[Finding]:
+    """The classic rules' findings, with those that do not block made notices."""
+    return [
+        finding if blocking(finding.code) else dataclasses.replace(finding, severity="notice")
+        for finding in findings
+    ]
 
 
 def rules_for(
@@ -224,16 +239,31 @@ def run(inputs: CheckInputs) -> CheckResult:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
-    metrics = LintMetrics(violations=len(findings))
-    summary = figures(metrics) + (f", {words}" if words else "")
+    if rules_source(settings, pre_commit) == FROM_CLASSIC:
+        findings = advise(findings)
+    gating = [finding for finding in findings if finding.severity != "notice"]
+    metrics = LintMetrics(violations=len(gating))
+    advisory = len(findings) - len(gating)
+    summary = figures(metrics) + (f" ({advisory} advisory)" if advisory else "")
+    summary += f", {words}" if words else ""
     return ran(
         NAME,
         metrics.to_json(),
         findings + notices,
         started,
-        failed=bool(findings),
+        failed=bool(gating),
         summary=summary,
         tool=tool.to_dict(),
+    )
+
+
+def advisory_by_default(settings: Settings) -> str | None:
+    """Why lint only advises on this project: it configures no linter (ruff's classic rules)."""
+    if rules_source(settings) != FROM_CLASSIC:
+        return None
+    return (
+        "the project configures no linter (no ruff or flake8 settings): ruff's classic rules "
+        "advise; a [tool.ruff] table, or [tool.research-ci] advisory = [], makes lint gate"
     )
 
 
@@ -248,4 +278,5 @@ CHECK: CheckSpec[LintMetrics] = CheckSpec(
     penalties=(PenaltyRule(NAME, "ruff violation", 1, 20, lambda m: m.violations),),
     merge=MergeRule(distinct_count="violations"),
     notices=flake8_notice,
+    advisory_by_default=advisory_by_default,
 )

@@ -116,24 +116,19 @@ def figures(metrics: MaintainabilityMetrics) -> str:
 
 
 def issue_finding(issue: Issue) -> Finding:
-    """One issue as a report finding."""
-    if issue.cell is None:
-        return Finding(
-            check=NAME,
-            file=issue.path,
-            line=issue.line,
-            end_line=issue.end_line,
-            code=issue.rule,
-            message=issue.message,
-            severity="warning",
-            fingerprint=issue.fingerprint,
-        )
+    """One issue as a report finding (in a notebook, its cell and line go into the message)."""
+    line: int | None = issue.line
+    end_line, message = issue.end_line, issue.message
+    if issue.cell is not None:
+        line, end_line = None, None
+        message = f"cell {issue.cell}, line {issue.line}: {message}"
     return Finding(
         check=NAME,
         file=issue.path,
-        line=None,
+        line=line,
+        end_line=end_line,
         code=issue.rule,
-        message=f"cell {issue.cell}, line {issue.line}: {issue.message}",
+        message=message,
         severity="warning",
         fingerprint=issue.fingerprint,
     )

@@ -38,7 +38,7 @@ from research_ci.data.settings import (
     Thresholds,
 )
 from research_ci.errors import UsageError
-from research_ci.fsutil import atomic_write_text, boundary, read_text
+from research_ci.fsutil import atomic_write_text, boundary, read_errors, read_text
 
 #: The two comparator fields of a feature (TFDV's names).
 COMPARATORS = ("drift_comparator", "skew_comparator")
@@ -278,18 +278,10 @@ def load_schema(path: Path) -> Any:
     from google.protobuf import text_format  # noqa: PLC0415
 
     schema_pb2 = _schema_pb2()
-    try:
+    with read_errors(
+        path, "schema", hint=f"write one with `research-ci data infer --schema {path}`"
+    ):
         text = read_text(path, within=boundary(path))
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"schema not found: {path} (write one with `research-ci data infer --schema {path}`)"
-        ) from exc
-    except IsADirectoryError as exc:
-        raise UsageError(f"schema {path} is a directory") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot read schema {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: schema is not UTF-8 text (byte {exc.start})") from exc
     schema = schema_pb2.Schema()
     try:
         text_format.Parse(text, schema)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from research_ci.errors import UsageError
-from research_ci.fsutil import read_text
+from research_ci.fsutil import read_errors, read_text
 from research_ci.model.metrics import METRICS, tfma_names
 from research_ci.model.settings import (
     Bounds,
@@ -593,12 +593,8 @@ def _options(config: Message, mapped: _Mapped) -> None:
 
 def read_eval_config(path: Path) -> Message:
     """Parse the file (one-line errors)."""
-    try:
+    with read_errors(path, "EvalConfig"):
         text = read_text(path)  # a regular file, bounded in size
-    except FileNotFoundError as exc:
-        raise UsageError(f"EvalConfig not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from exc
     return parse(text, source=str(path))
 
 
