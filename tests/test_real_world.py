@@ -61,6 +61,51 @@ def test_an_option_no_plugin_knows_is_named_in_the_finding(
     assert (code, tests["collection_errors"], tests["coverage"]) == (1, 1, None)
 
 
+def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pint and pypa/sampleproject set no threshold: 77 % and 75 % failed their gates on ours.
+
+    Under research-ci's default (80 %), coverage costs points and caps the grade at B, as
+    before, but the tests check passes; a threshold the project sets still gates.
+    """
+    project = write_files(
+        tmp_path / "scripts",
+        {
+            "requirements.txt": "",
+            ".coveragerc": "[run]\nsource = calc\n",
+            "calc.py": "LIMIT = 1\n\n\ndef unused():\n    return 2\n",
+            "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
+        },
+    )
+    code, report = check(project, capsys)
+    tests = report["checks"]["tests"]
+    assert (tests["coverage"], tests["coverage_threshold"]) == (66.67, 80)
+    assert tests["coverage_threshold_from"] == "research-ci's default"
+    assert tests["status"] == "passed"
+    assert tests["summary"] == (
+        "1 test passed, coverage 66.6% (under research-ci's default threshold)"
+    )
+    assert [(f["code"], f["severity"], f["message"]) for f in tests["findings"]] == [
+        (
+            "coverage",
+            "warning",
+            "coverage 66.6% is under the threshold 80%, research-ci's default "
+            "(the project sets none)",
+        )
+    ]
+    assert (code, report["gate"]["passed"], report["grade"]) == (0, True, "B")
+    assert report["score"] == 86  # 100 - 13.33 points of coverage under 80 %
+
+    (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 80\n")
+    code, report = check(project, capsys)
+    assert report["checks"]["tests"]["status"] == "failed"
+    assert (code, report["gate"]["reasons"]) == (
+        1,
+        ["tests failed (coverage 66.6% is under the threshold 80%)"],
+    )
+
+
 def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

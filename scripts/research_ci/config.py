@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from research_ci.checks.registry import CHECK_NAMES, CHECKS
+from research_ci.checks.tests import DEFAULT_THRESHOLD_FROM
 from research_ci.data.settings import DataSettings, parse_data_settings
 from research_ci.errors import UsageError
 from research_ci.grade import GRADES
@@ -120,7 +121,7 @@ class Settings:
     data: DataSettings
     model: ModelSettings
     #: Where the coverage threshold comes from, in words.
-    coverage_threshold_from: str = "research-ci's default"
+    coverage_threshold_from: str = DEFAULT_THRESHOLD_FROM
     #: Checks that count in the report but neither in the grade nor in the gate, and why:
     #: ``[tool.research-ci] advisory``, else each check's own default
     #: (:attr:`~research_ci.checks.spec.CheckSpec.advisory_by_default`).

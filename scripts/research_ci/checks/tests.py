@@ -95,6 +95,10 @@ FAILING = frozenset({"uncollected", "failed", "error"})
 #: Codes of the findings that name one test (or module), by its pytest node id.
 TEST_FINDING_CODES = ("test-failure", "test-error", "collection-error")
 
+#: Where the coverage threshold comes from when the project sets none. Under it, coverage
+#: costs points and caps the grade at B, but does not fail the check: a gate on a threshold
+#: the maintainers never chose is one they would dispute (pint, pypa/sampleproject).
+DEFAULT_THRESHOLD_FROM = "research-ci's default"
 #: Coverage at or above both this and the threshold is bright green.
 COVERAGE_EXCELLENT = 90.0
 #: Coverage at most this many points under the threshold is orange, further under is red.
@@ -170,6 +174,11 @@ class TestsMetrics(Metrics):
     def ran(self) -> int:
         """Tests that ran, whatever their outcome (skipped ones did not)."""
         return self.passed + self.xfailed + self.xpassed + self.failing_tests
+
+    @property
+    def coverage_gates(self) -> bool:
+        """Whether coverage under the threshold fails the check: the project set a threshold."""
+        return self.coverage_threshold_from != DEFAULT_THRESHOLD_FROM
 
     @property
     def coverage_shortfall(self) -> float:
@@ -457,12 +466,17 @@ def _problems(metrics: TestsMetrics, findings: Sequence[Finding]) -> list[str]:
         problems.append(", ".join(parts))
     if metrics.ran == 0 and not metrics.collection_errors:
         problems.append("no tests ran")
-    if metrics.coverage_shortfall > 0 and metrics.coverage is not None:
-        problems.append(
-            f"coverage {percent(metrics.coverage)} is under the threshold "
-            f"{percent(metrics.coverage_threshold or 0)}"
-        )
+    if metrics.coverage_shortfall > 0 and metrics.coverage_gates:
+        problems.append(coverage_shortfall_words(metrics))
     return problems
+
+
+def coverage_shortfall_words(metrics: TestsMetrics) -> str:
+    """``coverage 77% is under the threshold 80%`` (naming research-ci's default as such)."""
+    threshold = percent(metrics.coverage_threshold or 0)
+    if not metrics.coverage_gates:
+        threshold = f"{threshold}, research-ci's default (the project sets none)"
+    return f"coverage {percent(metrics.coverage or 0)} is under the threshold {threshold}"
 
 
 def run(inputs: CheckInputs) -> CheckResult:
@@ -528,11 +542,19 @@ def run(inputs: CheckInputs) -> CheckResult:
         )
     if metrics.coverage_shortfall > 0:
         findings.append(
-            Finding(check=NAME, file=None, line=None, code="coverage", message=problems[-1])
+            Finding(
+                check=NAME,
+                file=None,
+                line=None,
+                code="coverage",
+                message=coverage_shortfall_words(metrics),
+                severity="error" if metrics.coverage_gates else "warning",
+            )
         )
     summary = "; ".join(problems) or (
         f"{plural(metrics.passed, 'test')} passed, coverage "
         + (percent(metrics.coverage) if metrics.coverage is not None else "not measured")
+        + (" (under research-ci's default threshold)" if metrics.coverage_shortfall > 0 else "")
     )
     reported = {**metrics.to_json(), **({"coverage_file": kept} if kept else {})}
     failed = bool(problems)
