@@ -90,8 +90,10 @@ def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
         (
             "coverage",
             "warning",
-            "coverage 66.6% is under the threshold 80%, research-ci's default "
-            "(the project sets none)",
+            (
+                "coverage 66.6% is under the threshold 80%, research-ci's default "
+                "(the project sets none)"
+            ),
         )
     ]
     assert (code, report["gate"]["passed"], report["grade"]) == (0, True, "B")
