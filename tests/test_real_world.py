@@ -314,3 +314,13 @@ def test_a_course_of_notebooks_two_folders_down_is_a_project(
         == [(str(project / "lectures/bigrams/part1.ipynb"), rule) for rule in ("E702", "F401")]
     )
     assert (lint["status"], lint["violations"]) == ("passed", 0)
+
+    # mypy reads no notebook: with no .py file the types check is skipped, not an error.
+    code = main(["check", str(project), "--only", "types", "--format", "json"])
+    report = read_valid_report(project / ".research-ci" / "report.json")
+    types = report["checks"]["types"]
+    assert (code, types["status"]) == (0, "skipped"), types
+    assert types["summary"] == "no .py or .pyi file to type-check (mypy does not read notebooks)"
+    direct = run([Path(sys.executable).parent / "mypy", "."], project)
+    assert direct.returncode == 2
+    assert "There are no .py[i] files" in direct.stdout + direct.stderr

@@ -166,6 +166,10 @@ def mypy_targets(settings: Settings, tool: Tool | None = None) -> list[str]:
     return [path for path in settings.paths if (settings.root / path).exists()] or ["."]
 
 
+#: What mypy says (exit 2) when the paths it is given hold no Python file.
+NO_FILES = "There are no .py[i] files"
+
+
 def run(inputs: CheckInputs) -> CheckResult:
     """Run the project's mypy against the project, seeing the packages of its environment."""
     started = time.perf_counter()
@@ -195,6 +199,15 @@ def run(inputs: CheckInputs) -> CheckResult:
         findings = (parse_mypy_json if as_json else parse_mypy_text)(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError) as exc:
         return error_result(NAME, f"cannot read mypy's JSON output: {exc}", started)
+    if completed.returncode == 2 and not findings and NO_FILES in completed.tail(3):
+        # A repository of notebooks only (karpathy/nn-zero-to-hero): mypy has nothing to read.
+        return CheckResult(
+            name=NAME,
+            status="skipped",
+            summary="no .py or .pyi file to type-check (mypy does not read notebooks)",
+            duration_s=time.perf_counter() - started,
+            tool=tool.to_dict(),
+        )
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
         return error_result(NAME, f"mypy failed: {completed.tail(3)}", started, tool=tool.to_dict())
