@@ -81,6 +81,10 @@ def test_no_tests_fails_the_tests_check(tmp_path: Path) -> None:
     assert tests["status"] == "failed"
     assert tests["summary"].startswith("no tests ran")
     assert tests["findings"][0]["code"] == "no-tests"
+    # No test is as bad as a suite that cannot be collected: 50 points, at most D (karpathy's
+    # nn-zero-to-hero, with no test at all, graded A (95)).
+    report = read_valid_report(project / ".research-ci" / "report.json")
+    assert (report["score"], report["grade"]) == (50, "F")
 
 
 @pytest.mark.slow

@@ -176,6 +176,14 @@ class TestsMetrics(Metrics):
         return self.passed + self.xfailed + self.xpassed + self.failing_tests
 
     @property
+    def no_test_ran(self) -> bool:
+        """pytest ran and collected no test that ran (none, or all skipped), without errors.
+
+        (Figures without ``test_outcomes``, an older or hand-made report's, never say so.)
+        """
+        return self.test_outcomes is not None and self.ran == 0 and not self.collection_errors
+
+    @property
     def coverage_gates(self) -> bool:
         """Whether coverage under the threshold fails the check: the project set a threshold."""
         return self.coverage_threshold_from != DEFAULT_THRESHOLD_FROM
@@ -676,18 +684,19 @@ CHECK: CheckSpec[TestsMetrics] = CheckSpec(
         ),
         PenaltyRule(
             NAME,
-            "test suite that cannot be collected (as much as the two lines above together)",
+            "test suite that cannot be collected or runs no test (as much as the two lines "
+            "above together)",
             FAILING_MAX_POINTS + COVERAGE_MAX_POINTS,
             FAILING_MAX_POINTS + COVERAGE_MAX_POINTS,
-            lambda m: 1 if m.collection_errors else 0,
+            lambda m: 1 if m.collection_errors or m.no_test_ran else 0,
         ),
     ),
     caps=(
         CapRule(
             NAME,
-            "a test fails or errors, or the tests cannot be collected",
+            "a test fails or errors, the tests cannot be collected, or no test runs",
             "D",
-            lambda m: m.failing > 0,
+            lambda m: m.failing > 0 or m.no_test_ran,
         ),
         CapRule(NAME, "coverage is under the threshold", "B", lambda m: m.coverage_shortfall > 0),
     ),
