@@ -177,7 +177,7 @@ class TestsMetrics(Metrics):
 
     @property
     def no_test_ran(self) -> bool:
-        """pytest ran and collected no test that ran (none, or all skipped), without errors.
+        """Whether pytest ran but no test did (none collected, or all skipped), without errors.
 
         (Figures without ``test_outcomes``, an older or hand-made report's, never say so.)
         """
