@@ -156,8 +156,8 @@ def test_print_text_shows_caps_and_short_finding_lists() -> None:
     print_text(make_report(pytest_check(failed=2)), console=console)
     text = console.export_text()
     assert (
-        "cap: tests: a test fails or errors, the tests cannot be collected, or no test runs -> at most D"
-        in text
+        "cap: tests: a test fails or errors, the tests cannot be collected, "
+        "or no test runs -> at most D" in text
     )
     assert "Findings (2)" in text
     assert "more (see the JSON report)" not in text

@@ -85,7 +85,10 @@ def test_failing_tests_cap_the_grade_at_d() -> None:
     assert one.score == 69  # 5 points off, then the cap
     assert one.grade == "D"
     assert one.caps == [
-        "tests: a test fails or errors, the tests cannot be collected, or no test runs -> at most D"
+        (
+            "tests: a test fails or errors, the tests cannot be collected, "
+            "or no test runs -> at most D"
+        )
     ]
     many = make_report(pytest_check(failed=4, errors=4))
     assert [item.points for item in many.deductions] == [30]  # the ceiling

@@ -106,8 +106,8 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
     assert "- tests failed (42 passed, 1 failed)" in text
     assert "| tests | 5 | 1 x failing or erroring test |" in text
     assert (
-        "- Cap: tests: a test fails or errors, the tests cannot be collected, or no test runs -&gt; at most D"
-        in text
+        "- Cap: tests: a test fails or errors, the tests cannot be collected, "
+        "or no test runs -&gt; at most D" in text
     )
     # Most important first: failing tests, then types, then lint, then formatting.
     order = [text.index(f"**{name}** (") for name in ("tests", "types", "lint", "format")]
