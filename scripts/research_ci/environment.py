@@ -28,7 +28,7 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,7 @@ from research_ci.interpreters import (
     venv_version,
 )
 from research_ci.layout import TEST_TOOLS, InstallStep, PythonRequest, normalize
-from research_ci.process import ToolError, run_tool
+from research_ci.process import Announce, ToolError, run_tool
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -52,8 +52,6 @@ if TYPE_CHECKING:
 ENV_TIMEOUT_S = 900.0
 #: research-ci's stamp inside a ``.venv`` it made.
 STAMP = "research-ci.json"
-
-Announce = Callable[[str], None]
 
 
 class EnvironmentSetupError(ResearchCIError):

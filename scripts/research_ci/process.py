@@ -30,12 +30,15 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO
 
 from research_ci.errors import ResearchCIError
+
+#: Where long setup work (an environment made, a tool installed) says its one line.
+Announce = Callable[[str], None]
 
 #: Never passed to a tool: GitHub's step files, the tokens, the action's inputs (below).
 SCRUBBED = frozenset(

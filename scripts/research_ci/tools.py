@@ -34,7 +34,7 @@ import hashlib
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from research_ci.environment import (
 )
 from research_ci.errors import ResearchCIError
 from research_ci.layout import project_file, requirement_name
+from research_ci.process import Announce
 from research_ci.toxconfig import ToxEnv, command_paths, exact_pin, plain_deps, stub_packages
 
 if TYPE_CHECKING:
@@ -72,8 +73,6 @@ HOOK_REPOSITORIES: Mapping[str, str] = {
 #: Tools whose behaviour depends on the Python they run on (parser, type checker).
 PYTHON_BOUND = frozenset({"black", "mypy"})
 _FROZEN = re.compile(r"rev:\s*['\"]?([0-9a-f]{40})['\"]?\s*#\s*frozen:\s*(\S+)")
-
-Announce = Callable[[str], None]
 
 
 class ToolSetupError(ResearchCIError):

@@ -192,10 +192,9 @@ def advise(findings: list[Finding]) -> list[Finding]:
 
 
 def rules_for(
-    settings: Settings, tool: Tool, pre_commit: PreCommit
+    settings: Settings, tool: Tool, pre_commit: PreCommit, source: str
 ) -> tuple[list[str], list[Finding], str]:
-    """The ``ruff check`` arguments choosing the rules, their notices, and the words for them."""
-    source = rules_source(settings, pre_commit)
+    """The ``ruff check`` arguments for the rules of ``source``, notices, and their words."""
     if source == FROM_FLAKE8:
         translation = translate(settings, tool, pre_commit)
         notice = translation_notice(settings, translation)
@@ -215,11 +214,12 @@ def run(inputs: CheckInputs) -> CheckResult:
     started = time.perf_counter()
     settings = inputs.settings
     pre_commit = read_pre_commit(settings.root)
+    source = rules_source(settings, pre_commit)
     try:
         tool = resolve(
             "ruff", settings, inputs.environment, announce=inputs.announce, pre_commit=pre_commit
         )
-        rules, notices, words = rules_for(settings, tool, pre_commit)
+        rules, notices, words = rules_for(settings, tool, pre_commit, source)
         completed = run_resolved(
             settings,
             tool,
@@ -239,7 +239,7 @@ def run(inputs: CheckInputs) -> CheckResult:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return error_result(NAME, f"cannot read ruff's JSON output: {exc}", started)
-    if rules_source(settings, pre_commit) == FROM_CLASSIC:
+    if source == FROM_CLASSIC:
         findings = advise(findings)
     gating = [finding for finding in findings if finding.severity != "notice"]
     metrics = LintMetrics(violations=len(gating))

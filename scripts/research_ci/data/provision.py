@@ -42,7 +42,7 @@ from pathlib import Path
 import research_ci
 from research_ci import interpreters
 from research_ci.cache import cache_dir
-from research_ci.process import ToolError, run_tool
+from research_ci.process import Announce, ToolError, run_tool
 
 ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
 #: Set for a command re-run in the data environment: it must not re-run itself again.
@@ -51,8 +51,6 @@ RERUN_ENV_VAR = "RESEARCH_CI_DATA_RERUN"
 STAMP = "research-ci-data.json"
 PROVISION_TIMEOUT_S = 1800.0
 TFDV = "tensorflow-data-validation"
-
-Announce = Callable[[str], None]
 
 
 class ProvisionError(Exception):
