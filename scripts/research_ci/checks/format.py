@@ -59,11 +59,10 @@ class FormatMetrics(Metrics):
 
     files_to_reformat: int = 0
 
-
-def figures(metrics: FormatMetrics) -> str:
-    """``2 files to reformat`` or ``all files formatted``."""
-    count = metrics.files_to_reformat
-    return f"{plural(count, 'file')} to reformat" if count else "all files formatted"
+    def sentence(self) -> str:
+        """``2 files to reformat`` or ``all files formatted``."""
+        count = self.files_to_reformat
+        return f"{plural(count, 'file')} to reformat" if count else "all files formatted"
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
@@ -112,10 +111,10 @@ def parse_black_error(line: str, root: Path) -> Finding | None:
 def _summary(findings: list[Finding], formatter: str) -> str:
     unparsable = sum(1 for finding in findings if (finding.code or "").endswith("-parse"))
     to_reformat = len(findings) - unparsable
-    parts = [figures(FormatMetrics(files_to_reformat=to_reformat))] if to_reformat else []
+    parts = [FormatMetrics(files_to_reformat=to_reformat).sentence()] if to_reformat else []
     if unparsable:
         parts.append(f"{plural(unparsable, 'file')} {formatter} cannot parse")
-    return ", ".join(parts) or figures(FormatMetrics())
+    return ", ".join(parts) or FormatMetrics().sentence()
 
 
 def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Finding]:
@@ -272,7 +271,6 @@ CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     name=NAME,
     metrics=FormatMetrics.of,
     run=run,
-    figures=figures,
     priority=6,
     penalties=(
         PenaltyRule(

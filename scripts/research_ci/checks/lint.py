@@ -50,11 +50,10 @@ class LintMetrics(Metrics):
 
     violations: int = 0
 
-
-def figures(metrics: LintMetrics) -> str:
-    """``3 violations`` or ``no violations``."""
-    count = metrics.violations
-    return plural(count, "violation") if count else "no violations"
+    def sentence(self) -> str:
+        """``3 violations`` or ``no violations``."""
+        count = self.violations
+        return plural(count, "violation") if count else "no violations"
 
 
 def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
@@ -244,7 +243,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     gating = [finding for finding in findings if finding.severity != "notice"]
     metrics = LintMetrics(violations=len(gating))
     advisory = len(findings) - len(gating)
-    summary = figures(metrics) + (f" ({advisory} advisory)" if advisory else "")
+    summary = metrics.sentence() + (f" ({advisory} advisory)" if advisory else "")
     summary += f", {words}" if words else ""
     return ran(
         NAME,
@@ -271,7 +270,6 @@ CHECK: CheckSpec[LintMetrics] = CheckSpec(
     name=NAME,
     metrics=LintMetrics.of,
     run=run,
-    figures=figures,
     priority=5,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.violations, "issue")},
     badge_rank=3,

@@ -195,6 +195,16 @@ class TestsMetrics(Metrics):
             return 0.0
         return max(0.0, (self.coverage_threshold or 0.0) - self.coverage)
 
+    def sentence(self) -> str:
+        """``"40 passed, 2 failed; coverage 87% (threshold 90%)"``, or ``coverage not measured``."""
+        text = outcome_counts(self)
+        if self.coverage is None:
+            return text + "; coverage not measured"
+        text += f"; coverage {percent(self.coverage)}"
+        if self.coverage_threshold:
+            text += f" (threshold {percent(self.coverage_threshold)})"
+        return text
+
 
 def outcome_counts(metrics: TestsMetrics) -> str:
     """``"40 passed, 2 failed, 1 error, 3 skipped, 1 xfailed"`` (zero counts left out)."""
@@ -210,17 +220,6 @@ def outcome_counts(metrics: TestsMetrics) -> str:
         if count:
             parts.append(f"{count} {name}")
     return ", ".join(parts)
-
-
-def figures(metrics: TestsMetrics) -> str:
-    """``"40 passed, 2 failed; coverage 87% (threshold 90%)"``, or ``coverage not measured``."""
-    text = outcome_counts(metrics)
-    if metrics.coverage is None:
-        return text + "; coverage not measured"
-    text += f"; coverage {percent(metrics.coverage)}"
-    if metrics.coverage_threshold:
-        text += f" (threshold {percent(metrics.coverage_threshold)})"
-    return text
 
 
 def coverage_color(coverage: float, threshold: float) -> str:
@@ -667,7 +666,6 @@ CHECK: CheckSpec[TestsMetrics] = CheckSpec(
     name=NAME,
     metrics=TestsMetrics.of,
     run=run,
-    figures=figures,
     priority=1,
     badges={"coverage": coverage_badge, NAME: tests_badge},
     badge_rank=1,
