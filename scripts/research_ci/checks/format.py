@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
 from research_ci.process import Completed, ToolError
 from research_ci.report import CheckResult, Finding
@@ -216,9 +216,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     if completed.returncode not in ok_codes or (
         completed.returncode == ok_codes[2] and not findings
     ):
-        return error_result(
-            NAME, f"{tool.name} failed: {completed.tail(3)}", started, tool=tool.to_dict()
-        )
+        return tool_failed(NAME, tool, completed, started)
     count = len(findings)
     reported = FormatMetrics(files_to_reformat=count).to_json()
     summary = _summary(findings, tool.name)

@@ -14,7 +14,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.lintrules import (
     BLOCKING_RULES,
@@ -233,7 +233,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
     if completed.returncode not in (0, 1):
-        return error_result(NAME, f"ruff failed: {completed.tail(3)}", started, tool=tool.to_dict())
+        return tool_failed(NAME, tool, completed, started)
     try:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:

@@ -27,7 +27,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
@@ -209,7 +209,7 @@ def run(inputs: CheckInputs) -> CheckResult:
         )
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
-        return error_result(NAME, f"mypy failed: {completed.tail(3)}", started, tool=tool.to_dict())
+        return tool_failed(NAME, tool, completed, started)
     raw_errors = sum(1 for finding in findings if finding.severity == "error")
     findings = soften_missing_stubs(findings, settings)
     errors = sum(1 for finding in findings if finding.severity == "error")
