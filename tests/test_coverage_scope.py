@@ -113,8 +113,9 @@ PACKAGE = {"lib/__init__.py": ""}
         ),
         pytest.param(
             {
-                "setup.py": "from setuptools import setup\nsetup(name='one', py_modules=['one'])\n",
+                "setup.py": "from setuptools import setup\nsetup(py_modules=['one', 'sub/two'])\n",
                 "one.py": "",
+                "sub/two.py": "",
                 "versioneer.py": "",
                 "make_plots.py": "",
                 **TESTS,

@@ -576,7 +576,7 @@ def _aside(name: str, aside: frozenset[str]) -> bool:
         not name.isidentifier()
         or name.startswith("test")
         or name.endswith("_test")
-        or (name in aside)
+        or name in aside
     )
 
 
@@ -615,7 +615,11 @@ def top_level_code(
     ]
     if not installable:
         return () if scripts else tuple(packages)
-    modules = [name for name in declared_modules if project_file(root, f"{name}.py")]
+    modules = [
+        name
+        for name in declared_modules
+        if name.isidentifier() and project_file(root, f"{name}.py")
+    ]
     if not packages and not modules and len(scripts) == 1:
         modules = scripts
     return tuple(sorted({*packages, *modules}))
