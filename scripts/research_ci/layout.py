@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from research_ci.yamltext import safe_load
+
 if TYPE_CHECKING:
     import ast
 
@@ -402,7 +404,7 @@ def read_environment_yml(path: Path) -> _Conda:
     import yaml  # noqa: PLC0415 - only projects with an environment.yml need it
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+        document = safe_load(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, yaml.YAMLError):
         return _Conda()
     dependencies = document.get("dependencies") if isinstance(document, dict) else None

@@ -56,6 +56,7 @@ from research_ci.layout import (
 )
 from research_ci.pyproject import read_toml, tool_table
 from research_ci.toxconfig import dependency_names, read_tox
+from research_ci.yamltext import safe_load
 
 if TYPE_CHECKING:
     from configparser import RawConfigParser
@@ -560,7 +561,7 @@ def flake8_hook_dependencies(root: Path) -> frozenset[str]:
     import yaml  # noqa: PLC0415 - only projects with a pre-commit configuration need it
 
     try:
-        document = yaml.safe_load(found.read_text(encoding="utf-8", errors="replace"))
+        document = safe_load(found.read_text(encoding="utf-8", errors="replace"))
     except (OSError, yaml.YAMLError):
         return frozenset()
     repos = document.get("repos") if isinstance(document, dict) else None

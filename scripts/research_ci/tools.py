@@ -52,6 +52,7 @@ from research_ci.errors import ResearchCIError
 from research_ci.layout import project_file, requirement_name
 from research_ci.process import Announce
 from research_ci.toxconfig import ToxEnv, command_paths, exact_pin, plain_deps, stub_packages
+from research_ci.yamltext import safe_load
 
 if TYPE_CHECKING:
     from research_ci.config import Settings
@@ -155,7 +156,7 @@ def read_pre_commit(root: Path) -> PreCommit:
 
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
-        document = yaml.safe_load(text)
+        document = safe_load(text)
     except (OSError, yaml.YAMLError):
         return PreCommit(file=name)
     frozen = dict(_FROZEN.findall(text))

@@ -32,7 +32,6 @@ from research_ci.checks.spec import (
     SummarySection,
     badge,
 )
-from research_ci.data.provision import ProvisionError, data_python
 from research_ci.data.results import DataResult, Measurement, format_number, load_results
 from research_ci.errors import EXIT_USAGE, UsageError
 from research_ci.process import ToolError, run_tool
@@ -298,6 +297,9 @@ def run(settings: Settings) -> CheckResult:
     """Validate the configured datasets in the TFDV environment."""
     started = time.perf_counter()
     preflight(settings)
+    # Imported here: research-ci loads this module for every check, not only data runs.
+    from research_ci.data.provision import ProvisionError, data_python  # noqa: PLC0415
+
     try:
         python = data_python()
     except ProvisionError as exc:
