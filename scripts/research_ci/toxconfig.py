@@ -20,17 +20,19 @@ given as plain strings.
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from research_ci.errors import UsageError
 from research_ci.layout import normalize, project_file, requirement_name, requirement_names
 from research_ci.pyproject import read_toml
+
+if TYPE_CHECKING:
+    import configparser
 
 #: The base section of every test environment, and the prefix of a named one.
 BASE = "testenv"
@@ -239,6 +241,8 @@ def _command(line: str) -> tuple[str, ...]:
 
 
 def _read_ini(text: str, root: Path, file: str, where: str) -> ToxConfig:
+    import configparser  # noqa: PLC0415 - only projects with an INI file pay for it
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text, source=file)
