@@ -19,16 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from research_ci.config import Settings, load_settings
-from research_ci.delta import (
-    BaseCommit,
-    DiffCoverage,
-    base_checkout,
-    borrow_unrun_checks,
-    changed_lines,
-    compute_delta,
-    diff_coverage,
-    resolve_base,
-)
 from research_ci.environment import ProjectEnvironment
 from research_ci.errors import UsageError
 from research_ci.fingerprint import SourceLines, with_fingerprints
@@ -38,7 +28,10 @@ from research_ci.ratchet import baseline_gate_reasons, load_baseline, new_gate_r
 from research_ci.report import CheckResult, Report, load_report
 
 if TYPE_CHECKING:
+    from research_ci.delta import BaseCommit, DiffCoverage
     from research_ci.environment import ProjectEnvironment
+
+# research_ci.delta is imported where a base is compared: a check without one never needs it.
 
 #: Checks that read the code only: the ones run again on the base.
 STATIC_CHECKS: tuple[str, ...] = ("format", "lint", "types", "maintainability")
@@ -66,6 +59,7 @@ def _run_base(
     selected: tuple[str, ...],
     environment: ProjectEnvironment,
 ) -> BaseRun:
+    from research_ci.delta import base_checkout  # noqa: PLC0415
     from research_ci.runner import run_checks  # noqa: PLC0415  (the runner imports the checks)
 
     static = tuple(name for name in selected if name in STATIC_CHECKS)
@@ -113,6 +107,8 @@ def _coverage_files(head: Report, root: Path) -> Mapping[str, Mapping[str, Any]]
 
 
 def _diff_coverage(head: Report, settings: Settings, commit: str | None) -> DiffCoverage | None:
+    from research_ci.delta import changed_lines, diff_coverage  # noqa: PLC0415
+
     files = _coverage_files(head, settings.root)
     if files is None or commit is None:
         return None
@@ -128,6 +124,8 @@ def finish(
     base_commit: BaseCommit | None,
 ) -> Report:
     """Add the delta to ``head`` and, under ``gate = "new"``, decide the gate by it."""
+    from research_ci.delta import borrow_unrun_checks, compute_delta  # noqa: PLC0415
+
     note: str | None = None
     if base_report is not None:
         base = load_report(base_report)
@@ -177,4 +175,8 @@ def apply_baseline(report: Report, settings: Settings) -> Report:
 
 def resolve(settings: Settings, base: str | None) -> BaseCommit | None:
     """The base commit of ``--base REF`` (a bad ref is a UsageError before anything runs)."""
-    return resolve_base(settings.root, base) if base else None
+    if not base:
+        return None
+    from research_ci.delta import resolve_base  # noqa: PLC0415
+
+    return resolve_base(settings.root, base)
