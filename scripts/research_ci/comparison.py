@@ -124,8 +124,6 @@ def finish(
     base_commit: BaseCommit | None,
 ) -> Report:
     """Add the delta to ``head`` and, under ``gate = "new"``, decide the gate by it."""
-    from research_ci.delta import borrow_unrun_checks, compute_delta  # noqa: PLC0415
-
     note: str | None = None
     if base_report is not None:
         base = load_report(base_report)
@@ -133,6 +131,8 @@ def finish(
             note = f"{base_report} has findings without fingerprints: they count as fixed"
         ref = base_commit.ref if base_commit else str(base_report)
     elif base_run is not None and base_run.results is not None:
+        from research_ci.delta import borrow_unrun_checks  # noqa: PLC0415
+
         merged = borrow_unrun_checks(base_run.results, head.checks)
         base = build_report(
             project_name=head.project_name,
@@ -144,6 +144,8 @@ def finish(
         note = base_run.note
     else:
         return apply_baseline(head, settings)
+    from research_ci.delta import compute_delta  # noqa: PLC0415
+
     delta = compute_delta(
         base,
         head,

@@ -13,9 +13,8 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from research_ci.delta import Delta
 from research_ci.errors import UsageError
 from research_ci.fingerprint import match_findings
 from research_ci.fsutil import (
@@ -27,6 +26,9 @@ from research_ci.fsutil import (
 )
 from research_ci.grade import gate_reason
 from research_ci.report import Finding, Report
+
+if TYPE_CHECKING:
+    from research_ci.delta import Delta
 
 GATES: tuple[str, ...] = ("all", "new")
 DEFAULT_GATE = "all"
