@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from conftest import read_valid_report
 from projects import run_cli
 from research_ci.delta import Delta
 from research_ci.merge import merge_reports
@@ -113,8 +114,8 @@ def runs(repo: Path) -> dict[str, Path]:
 
 
 def delta_of(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return dict(data["delta"])
+    """The report's delta (the report checked against the shipped schema)."""
+    return dict(read_valid_report(path)["delta"])
 
 
 def test_merged_delta_equals_the_single_runs(runs: dict[str, Path]) -> None:
@@ -124,8 +125,7 @@ def test_merged_delta_equals_the_single_runs(runs: dict[str, Path]) -> None:
     assert [f["check"] for f in merged["fixed"]] == ["types"]
     # Each partial graded its base for its own checks only; the merge grades it for all.
     partial_bases = {
-        delta_of(path)["base"]["score"]
-        for path in runs["merged"].parent.glob("partial-*.json")
+        delta_of(path)["base"]["score"] for path in runs["merged"].parent.glob("partial-*.json")
     }
     assert merged["base"]["score"] == single["base"]["score"] not in partial_bases
     assert merged["base"]["score"] != merged["head"]["score"]
