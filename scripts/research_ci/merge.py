@@ -29,9 +29,11 @@ grades the result again with :func:`research_ci.grade.build_report`:
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ from research_ci.findings import deduplicated
 from research_ci.grade import build_report, grade_rank
 from research_ci.process import Announce
 from research_ci.ratchet import new_gate_reasons
-from research_ci.report import CheckResult, Report, Status
+from research_ci.report import CheckResult, Finding, Report, Status
 
 #: Worst last: the merged status is the one with the highest rank.
 STATUS_ORDER: tuple[Status, ...] = ("skipped", "passed", "failed", "error")
@@ -153,9 +155,9 @@ def merge_reports(reports: Sequence[Report], *, announce: Announce = _stderr) ->
         report_url=next((report.report_url for report in reports if report.report_url), None),
     )
     merged.environment = next((r.environment for r in reports if r.environment), None)
-    delta = merge_deltas(reports, merged, announce=announce)
-    if delta is not None:
-        merged.delta = delta.to_dict()
+    combined = merge_deltas(reports, merged, announce=announce)
+    if combined is not None:
+        delta, merged.delta = combined
         if all(report.gate == "new" for report in reports):
             merged.gate = "new"
             merged.gate_reasons = new_gate_reasons(
@@ -213,16 +215,48 @@ def _moved(deltas: Sequence[Delta]) -> int:
     return sum(by_checks.values())
 
 
+#: What makes a finding itself (the rest follows from these): repeats across jobs are equal here.
+_FINDING_KEY = ("check", "code", "file", "line", "col", "message", "fingerprint")
+
+
+def _unique_findings(deltas: Sequence[dict[str, Any]], side: str) -> list[dict[str, Any]]:
+    """The ``side`` (new or fixed) findings of the deltas as JSON, without repeats, in order.
+
+    Only a check compared by several jobs can bring a finding twice; the others' findings are
+    taken as they are.
+    """
+    jobs = Counter(name for delta in deltas for name in set(delta.get("compared_checks", [])))
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for delta in deltas:
+        for item in delta[side]:
+            if jobs[item.get("check")] > 1:
+                key = tuple(item.get(field) for field in _FINDING_KEY)
+                if key in seen:
+                    continue
+                seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def _without_findings(data: dict[str, Any]) -> Delta:
+    """A partial's delta, its new and fixed findings left as JSON (see :func:`merge_deltas`)."""
+    return Delta.from_dict({**data, "new": [], "fixed": []})
+
+
 def merge_deltas(
     reports: Sequence[Report], merged: Report, *, announce: Announce = _stderr
-) -> Delta | None:
-    """The partial reports' deltas as one delta of ``merged`` (see the module doc).
+) -> tuple[Delta, dict[str, Any]] | None:
+    """The partial reports' deltas as one delta of ``merged`` (see the module doc), and its JSON.
 
     ``None`` when no report has a delta, or, with one line to ``announce``, when they cannot
     be merged into a right one: a report without a delta among reports with one, different
     base commits, or a delta without the base's figures (an older research-ci).
+
+    The new and fixed findings are merged as the reports hold them (JSON) and written back
+    so: turning 20,000 findings into objects and back to JSON would cost seconds.
     """
-    deltas = [Delta.from_dict(r.delta) if r.delta is not None else None for r in reports]
+    deltas = [_without_findings(r.delta) if r.delta is not None else None for r in reports]
     if all(delta is None for delta in deltas):
         return None
     reason = _no_delta_reason(reports, deltas)
@@ -245,7 +279,9 @@ def merge_deltas(
     files = {change.path: change for delta in rated for change in delta.files}
     thresholds = [d.diff_coverage_threshold for d in known if d.diff_coverage_threshold is not None]
     compared = {name for delta in known for name in delta.compared}
-    return Delta(
+    documents = [report.delta for report in reports if report.delta is not None]
+    raw = {side: _unique_findings(documents, side) for side in ("new", "fixed")}
+    delta = Delta(
         base_ref=known[0].base_ref,
         base_commit=known[0].base_commit,
         note="; ".join(_unique(delta.note for delta in known if delta.note)) or None,
@@ -254,8 +290,8 @@ def merge_deltas(
         head_grade=merged.grade,
         head_score=merged.score,
         compared=[name for name in CHECK_NAMES if name in compared],
-        new=deduplicated(finding for delta in known for finding in delta.new),
-        fixed=deduplicated(finding for delta in known for finding in delta.fixed),
+        new=[Finding.from_dict(item) for item in raw["new"]],
+        fixed=[Finding.from_dict(item) for item in raw["fixed"]],
         moved=_moved(known),
         base_rating=next((d.base_rating for d in rated if d.base_rating), None),
         head_rating=next((d.head_rating for d in rated if d.head_rating), None),
@@ -264,6 +300,8 @@ def merge_deltas(
         base_checks=base_checks,
         diff_coverage_threshold=max(thresholds) if thresholds else None,
     )
+    document = dataclasses.replace(delta, new=[], fixed=[]).to_dict()
+    return delta, {**document, "headline": delta.headline(), **raw}
 
 
 def expand_paths(patterns: Iterable[str]) -> list[Path]:
