@@ -19,27 +19,23 @@ from projects import run_cli
 from research_ci.delta import Delta
 from research_ci.merge import merge_reports
 from research_ci.report import load_report
-from test_delta import CORE, PROJECT_HEAD, TESTS, commit, git, write
+from test_check_base import PYPROJECT as CHECK_BASE_PYPROJECT
+from test_delta import CORE, MANY_ARGUMENTS, TESTS, commit, git, write
 
 pytestmark = pytest.mark.slow
 
-PYPROJECT = PROJECT_HEAD + """
-[tool.mypy]
-mypy_path = "src"
-
-[tool.pytest.ini_options]
-pythonpath = ["src"]
-
-[tool.coverage.run]
-source = ["src"]
-
-[tool.research-ci]
-paths = ["src", "tests"]
-checks = ["format", "lint", "types", "tests"]
-gate = "new"
+#: test_check_base's project (lint, tests, maintainability by default: every run here says
+#: which checks with --only), under the ratchet, with mypy configured so types gate.
+PYPROJECT = CHECK_BASE_PYPROJECT.format(extra="""gate = "new"
 coverage-threshold = 50
 diff-coverage-threshold = 60
-"""
+
+[tool.mypy]
+mypy_path = "src"
+""")
+
+#: Every check of the single run; the partial runs split them as CI's jobs do.
+ALL = "format,lint,types,tests,maintainability"
 
 TYPED = '''
 
@@ -57,7 +53,7 @@ def double(values):
 '''
 
 #: The CI jobs of the reusable workflow: one partial report per group of checks.
-PARTIALS = (("lint", "format"), ("types",), ("tests",))
+PARTIALS = (("lint", "format"), ("types",), ("tests",), ("maintainability",))
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +81,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             + CORE
             + TYPED.format(body="str(count)")
             + UNTESTED
+            + MANY_ARGUMENTS
         },
     )
-    commit(root, "PR: a new lint finding, the types finding fixed, untested lines")
+    commit(root, "PR: new lint and maintainability findings, a types finding fixed, untested lines")
     return root
 
 
@@ -101,7 +98,7 @@ def check(root: Path, report: Path, *args: str) -> None:
 def runs(repo: Path) -> dict[str, Path]:
     """The single run over every check, and the partial runs merged."""
     out = repo.parent
-    check(repo, out / "single.json", "--base", "main")
+    check(repo, out / "single.json", "--only", ALL, "--base", "main")
     partials = []
     for checks in PARTIALS:
         path = out / f"partial-{'-'.join(checks)}.json"
@@ -120,7 +117,10 @@ def delta_of(path: Path) -> dict[str, Any]:
 
 def test_merged_delta_equals_the_single_runs(runs: dict[str, Path]) -> None:
     single, merged = delta_of(runs["single"]), delta_of(runs["merged"])
-    assert [(f["check"], f["code"]) for f in merged["new"]] == [("lint", "F401")]
+    assert [(f["check"], f["code"]) for f in merged["new"]] == [
+        ("lint", "F401"),
+        ("maintainability", "argument-count"),
+    ]
     assert "sys" in merged["new"][0]["message"]
     assert [f["check"] for f in merged["fixed"]] == ["types"]
     # Each partial graded its base for its own checks only; the merge grades it for all.
@@ -129,12 +129,14 @@ def test_merged_delta_equals_the_single_runs(runs: dict[str, Path]) -> None:
     }
     assert merged["base"]["score"] == single["base"]["score"] not in partial_bases
     assert merged["base"]["score"] != merged["head"]["score"]
-    for key in ("new", "fixed", "compared_checks", "moved", "diff_coverage", "headline"):
+    for key in ("new", "fixed", "compared_checks", "moved", "files", "diff_coverage", "headline"):
         assert merged[key] == single[key], key
     assert merged["head"] == single["head"]
     # The base's own figures of the checks it ran (durations differ from run to run).
     assert list(merged["base"].pop("checks")) == list(single["base"].pop("checks"))
     assert merged["base"] == single["base"]
+    assert [change["path"] for change in merged["files"]] == ["src/pkg/core.py"]
+    assert merged["head"]["maintainability"] is not None
     assert merged["diff_coverage"]["missing"] > 0
     assert merged["diff_coverage"]["percent"] < 100
 
@@ -144,7 +146,7 @@ def test_merged_gate_is_the_ratchet_on_the_merged_delta(runs: dict[str, Path]) -
     merged = json.loads(runs["merged"].read_text(encoding="utf-8"))
     assert merged["settings"]["gate"] == single["settings"]["gate"] == "new"
     assert merged["gate"] == single["gate"]
-    assert "1 new finding" in merged["gate"]["reasons"]
+    assert "2 new findings" in merged["gate"]["reasons"]
     # The diff coverage threshold each partial kept, not the total coverage threshold (50).
     assert any("under the threshold 60%" in reason for reason in merged["gate"]["reasons"])
     # Read back (and graded again), the stored ratchet verdict stands.
@@ -154,7 +156,7 @@ def test_merged_gate_is_the_ratchet_on_the_merged_delta(runs: dict[str, Path]) -
 def test_summary_of_the_merged_report_leads_with_the_delta(runs: dict[str, Path]) -> None:
     text = run_cli("summary", "--report", str(runs["merged"])).stdout
     headline = Delta.from_dict(delta_of(runs["single"])).headline()
-    assert "1 new finding · 1 fixed" in headline
+    assert "2 new findings · 1 fixed" in headline
     assert "% of changed lines covered" in headline
     assert headline in text.splitlines()[1]
     assert text.index("F401") < text.index("<details>")
