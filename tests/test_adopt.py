@@ -107,7 +107,7 @@ def test_setup_py_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     direct = pytest_counts(python, project)
     assert direct == {"passed": 2, "failed": 1, "errors": 0, "skipped": 0}
     assert {key: checks["tests"][key] for key in direct} == direct
-    assert checks["tests"]["coverage"] == pytest_coverage(python, project, ".", tmp_path)
+    assert checks["tests"]["coverage"] == pytest_coverage(python, project, "oldlib", tmp_path)
     assert tool(report, "tests")[0::2] == ("pytest", "environment")
 
 
