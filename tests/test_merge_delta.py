@@ -103,7 +103,7 @@ def runs(repo: Path) -> dict[str, Path]:
     for checks in PARTIALS:
         path = out / f"partial-{'-'.join(checks)}.json"
         check(repo, path, "--only", ",".join(checks), "--base", "main")
-        partials.append(str(path))
+        partials.insert(0, str(path))  # reversed: the merge orders them as one run does
     merged = run_cli("report", "merge", *partials, "--output", str(out / "merged.json"), cwd=repo)
     assert merged.returncode == 0, merged.stderr
     assert merged.stderr == ""
@@ -203,3 +203,25 @@ def test_a_partial_without_the_base_figures_gives_no_delta(runs: dict[str, Path]
     reports[0].delta = None
     merge_reports(reports, announce=said.append)
     assert "was not compared with a base" in said[1]
+
+
+def test_a_matrix_takes_the_weakest_diff_coverage_and_counts_repeats_once(
+    runs: dict[str, Path],
+) -> None:
+    """Two legs of the tests job (another Python missed more changed lines) and lint twice."""
+    out = runs["merged"].parent
+    tests = load_report(out / "partial-tests.json")
+    other_leg = load_report(out / "partial-tests.json")
+    assert other_leg.delta is not None
+    coverage = other_leg.delta["diff_coverage"]
+    coverage["covered"] -= 1
+    coverage["missing"] += 1
+    total = coverage["covered"] + coverage["missing"]
+    coverage["percent"] = round(100 * coverage["covered"] / total, 2)
+    lint = load_report(out / "partial-lint-format.json")
+    merged = merge_reports([lint, tests, other_leg, load_report(out / "partial-lint-format.json")])
+    assert merged.delta is not None
+    assert merged.delta["diff_coverage"] == coverage
+    assert [f["code"] for f in merged.delta["new"]] == ["F401"]
+    assert merged.delta["compared_checks"] == ["format", "lint", "tests"]
+    assert f"{coverage['percent']:.0f} % of changed lines covered" in merged.delta["headline"]

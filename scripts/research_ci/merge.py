@@ -220,10 +220,11 @@ _FINDING_KEY = ("check", "code", "file", "line", "col", "message", "fingerprint"
 
 
 def _unique_findings(deltas: Sequence[dict[str, Any]], side: str) -> list[dict[str, Any]]:
-    """The ``side`` (new or fixed) findings of the deltas as JSON, without repeats, in order.
+    """The ``side`` (new or fixed) findings of the deltas as JSON, without repeats.
 
-    Only a check compared by several jobs can bring a finding twice; the others' findings are
-    taken as they are.
+    In check order, as one run lists them, whatever the order of the reports. Only a check
+    compared by several jobs can bring a finding twice; the others' findings are taken as
+    they are.
     """
     jobs = Counter(name for delta in deltas for name in set(delta.get("compared_checks", [])))
     seen: set[tuple[Any, ...]] = set()
@@ -236,7 +237,8 @@ def _unique_findings(deltas: Sequence[dict[str, Any]], side: str) -> list[dict[s
                     continue
                 seen.add(key)
             unique.append(item)
-    return unique
+    order = {name: index for index, name in enumerate(CHECK_NAMES)}
+    return sorted(unique, key=lambda item: order.get(item.get("check"), len(order)))
 
 
 def _without_findings(data: dict[str, Any]) -> Delta:
@@ -268,7 +270,8 @@ def merge_deltas(
     for delta in known:
         for name, result in (delta.base_checks or {}).items():
             figures.setdefault(name, []).append(result)
-    base_checks = {name: merge_check(results) for name, results in figures.items()}
+    # In check order, as one run's base lists them (build_report keeps known checks only).
+    base_checks = {name: merge_check(figures[name]) for name in CHECK_NAMES if name in figures}
     base = build_report(
         project_name=merged.project_name,
         checks=borrow_unrun_checks(base_checks, merged.checks),
