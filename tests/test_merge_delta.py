@@ -99,7 +99,7 @@ def runs(repo: Path) -> dict[str, Path]:
     """The single run over every check, and the partial runs merged."""
     out = repo.parent
     check(repo, out / "single.json", "--only", ALL, "--base", "main")
-    partials = []
+    partials: list[str] = []
     for checks in PARTIALS:
         path = out / f"partial-{'-'.join(checks)}.json"
         check(repo, path, "--only", ",".join(checks), "--base", "main")
