@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from fragments import assert_fragments
 from stubs.act import REPO as REPO_ROOT
 from stubs.act import ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.github_api import GitHubApiStandIn
@@ -204,11 +205,14 @@ def assert_quality_grade_a(run: ActRun, *, data: bool) -> None:
     # "0" when the data job ran and its report was merged, empty when there is no data job.
     assert outputs["anomalies"] == ("0" if data else "")
     summary = job_summary(run, "quality")
-    assert "<!-- research-ci:summary -->" in summary
-    assert "grade A" in summary
-    assert "gate **passed**" in summary
-    for check in ("format", "lint", "types", "tests", "model", *(["data"] if data else [])):
-        assert f"| {check} | ✅ passed |" in summary, summary
+    checks = ("format", "lint", "types", "tests", "model", *(["data"] if data else []))
+    assert_fragments(
+        summary,
+        "<!-- research-ci:summary -->",
+        "grade A",
+        "gate **passed**",
+        *(f"| {check} | ✅ passed |" for check in checks),
+    )
 
 
 def assert_every_job_passed(run: ActRun, jobs: Iterable[str], *, data: bool) -> None:
