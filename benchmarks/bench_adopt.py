@@ -40,9 +40,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from adoption import RUFF_0_3_PRE_COMMIT  # the projects of the adoption tests
+from adoption import RUFF_PINNED_PROJECT, write_files  # the adoption tests' projects
 from bench_scale import export_scripts
-from projects import hatchling_pyproject
 from research_ci.cache import CACHE_ENV_VAR, cache_dir
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
@@ -88,10 +87,7 @@ def _write(
     for index in range(modules):
         files[f"{package_dir}/m{index}.py"] = _module(index, typed=typed)
         files[f"tests/test_m{index}.py"] = _tests(package, index, typed=typed)
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_files(root, files)
 
 
 def setup_py_library(root: Path, modules: int) -> None:
@@ -122,35 +118,15 @@ def requirements_scripts(root: Path, modules: int) -> None:
 
 
 def ruff_pinned_library(root: Path, modules: int) -> None:
-    """A typed src-layout library formatted and linted by ruff 0.3.0 (its pre-commit pin)."""
-    files = {
-        "pyproject.toml": hatchling_pyproject(
-            "pinnedlib",
-            """
-            [project.optional-dependencies]
-            test = ["pytest"]
-
-            [tool.ruff.lint]
-            select = ["E", "F", "I", "UP", "B"]
-
-            [tool.ruff.format]
-            quote-style = "double"
-
-            [tool.mypy]
-            strict = true
-            """,
-            version="1.0",
-        ),
-        ".pre-commit-config.yaml": RUFF_0_3_PRE_COMMIT,
-        "src/pinnedlib/__init__.py": '"""A pinned library."""\n',
-    }
-    _write(root, files, "src/pinnedlib", modules, typed=True)
+    """The adoption tests' typed src-layout library pinned to ruff 0.3.0, ``modules`` more."""
+    write_files(root, RUFF_PINNED_PROJECT)
+    _write(root, {}, "src/pinned", modules, typed=True)
 
 
 def template_project(root: Path, _modules: int) -> None:
     """The project the research-ci template bakes (its own dev tools in its extras)."""
     baked = bake(template_dir(), root.parent / "bake", {}, no_input=True)
-    shutil.move(baked, root)
+    shutil.move(baked.path, root)
     shutil.rmtree(root.parent / "bake", ignore_errors=True)
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from research_ci import maintainability
 from timing import run_measured
 
 Key = tuple[str, str, int]  # file relative to the root, function name, line of `def`
@@ -46,16 +47,8 @@ RUFF_RULES = {
     "PLR1702": "nesting",
     "PLR0916": "boolean",
 }
-RUFF_ZERO = (
-    "lint.mccabe.max-complexity=0",
-    "lint.pylint.max-returns=0",
-    "lint.pylint.max-args=0",
-    "lint.pylint.max-statements=0",
-    "lint.pylint.max-nested-blocks=0",
-    "lint.pylint.max-bool-expr=0",
-)
-VALUE = re.compile(r"\((\d+) > \d+\)")
-NAMED = re.compile(r"`([^`]+)` is too complex")
+#: research-ci's ruff thresholds at 0, and statements (PLR0915), a candidate it does not use.
+RUFF_ZERO = (*maintainability.RUFF_ZERO, "lint.pylint.max-statements=0")
 
 COGNITIVE_SNIPPET = """
 import ast, json, sys
@@ -183,7 +176,7 @@ def run_ruff(ruff: Path, root: Path, files: list[str]) -> ToolRun:
     run = ToolRun("ruff", timing, {metric: {} for metric in RUFF_RULES.values()})
     for item in json.loads(timing.stdout or "[]"):
         metric = RUFF_RULES.get(item["code"])
-        match = VALUE.search(item["message"])
+        match = maintainability.RUFF_VALUE.search(item["message"])
         if metric is None or match is None:
             continue
         relative = Path(item["filename"]).resolve().relative_to(root.resolve()).as_posix()

@@ -211,7 +211,7 @@ def expected_files(project: BakedProject) -> set[str]:
 
 def bake_combo(output_dir: Path, answers: dict[str, str]) -> BakedProject:
     """Bake the template with ``answers`` (no prompts) into ``output_dir``."""
-    path = bake(TEMPLATE, output_dir, dict(answers), no_input=True)
+    path = bake(TEMPLATE, output_dir, dict(answers), no_input=True).path
     return BakedProject(path=path, answers=dict(answers))
 
 

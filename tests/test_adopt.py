@@ -92,7 +92,7 @@ def test_setup_py_library(checker: Checker) -> None:
     direct = pytest_counts(python, project)
     assert direct == {"passed": 2, "failed": 1, "errors": 0, "skipped": 0}
     assert {key: checks["tests"][key] for key in direct} == direct
-    assert checks["tests"]["coverage"] == pytest_coverage(python, project, ".", checker.root)
+    assert checks["tests"]["coverage"] == pytest_coverage(python, project, "oldlib", checker.root)
     assert tool(report, "tests")[0::2] == ("pytest", "environment")
 
 

@@ -29,7 +29,7 @@ import pytest
 
 from projects import run_command
 from research_ci.report import validate_report_dict
-from research_ci.scaffold import bake, bake_project, placeholder_warning
+from research_ci.scaffold import bake, placeholder_warning
 from template_helpers import (
     BIN,
     COMBOS,
@@ -322,7 +322,7 @@ def cruft(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
     """The documented update path, end to end, with a template repository of our own."""
     template = template_repository(tmp_path)
-    project = bake(template, tmp_path / "work", {}, no_input=True)
+    project = bake(template, tmp_path / "work", {}, no_input=True).path
     commit_all(project, "baked")
     assert cruft(project, "diff", "--exit-code").returncode == 0
 
@@ -341,7 +341,7 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
 
 def test_cruft_update_sets_the_action_reference_new_warned_about(tmp_path: Path) -> None:
     """The fix `research-ci new` prints for the placeholder works on a committed project."""
-    baked = bake_project(template_repository(tmp_path), tmp_path / "work", {}, no_input=True)
+    baked = bake(template_repository(tmp_path), tmp_path / "work", {}, no_input=True)
     warning = placeholder_warning(baked.context)
     assert warning is not None
     command = shlex.split(warning.split(" or set it later with ", 1)[1])

@@ -73,14 +73,16 @@ RUFF_RULES: Mapping[str, str] = {
     "PLR1702": "nested-control-flow",
     "PLR0916": "complex-logic",
 }
-_RUFF_ZERO = (
+#: ruff's thresholds of :data:`RUFF_RULES` at 0: every function reports its value.
+RUFF_ZERO = (
     "lint.mccabe.max-complexity=0",
     "lint.pylint.max-args=0",
     "lint.pylint.max-returns=0",
     "lint.pylint.max-nested-blocks=0",
     "lint.pylint.max-bool-expr=0",
 )
-_VALUE = re.compile(r"\((\d+) > \d+\)")
+#: The value in a ruff message of those rules (``... (12 > 0)``).
+RUFF_VALUE = re.compile(r"\((\d+) > \d+\)")
 _NAME = re.compile(r"`([^`]+)`")
 
 
@@ -337,7 +339,7 @@ def _scripts_dir() -> Path:
 
 def _ruff_records(root: Path, files: Sequence[str], timeout_s: float) -> list[dict[str, Any]]:
     """The JSON records of ruff for the five rules, every threshold at 0 (one record per value)."""
-    config = [arg for item in _RUFF_ZERO for arg in ("--config", item)]
+    config = [arg for item in RUFF_ZERO for arg in ("--config", item)]
     completed = run_tool(
         [
             sys.executable,
@@ -598,7 +600,7 @@ def _apply_ruff(
     for record in records:
         rule = RUFF_RULES.get(str(record.get("code")))
         message = str(record.get("message", ""))
-        found = _VALUE.search(message)
+        found = RUFF_VALUE.search(message)
         if rule is None or found is None:
             continue
         filename = str(record["filename"])

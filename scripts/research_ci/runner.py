@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from research_ci.checks.common import error_result
 from research_ci.checks.registry import BY_NAME, CHECK_NAMES
-from research_ci.checks.spec import CheckInputs, CheckSpec
+from research_ci.checks.spec import CheckInputs, CheckSpec, Sentence
 from research_ci.config import Settings
 from research_ci.environment import EnvironmentSetupError, ProjectEnvironment
 from research_ci.report import CheckResult
@@ -36,7 +36,7 @@ def start_order(names: tuple[str, ...]) -> list[str]:
     return slow + [name for name in names if name not in slow]
 
 
-def _run(spec: CheckSpec[object], inputs: CheckInputs) -> CheckResult:
+def _run(spec: CheckSpec[Sentence], inputs: CheckInputs) -> CheckResult:
     started = time.perf_counter()
     try:
         result = spec.run(inputs)

@@ -239,20 +239,6 @@ def bake(
     *,
     no_input: bool,
     origin_url: str | None = None,
-) -> Path:
-    """Bake the template into ``output_dir``; return the new project's directory."""
-    return bake_project(
-        template, output_dir, answers, no_input=no_input, origin_url=origin_url
-    ).path
-
-
-def bake_project(
-    template: Path,
-    output_dir: Path,
-    answers: dict[str, str],
-    *,
-    no_input: bool,
-    origin_url: str | None = None,
 ) -> Baked:
     """Bake the template into ``output_dir``.
 

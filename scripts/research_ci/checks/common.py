@@ -68,6 +68,16 @@ def error_result(
     )
 
 
+def tool_failed(name: str, tool: Tool, completed: Completed, started: float) -> CheckResult:
+    """The error result of a tool that exited as it never does on a finished run.
+
+    The summary names the tool and ends with the last lines it printed (``mypy failed: ...``).
+    """
+    return error_result(
+        name, f"{tool.name} failed: {completed.tail(3)}", started, tool=tool.to_dict()
+    )
+
+
 def run_module(
     settings: Settings,
     module: str,

@@ -156,15 +156,14 @@ class DataMetrics(Metrics):
             "datasets": [dict(item) for item in self.datasets],
         }
 
-
-def figures(metrics: DataMetrics) -> str:
-    """``"2 anomalies; drift 1/4 over threshold; skew 0/2 over threshold"``."""
-    parts = [plural(len(metrics.anomalies), "anomaly", "anomalies")]
-    for comparison, rows in zip(COMPARISONS, (metrics.drift, metrics.skew), strict=True):
-        if rows:
-            over = sum(1 for row in rows if row.over)
-            parts.append(f"{comparison} {over}/{len(rows)} over threshold")
-    return "; ".join(parts)
+    def sentence(self) -> str:
+        """``"2 anomalies; drift 1/4 over threshold; skew 0/2 over threshold"``."""
+        parts = [plural(len(self.anomalies), "anomaly", "anomalies")]
+        for comparison, rows in zip(COMPARISONS, (self.drift, self.skew), strict=True):
+            if rows:
+                over = sum(1 for row in rows if row.over)
+                parts.append(f"{comparison} {over}/{len(rows)} over threshold")
+        return "; ".join(parts)
 
 
 def data_badge(result: CheckResult, metrics: DataMetrics, _report: Report) -> Badge:
@@ -345,7 +344,6 @@ CHECK: CheckSpec[DataMetrics] = CheckSpec(
     name=NAME,
     metrics=DataMetrics.of,
     run=lambda inputs: run(inputs.settings),
-    figures=figures,
     priority=3,
     default=False,
     table="data",

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule
 from research_ci.process import Completed, ToolError
 from research_ci.report import CheckResult, Finding
@@ -59,11 +59,27 @@ class FormatMetrics(Metrics):
 
     files_to_reformat: int = 0
 
+    def sentence(self) -> str:
+        """``2 files to reformat`` or ``all files formatted``."""
+        count = self.files_to_reformat
+        return f"{plural(count, 'file')} to reformat" if count else "all files formatted"
 
-def figures(metrics: FormatMetrics) -> str:
-    """``2 files to reformat`` or ``all files formatted``."""
-    count = metrics.files_to_reformat
-    return f"{plural(count, 'file')} to reformat" if count else "all files formatted"
+
+#: What black says when it finds notebooks but lacks its ``jupyter`` extra (it skips them).
+_SKIPPED_NOTEBOOKS = "Skipping .ipynb files as Jupyter dependencies are not installed"
+#: What black says when it found nothing to check.
+_NO_FILES = "No Python files are present to be formatted"
+NOTEBOOKS_SKIPPED = Finding(
+    check=NAME,
+    file=None,
+    line=None,
+    code="black-jupyter",
+    message=(
+        "black skipped the notebooks: its jupyter extra is not installed (add "
+        '"black[jupyter]" to the project\'s dev dependencies to check them)'
+    ),
+    severity="notice",
+)
 
 
 def parse_black_diff(diff: str) -> dict[str, int]:
@@ -109,13 +125,19 @@ def parse_black_error(line: str, root: Path) -> Finding | None:
     )
 
 
-def _summary(findings: list[Finding], formatter: str) -> str:
+def _summary(findings: list[Finding], formatter: str, stderr: str) -> str:
     unparsable = sum(1 for finding in findings if (finding.code or "").endswith("-parse"))
-    to_reformat = len(findings) - unparsable
-    parts = [figures(FormatMetrics(files_to_reformat=to_reformat))] if to_reformat else []
+    to_reformat = sum(1 for finding in findings if finding.severity != "notice") - unparsable
+    parts = [FormatMetrics(files_to_reformat=to_reformat).sentence()] if to_reformat else []
     if unparsable:
         parts.append(f"{plural(unparsable, 'file')} {formatter} cannot parse")
-    return ", ".join(parts) or figures(FormatMetrics())
+    nothing = _NO_FILES in stderr
+    summary = ", ".join(parts) or (
+        "no Python file to format" if nothing else FormatMetrics().sentence()
+    )
+    if NOTEBOOKS_SKIPPED in findings:
+        summary += "; notebooks not checked (black has no jupyter extra)"
+    return summary
 
 
 def _diff_findings(tool: Tool, files: list[str], settings: Settings) -> list[Finding]:
@@ -151,7 +173,10 @@ def run_black(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]
     errors = (
         parse_black_error(line.strip(), settings.root) for line in completed.stderr.splitlines()
     )
-    return findings + [finding for finding in errors if finding is not None], completed
+    findings += [finding for finding in errors if finding is not None]
+    if _SKIPPED_NOTEBOOKS in completed.stderr:
+        findings.append(NOTEBOOKS_SKIPPED)
+    return findings, completed
 
 
 def run_ruff_format(tool: Tool, settings: Settings) -> tuple[list[Finding], Completed]:
@@ -217,12 +242,10 @@ def run(inputs: CheckInputs) -> CheckResult:
     if completed.returncode not in ok_codes or (
         completed.returncode == ok_codes[2] and not findings
     ):
-        return error_result(
-            NAME, f"{tool.name} failed: {completed.tail(3)}", started, tool=tool.to_dict()
-        )
-    count = len(findings)
+        return tool_failed(NAME, tool, completed, started)
+    count = sum(1 for finding in findings if finding.severity != "notice")
     reported = FormatMetrics(files_to_reformat=count).to_json()
-    summary = _summary(findings, tool.name)
+    summary = _summary(findings, tool.name, completed.stderr)
     return ran(
         NAME, reported, findings, started, failed=count > 0, summary=summary, tool=tool.to_dict()
     )
@@ -272,7 +295,6 @@ CHECK: CheckSpec[FormatMetrics] = CheckSpec(
     name=NAME,
     metrics=FormatMetrics.of,
     run=run,
-    figures=figures,
     priority=6,
     penalties=(
         PenaltyRule(

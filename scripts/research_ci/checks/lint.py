@@ -14,7 +14,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.lintrules import (
     BLOCKING_RULES,
@@ -50,11 +50,10 @@ class LintMetrics(Metrics):
 
     violations: int = 0
 
-
-def figures(metrics: LintMetrics) -> str:
-    """``3 violations`` or ``no violations``."""
-    count = metrics.violations
-    return plural(count, "violation") if count else "no violations"
+    def sentence(self) -> str:
+        """``3 violations`` or ``no violations``."""
+        count = self.violations
+        return plural(count, "violation") if count else "no violations"
 
 
 def parse_ruff_json(text: str, settings: Settings) -> list[Finding]:
@@ -234,7 +233,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     except (ToolError, ToolSetupError) as exc:
         return error_result(NAME, str(exc), started)
     if completed.returncode not in (0, 1):
-        return error_result(NAME, f"ruff failed: {completed.tail(3)}", started, tool=tool.to_dict())
+        return tool_failed(NAME, tool, completed, started)
     try:
         findings = parse_ruff_json(completed.stdout, settings)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -244,7 +243,7 @@ def run(inputs: CheckInputs) -> CheckResult:
     gating = [finding for finding in findings if finding.severity != "notice"]
     metrics = LintMetrics(violations=len(gating))
     advisory = len(findings) - len(gating)
-    summary = figures(metrics) + (f" ({advisory} advisory)" if advisory else "")
+    summary = metrics.sentence() + (f" ({advisory} advisory)" if advisory else "")
     summary += f", {words}" if words else ""
     return ran(
         NAME,
@@ -271,7 +270,6 @@ CHECK: CheckSpec[LintMetrics] = CheckSpec(
     name=NAME,
     metrics=LintMetrics.of,
     run=run,
-    figures=figures,
     priority=5,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.violations, "issue")},
     badge_rank=3,

@@ -106,13 +106,12 @@ class MaintainabilityMetrics:
         )
         return ordered if limit is None else ordered[:limit]
 
-
-def figures(metrics: MaintainabilityMetrics) -> str:
-    """``rating B (debt 7.5% of 1200 lines), 12 issues``."""
-    return (
-        f"rating {metrics.rating} (debt {metrics.debt_ratio:g}% of "
-        f"{plural(metrics.lines_of_code, 'line')}), {plural(metrics.issues, 'issue')}"
-    )
+    def sentence(self) -> str:
+        """``rating B (debt 7.5% of 1200 lines), 12 issues``."""
+        return (
+            f"rating {self.rating} (debt {self.debt_ratio:g}% of "
+            f"{plural(self.lines_of_code, 'line')}), {plural(self.issues, 'issue')}"
+        )
 
 
 def issue_finding(issue: Issue) -> Finding:
@@ -144,7 +143,7 @@ def result_from(analysis: Analysis, started: float) -> CheckResult:
     metrics = MaintainabilityMetrics.of(
         CheckResult(name=NAME, status="passed", summary="", metrics=data)
     )
-    summary = figures(metrics)
+    summary = metrics.sentence()
     if below:
         summary += f"; under the minimum rating {minimum}"
     return CheckResult(
@@ -204,7 +203,6 @@ CHECK: CheckSpec[MaintainabilityMetrics] = CheckSpec(
     name=NAME,
     metrics=MaintainabilityMetrics.of,
     run=lambda inputs: run(inputs.settings),
-    figures=figures,
     priority=7,
     table=NAME,
     badges={NAME: maintainability_badge},

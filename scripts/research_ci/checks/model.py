@@ -136,17 +136,14 @@ class ModelMetrics:
             "html": self.html,
         }
 
-
-def figures(metrics: ModelMetrics) -> str:
-    """``"binary, 24 slices; 2 of 5 thresholds failed"``."""
-    head = f"{metrics.task}, {plural(metrics.slices, 'slice')}"
-    if metrics.failures:
-        return (
-            f"{head}; {plural(len(metrics.failures), 'failed threshold')} ({metrics.rules} rules)"
-        )
-    if metrics.rules:
-        return f"{head}; gate passed ({plural(metrics.rules, 'rule')})"
-    return f"{head}; no thresholds set"
+    def sentence(self) -> str:
+        """``"binary, 24 slices; 2 of 5 thresholds failed"``."""
+        head = f"{self.task}, {plural(self.slices, 'slice')}"
+        if self.failures:
+            return f"{head}; {plural(len(self.failures), 'failed threshold')} ({self.rules} rules)"
+        if self.rules:
+            return f"{head}; gate passed ({plural(self.rules, 'rule')})"
+        return f"{head}; no thresholds set"
 
 
 def model_badge(result: CheckResult, metrics: ModelMetrics, _report: Report) -> Badge:
@@ -323,7 +320,6 @@ CHECK: CheckSpec[ModelMetrics] = CheckSpec(
     name=NAME,
     metrics=ModelMetrics.of,
     run=run,
-    figures=figures,
     priority=4,  # a failing model gate is named before the findings of lint and format
     default=False,
     table=NAME,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from research_ci.report import CheckResult, Finding, Report
 from research_ci.shields import static_badge_url
@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 
 M = TypeVar("M")
 MetricsT = TypeVar("MetricsT", bound="Metrics")
+
+
+class Sentence(Protocol):
+    """Typed figures that say themselves in the one line people read ("3 violations")."""
+
+    def sentence(self) -> str:
+        """The check's figures in words."""
+
+
+S = TypeVar("S", bound=Sentence)
 
 
 def metric_count(result: CheckResult, name: str) -> int:
@@ -218,12 +228,12 @@ BadgeBuilder = Callable[[CheckResult, M, Report], Badge]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class CheckSpec(Generic[M]):
+class CheckSpec(Generic[S]):
     """Everything research-ci knows about one check (see the module docstring).
 
-    * ``metrics`` reads the check's typed figures from a result (absent figures are 0);
+    * ``metrics`` reads the check's typed figures from a result (absent figures are 0); they
+      say themselves in one line (:meth:`figures`);
     * ``run`` runs the check; it returns a result, also when the tool fails (status ``error``);
-    * ``figures`` is the one line people read when the check ran ("3 violations");
     * ``priority`` ranks its findings for readers (lower first); ``badge_rank`` its badges;
     * ``default``: run when ``[tool.research-ci] checks`` is not set; ``table`` names its own
       settings table (``[tool.research-ci.<table>]``), whose presence turns it on by default;
@@ -237,18 +247,21 @@ class CheckSpec(Generic[M]):
     """
 
     name: str
-    metrics: Callable[[CheckResult], M]
+    metrics: Callable[[CheckResult], S]
     run: Callable[[CheckInputs], CheckResult]
-    figures: Callable[[M], str]
     priority: int
     default: bool = True
     table: str | None = None
-    badges: Mapping[str, BadgeBuilder[M]] = dataclasses.field(default_factory=dict)
+    badges: Mapping[str, BadgeBuilder[S]] = dataclasses.field(default_factory=dict)
     badge_rank: int = 100
-    penalties: tuple[PenaltyRule[M], ...] = ()
-    caps: tuple[CapRule[M], ...] = ()
+    penalties: tuple[PenaltyRule[S], ...] = ()
+    caps: tuple[CapRule[S], ...] = ()
     merge: MergeRule = MergeRule()
-    summary: Callable[[M], SummarySection | None] | None = None
+    summary: Callable[[S], SummarySection | None] | None = None
     preflight: Callable[[Settings], None] | None = None
     advisory_by_default: Callable[[Settings], str | None] | None = None
     notices: Callable[[Settings], list[Finding]] | None = None
+
+    def figures(self, metrics: S) -> str:
+        """The one line people read when the check ran ("3 violations")."""
+        return metrics.sentence()

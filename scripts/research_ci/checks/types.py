@@ -27,7 +27,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from research_ci.checks.common import error_result, ran, relative_path, run_resolved
+from research_ci.checks.common import error_result, ran, relative_path, run_resolved, tool_failed
 from research_ci.checks.spec import CheckSpec, MergeRule, Metrics, PenaltyRule, count_badge
 from research_ci.process import ToolError
 from research_ci.report import CheckResult, Finding, Severity
@@ -55,13 +55,12 @@ class TypesMetrics(Metrics):
     errors: int = 0
     missing_stubs: int = 0
 
-
-def figures(metrics: TypesMetrics) -> str:
-    """``2 errors`` or ``no errors``, and ``3 imports without types (notices)``."""
-    text = plural(metrics.errors, "error") if metrics.errors else "no errors"
-    if metrics.missing_stubs:
-        text += f"; {plural(metrics.missing_stubs, 'import')} without types (notices)"
-    return text
+    def sentence(self) -> str:
+        """``2 errors`` or ``no errors``, and ``3 imports without types (notices)``."""
+        text = plural(self.errors, "error") if self.errors else "no errors"
+        if self.missing_stubs:
+            text += f"; {plural(self.missing_stubs, 'import')} without types (notices)"
+        return text
 
 
 def soften_missing_stubs(findings: list[Finding], settings: Settings) -> list[Finding]:
@@ -210,13 +209,13 @@ def run(inputs: CheckInputs) -> CheckResult:
         )
     # mypy exits 2 on blocking errors (a syntax error) but still reports them as JSON.
     if completed.returncode not in (0, 1, 2) or (completed.returncode != 0 and not findings):
-        return error_result(NAME, f"mypy failed: {completed.tail(3)}", started, tool=tool.to_dict())
+        return tool_failed(NAME, tool, completed, started)
     raw_errors = sum(1 for finding in findings if finding.severity == "error")
     findings = soften_missing_stubs(findings, settings)
     errors = sum(1 for finding in findings if finding.severity == "error")
     metrics = TypesMetrics(errors=errors, missing_stubs=raw_errors - errors)
     failed = metrics.errors > 0
-    summary = figures(metrics)
+    summary = metrics.sentence()
     return ran(
         NAME,
         metrics.to_json(),
@@ -232,7 +231,6 @@ CHECK: CheckSpec[TypesMetrics] = CheckSpec(
     name=NAME,
     metrics=TypesMetrics.of,
     run=run,
-    figures=figures,
     priority=2,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.errors, "error")},
     badge_rank=2,

@@ -10,6 +10,7 @@ Exit codes: 0 clean, 1 anomalies (or feature skew) found, 2 bad input (one line 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,8 @@ from research_ci.data.settings import (
     ENVIRONMENTS,
     FORMATS,
     DataSettings,
+    Dialect,
+    SkewJoin,
     load_data_settings,
     parse_beam_option,
     parse_data_settings,
@@ -131,6 +134,25 @@ def _beam(settings: DataSettings, options: dict[str, Any]) -> Beam:
     return Beam(runner=runner, options=raw, jobs=jobs)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    """What ``infer``, ``validate`` and ``skew`` read alike from their options."""
+
+    settings: DataSettings  # [tool.research-ci.data] of --config, else ./pyproject.toml
+    dialect: Dialect  # the configured CSV dialect, the command line's on top
+    beam: Beam
+
+
+def _inputs(options: dict[str, Any]) -> _Inputs:
+    """The settings, CSV dialect and Beam that ``options`` give.
+
+    :func:`_beam` enters the data runtime (:func:`_data_runtime`): after this, the command
+    imports :mod:`research_ci.data.commands`.
+    """
+    settings = _settings(options["config"])
+    return _Inputs(settings, csv_dialect(options, settings.dialect), _beam(settings, options))
+
+
 _ARGS = "research_ci.data.args"
 
 
@@ -170,18 +192,17 @@ def data() -> None:
 @beam_options
 def infer(data_path: str, label: str | None, schema_path: Path, force: bool, **options: Any) -> int:
     """Infer a schema from the statistics of training data."""
-    with _data_runtime():
-        from research_ci.data import commands
+    inputs = _inputs(options)
+    from research_ci.data import commands  # importable: _inputs entered the data runtime
 
-    settings = _settings(options["config"])
     outcome = commands.run_infer(
         data=data_path,
         schema_path=schema_path,
-        label=label or settings.label,
+        label=label or inputs.settings.label,
         force=force,
-        dialect=csv_dialect(options, settings.dialect),
-        thresholds=settings.thresholds,
-        beam=_beam(settings, options),
+        dialect=inputs.dialect,
+        thresholds=inputs.settings.thresholds,
+        beam=inputs.beam,
     )
     click.echo(
         f"wrote {outcome.schema_path}: {outcome.features} features from {outcome.rows} rows "
@@ -223,10 +244,9 @@ def validate(
     **options: Any,
 ) -> int:
     """Validate data against the schema: anomalies, drift and distribution skew."""
-    with _data_runtime():
-        from research_ci.data import commands
+    inputs = _inputs(options)
+    from research_ci.data import commands  # importable: _inputs entered the data runtime
 
-    settings = _settings(options["config"])
     result = commands.run_validate(
         name=Path(data_path).stem or "data",
         data=data_path,
@@ -234,9 +254,9 @@ def validate(
         environment=environment,
         previous=previous,
         training=training,
-        dialect=csv_dialect(options, settings.dialect),
-        thresholds=settings.thresholds,
-        beam=_beam(settings, options),
+        dialect=inputs.dialect,
+        thresholds=inputs.settings.thresholds,
+        beam=inputs.beam,
         outputs=commands.Outputs(report=report, html=html, markdown=markdown),
     )
     _echo_result(result)
@@ -290,22 +310,23 @@ def skew(
     **options: Any,
 ) -> int:
     """Feature skew: the same examples (joined on --key) with different values."""
-    with _data_runtime():
-        from research_ci.data import commands
+    inputs = _inputs(options)
+    from research_ci.data import commands  # importable: _inputs entered the data runtime
 
-    settings = _settings(options["config"])
     if schema_path is None:
-        schema_path = commands.configured_schema(settings)
+        schema_path = commands.configured_schema(inputs.settings)
     result = commands.run_skew(
         name=f"feature-skew-{Path(serving).stem}",
         training=training,
         serving=serving,
-        keys=keys,
-        ignore=ignore,
-        float_round_ndigits=float_round_ndigits,
-        max_fraction=max_mismatch,
-        dialect=csv_dialect(options, settings.dialect),
-        beam=_beam(settings, options),
+        join=SkewJoin(
+            keys=keys,
+            ignore=ignore,
+            float_round_ndigits=float_round_ndigits,
+            max_fraction=max_mismatch,
+        ),
+        dialect=inputs.dialect,
+        beam=inputs.beam,
         outputs=commands.Outputs(report=report, html=html),
         schema_path=schema_path,
     )

@@ -9,7 +9,7 @@ import click
 from research_ci.cli.options import path_option
 from research_ci.errors import EXIT_OK
 from research_ci.scaffold import (
-    bake_project,
+    bake,
     find_template,
     parse_assignments,
     placeholder_warning,
@@ -53,7 +53,7 @@ def new(
     template = find_template(template_path)
     output_dir, assignments = split_arguments(arguments)
     answers = parse_assignments(assignments, template_defaults(template))
-    baked = bake_project(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
+    baked = bake(template, output_dir, answers, no_input=no_input, origin_url=origin_url)
     click.echo(f"Created {baked.path}")
     if not baked.cruft:
         click.echo(

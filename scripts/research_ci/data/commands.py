@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from research_ci.data import sources
 from research_ci.data.results import DataResult, results_to_json
-from research_ci.data.settings import DataSettings, Dialect, FeatureSkewEntry, Thresholds
+from research_ci.data.settings import (
+    DataSettings,
+    Dialect,
+    FeatureSkewEntry,
+    SkewJoin,
+    Thresholds,
+)
 from research_ci.errors import UsageError
 from research_ci.fsutil import atomic_write_text, ensure_writable
 
@@ -205,16 +210,13 @@ def run_skew(
     name: str,
     training: str,
     serving: str,
-    keys: Sequence[str],
-    ignore: Sequence[str],
-    float_round_ndigits: int | None,
-    max_fraction: float,
+    join: SkewJoin,
     dialect: Dialect,
     beam: Beam,
     outputs: Outputs,
     schema_path: Path | None = None,
 ) -> DataResult:
-    """Feature skew between ``training`` and ``serving`` joined on ``keys``."""
+    """Feature skew between ``training`` and ``serving`` joined as ``join`` says."""
     outputs.check_writable()
     training_source = _resolve(training, dialect, beam, "training")
     serving_source = _resolve(serving, dialect, beam, "serving")
@@ -225,10 +227,7 @@ def run_skew(
     outcome = validation.feature_skew(
         training_source,
         serving_source,
-        keys=keys,
-        ignore=ignore,
-        float_round_ndigits=float_round_ndigits,
-        max_fraction=max_fraction,
+        join=join,
         runner=beam.runner,
         beam_options=beam.options,
         schema=schema,
@@ -246,7 +245,7 @@ def run_skew(
         anomalies=outcome.anomalies,
         skew=outcome.skew,
         details={
-            "keys": list(keys),
+            "keys": list(join.keys),
             "match_stats": outcome.match_stats,
             "features": outcome.features,
             "not_compared": outcome.not_compared,
@@ -359,10 +358,11 @@ def _check_feature_skew(
             name=entry.name,
             training=str(settings.resolve(entry.training)),
             serving=str(settings.resolve(entry.serving)),
-            keys=entry.keys,
-            ignore=(settings.label,) if settings.label else (),
-            float_round_ndigits=entry.float_round_ndigits,
-            max_fraction=0.0,
+            join=SkewJoin(
+                keys=entry.keys,
+                ignore=(settings.label,) if settings.label else (),
+                float_round_ndigits=entry.float_round_ndigits,
+            ),
             dialect=entry.dialect,
             beam=beam,
             outputs=Outputs(

@@ -191,6 +191,16 @@ class FeatureSkewEntry:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class SkewJoin:
+    """How feature skew joins training and serving examples, and when a feature is skewed."""
+
+    keys: tuple[str, ...]  # the identifier columns
+    ignore: tuple[str, ...] = ()  # columns not compared
+    float_round_ndigits: int | None = None  # floats rounded to this many digits first
+    max_fraction: float = 0.0  # the largest fraction of joined pairs that may differ
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DataSettings:
     """The validated ``[tool.research-ci.data]`` table; paths are relative to ``root``."""
 

@@ -33,7 +33,7 @@ from typing import Any
 from research_ci.data import drift, schemas, sources
 from research_ci.data.results import DATASET_FEATURE, Anomaly, Measurement
 from research_ci.data.runtime import load_core, load_tensorflow, load_tfdv
-from research_ci.data.settings import KOLMOGOROV_SMIRNOV, beam_option_args
+from research_ci.data.settings import KOLMOGOROV_SMIRNOV, SkewJoin, beam_option_args
 from research_ci.errors import UsageError
 
 #: The anomaly kind of a numeric feature over its Kolmogorov-Smirnov threshold.
@@ -362,15 +362,12 @@ def feature_skew(
     training: sources.Source,
     serving: sources.Source,
     *,
-    keys: Sequence[str],
-    ignore: Sequence[str] = (),
-    float_round_ndigits: int | None = None,
-    max_fraction: float = 0.0,
+    join: SkewJoin,
     runner: str | None = None,
     beam_options: Sequence[str] = (),
     schema: Any | None = None,
 ) -> FeatureSkewOutcome:
-    """Run ``tfdv.DetectFeatureSkew`` on the two datasets joined on ``keys``."""
+    """Run ``tfdv.DetectFeatureSkew`` on the two datasets joined as ``join`` says."""
     load_tfdv()
     import apache_beam as beam  # noqa: PLC0415
     from apache_beam.options.pipeline_options import PipelineOptions  # noqa: PLC0415
@@ -380,13 +377,13 @@ def feature_skew(
     columns: dict[str, list[str]] = {}
     for source, label in ((training, "training"), (serving, "serving")):
         names = columns[label] = sources.column_names(source)
-        missing = [key for key in keys if key not in names]
+        missing = [key for key in join.keys if key not in names]
         if missing:
             raise UsageError(
                 f"{source.pattern}: key column {', '.join(missing)} not in the {label} data; "
                 f"columns: {', '.join(names)}"
             )
-    not_compared = _not_compared(columns["training"], columns["serving"], schema, keys)
+    not_compared = _not_compared(columns["training"], columns["serving"], schema, join.keys)
     flags = beam_option_args(beam_options, runner or "DirectRunner")
     with tempfile.TemporaryDirectory(prefix="research-ci-skew-") as workdir:
         prefix = _output_prefix(beam_options, workdir)
@@ -406,10 +403,10 @@ def feature_skew(
             )
             outputs = (base_examples, test_examples) | "DetectFeatureSkew" >> (
                 feature_skew_detector.DetectFeatureSkewImpl(
-                    identifier_features=list(keys),
-                    features_to_ignore=sorted({*ignore, *not_compared}) or None,
+                    identifier_features=list(join.keys),
+                    features_to_ignore=sorted({*join.ignore, *not_compared}) or None,
                     sample_size=0,
-                    float_round_ndigits=float_round_ndigits,
+                    float_round_ndigits=join.float_round_ndigits,
                     allow_duplicate_identifiers=False,
                 )
             )
@@ -424,7 +421,7 @@ def feature_skew(
                 )
         results = _read_protos(f"{prefix}/results", feature_skew_results_pb2.FeatureSkew)
         match = _read_protos(f"{prefix}/match", feature_skew_results_pb2.MatchStats)
-    outcome = _skew_outcome(results, match, max_fraction)
+    outcome = _skew_outcome(results, match, join.max_fraction)
     outcome.not_compared = dict(sorted(not_compared.items()))
     return outcome
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from research_ci.checks.data import CHECK as DATA
-from research_ci.checks.spec import CheckSpec
+from research_ci.checks.spec import CheckSpec, Sentence
 from research_ci.checks.tests import CHECK as TESTS
 from research_ci.grade import GRADES, grade_rank
 from research_ci.report import Report
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Sentence)
 
 
 def _figures(report: Report, spec: CheckSpec[M]) -> M | None:
