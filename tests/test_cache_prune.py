@@ -27,6 +27,7 @@ from research_ci.cli import main
 from research_ci.data import provision
 from research_ci.data.cache_prune import (
     MAX_AGE_DAYS,
+    Item,
     cache_items,
     freed_by,
     human_size,
@@ -75,8 +76,8 @@ def make_tool(cache: Path, name: str = "ruff-0.15.22") -> Path:
     return entry
 
 
-def names(items: list[object]) -> set[str]:
-    return {item.name for item in items}  # type: ignore[attr-defined]
+def names(items: list[Item]) -> set[str]:
+    return {item.name for item in items}
 
 
 HOLDER = textwrap.dedent("""
