@@ -15,6 +15,10 @@ data commands (``research-ci data ...`` and the data part of ``research-ci check
    the interpreter. It is built in a temporary directory beside it, under a file lock, and
    renamed into place only when complete (the stamp file written last), so a failed or
    interrupted provisioning is never reused; its leftovers are removed by the next one.
+   A run that uses it holds its lock shared until it exits (:func:`hold`) and touches its
+   stamp (:func:`mark_used`); after a new one is built, the same lock's environments that no
+   run used for 30 days are removed (:mod:`research_ci.data.cache_prune`, which also backs
+   ``research-ci cache list|prune``).
 
 research_ci itself reaches a provisioned environment through ``PYTHONPATH``: a checkout's
 ``scripts/`` directory, which holds the package only (edits are live), or, for an installed
