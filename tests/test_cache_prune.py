@@ -405,6 +405,20 @@ def test_cache_list_and_prune_on_the_command_line(
     assert left == sorted(["data", f"data/{current.name}.lock", f"data/{old.name}.lock", "tools"])
 
 
+def test_the_command_says_what_it_kept_and_why(
+    user_cache: Path, holder: list[subprocess.Popen[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    held = make_env(user_cache, "3.11.2")
+    hold_in_another_process(holder, held, "use")
+    assert main(["cache", "prune", "--all"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said == [
+        f"kept data/{held.name}: in use by another research-ci (it runs with it or is building it)",
+        f"nothing to remove in {user_cache}",
+    ]
+    assert provision.is_complete(held)
+
+
 def test_an_empty_cache_is_said_so(user_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cache", "list"]) == 0
     assert capsys.readouterr().out.strip() == f"the cache {user_cache} is empty"

@@ -29,6 +29,7 @@ brings its own code, and a new lock its own environment.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -317,6 +318,8 @@ def hold(env: Path) -> bool:
 
     if env in _HELD:
         return is_complete(env)
+    if not _HELD:
+        atexit.register(_let_go)
     handle = lock_path(env).open("a")  # kept open until the process exits
     fcntl.flock(handle, fcntl.LOCK_SH)
     if not is_complete(env):
@@ -324,6 +327,12 @@ def hold(env: Path) -> bool:
         return False
     _HELD[env] = handle
     return True
+
+
+def _let_go() -> None:
+    """Close the held locks at exit (the kernel would release them anyway)."""
+    while _HELD:
+        _HELD.popitem()[1].close()
 
 
 def mark_used(env: Path) -> None:
@@ -405,6 +414,9 @@ def provision(
     def waiting() -> None:
         announce(f"research-ci: waiting for another research-ci that is provisioning {env}")
 
+    held = _HELD.pop(env, None)
+    if held is not None:  # it was removed by hand under this process: do not wait for itself
+        held.close()
     with _locked(lock_path(env), waiting):
         if is_complete(env):
             mark_used(env)
