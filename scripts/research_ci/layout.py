@@ -16,7 +16,10 @@ executed). A :class:`Layout` says:
   ``requires-python`` (or ``python_requires``), then the ``python`` of ``environment.yml``;
 * which files decide the environment (their hash is the environment's stamp);
 * which packages those steps name (so research-ci knows that the project's environment will
-  hold, say, its own ruff).
+  hold, say, its own ruff);
+* in a flat layout, the project's own import packages and modules (:func:`top_level_code`):
+  what its maintainers measure coverage of (``pytest --cov=nfft``), without ``setup.py``,
+  ``docs/conf.py`` or a ``tests`` folder beside them.
 """
 
 from __future__ import annotations
@@ -196,6 +199,9 @@ class Layout:
     lock: str | None = None
     #: The project's tox configuration, when it has one (tool pins and paths are read there).
     tox: ToxConfig | None = None
+    #: The import packages and modules of a flat layout (``("nfft",)``; see
+    #: :func:`top_level_code`); empty when they are not known.
+    top_level: tuple[str, ...] = ()
 
     @property
     def installable(self) -> bool:
@@ -230,6 +236,7 @@ class _SetupFacts:
     python_requires: str | None = None
     extras: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    py_modules: tuple[str, ...] = ()
 
 
 def _literal(node: ast.AST | None, assigned: Mapping[str, ast.AST]) -> Any:
@@ -281,6 +288,7 @@ def read_setup_py(path: Path) -> _SetupFacts:
     extras = _literal(keywords.get("extras_require"), assigned)
     extras = extras if isinstance(extras, dict) else {}
     requires = _literal(keywords.get("install_requires"), assigned)
+    modules = _literal(keywords.get("py_modules"), assigned)
     chosen = [group for group in TEST_GROUPS if group in extras]
     names = [*_strings(requires), *(item for group in chosen for item in _strings(extras[group]))]
     return _SetupFacts(
@@ -288,6 +296,7 @@ def read_setup_py(path: Path) -> _SetupFacts:
         python_requires=python if isinstance(python, str) else None,
         extras=tuple(chosen),
         requires=tuple(names),
+        py_modules=tuple(_strings(modules)),
     )
 
 
@@ -323,6 +332,11 @@ def read_setup_cfg(path: Path) -> tuple[_SetupFacts, bool]:
             python_requires=parser.get("options", "python_requires", fallback=None),
             extras=tuple(chosen),
             requires=(*_strings(requires), *(i for g in chosen for i in _strings(extras[g]))),
+            py_modules=tuple(
+                name
+                for line in _strings(parser.get("options", "py_modules", fallback=""))
+                for name in line.replace(",", " ").split()
+            ),
         ),
         package,
     )
@@ -470,6 +484,15 @@ class _Package:
     python: PythonRequest | None = None
     extras: tuple[str, ...] = ()
     declared: frozenset[str] = frozenset()
+    #: The top-level modules it declares (``py_modules``, ``[tool.setuptools] py-modules``).
+    modules: tuple[str, ...] = ()
+
+
+def _py_modules(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
+    tool = pyproject.get("tool")
+    setuptools = tool.get("setuptools") if isinstance(tool, dict) else None
+    modules = setuptools.get("py-modules") if isinstance(setuptools, dict) else None
+    return tuple(_strings(modules))
 
 
 def _package(root: Path, pyproject: Mapping[str, Any]) -> _Package | None:
@@ -492,6 +515,7 @@ def _package(root: Path, pyproject: Mapping[str, Any]) -> _Package | None:
                 _names(project.get("dependencies") or [])
                 | {name for group in chosen for name in _names(extras[group] or [])}
             ),
+            modules=_py_modules(pyproject),
         )
     described: list[tuple[str, _SetupFacts]] = []
     if project_file(root, "setup.cfg"):
@@ -518,6 +542,9 @@ def _package(root: Path, pyproject: Mapping[str, Any]) -> _Package | None:
             python=python,
             extras=tuple(dict.fromkeys(extra for _, facts in described for extra in facts.extras)),
             declared=frozenset(name for _, facts in described for name in _names(facts.requires)),
+            modules=tuple(
+                dict.fromkeys(name for _, facts in described for name in facts.py_modules)
+            ),
         )
     if "build-system" in pyproject:
         poetry = _poetry_python(pyproject)
@@ -527,8 +554,75 @@ def _package(root: Path, pyproject: Mapping[str, Any]) -> _Package | None:
             python=(
                 PythonRequest(poetry, "python in [tool.poetry.dependencies]") if poetry else None
             ),
+            modules=_py_modules(pyproject),
         )
     return None
+
+
+# --- the project's own code, in a flat layout ---------------------------------------------------
+
+#: Folders at the root that are not the project's code even as packages (besides ``test*``).
+ASIDE_PACKAGES: frozenset[str] = frozenset(
+    {"doc", "docs", "example", "examples", "benchmark", "benchmarks", "bench", "notebooks"}
+)
+#: Modules at the root that are tooling, not the project's code (besides ``test*``).
+ASIDE_MODULES: frozenset[str] = frozenset(
+    {"setup", "conftest", "noxfile", "tasks", "fabfile", "versioneer", "manage"}
+)
+
+
+def _aside(name: str, aside: frozenset[str]) -> bool:
+    return (
+        not name.isidentifier()
+        or name.startswith("test")
+        or name.endswith("_test")
+        or name in aside
+    )
+
+
+def top_level_code(
+    root: Path, declared_modules: Sequence[str] = (), *, installable: bool
+) -> tuple[str, ...]:
+    """The import packages and modules of a flat layout: what its maintainers measure.
+
+    Packages are the folders at the root with an ``__init__.py`` (not tests, docs, examples
+    or benchmarks: :data:`ASIDE_PACKAGES`); modules are the ``py_modules`` an installed
+    package declares, else, when it has no package folder, its one ``.py`` file beside
+    ``setup.py`` (not :data:`ASIDE_MODULES` nor tests). A project that is not installed
+    (requirements, scripts) gets its packages only when no script sits beside them. Empty,
+    so that the whole root is measured, when the root is itself a package or nothing is found.
+    """
+    if project_file(root, "__init__.py"):
+        return ()
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return ()
+    packages = [
+        entry.name
+        for entry in entries
+        if not entry.is_symlink()
+        and entry.is_dir()
+        and not _aside(entry.name, ASIDE_PACKAGES)
+        and project_file(root, f"{entry.name}/__init__.py")
+    ]
+    scripts = [
+        entry.stem
+        for entry in entries
+        if entry.suffix == ".py"
+        and not _aside(entry.stem, ASIDE_MODULES)
+        and project_file(root, entry.name)
+    ]
+    if not installable:
+        return () if scripts else tuple(packages)
+    modules = [
+        name
+        for name in declared_modules
+        if name.isidentifier() and project_file(root, f"{name}.py")
+    ]
+    if not packages and not modules and len(scripts) == 1:
+        modules = scripts
+    return tuple(sorted({*packages, *modules}))
 
 
 def _requirements_steps(root: Path) -> tuple[list[InstallStep], set[str]]:
@@ -708,4 +802,7 @@ def detect_layout(
         notes=tuple(notes),
         lock=LOCK_FILE if LOCK_FILE in sources else None,
         tox=tox,
+        top_level=top_level_code(
+            root, package.modules if package is not None else (), installable=package is not None
+        ),
     )

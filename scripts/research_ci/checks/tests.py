@@ -4,8 +4,9 @@ pytest runs with the project's environment's Python (see :mod:`research_ci.envir
 pytest-cov from research-ci's cache on ``PYTHONPATH`` when that environment lacks it and is not
 research-ci's to change. The project's pytest and coverage settings apply wherever they are
 written (see :mod:`research_ci.toolconfig`): research-ci adds a ``--cov`` only when
-``addopts`` has none (``--cov`` alone when coverage's ``source`` is set, else ``src`` or the
-root), and never a threshold of its own, so the project's ``--cov-fail-under`` stands.
+``addopts`` has none (``--cov`` alone when coverage's ``source`` is set, else ``src``, else a
+flat layout's own packages, else the root), and never a threshold of its own, so the
+project's ``--cov-fail-under`` stands.
 
 Results come from research-ci's pytest plugin (``pytest_plugin/research_ci_outcomes.py``),
 which records every report as pytest's own summary classifies it (passed, failed, error,
@@ -267,7 +268,9 @@ def tests_badge(result: CheckResult, metrics: TestsMetrics, _report: Report) -> 
 def coverage_arguments(settings: Settings) -> list[str]:
     """``--cov`` for a run, and the JSON report: none of ours when ``addopts`` chooses.
 
-    ``--cov`` alone when coverage's ``source`` is configured, else ``src`` or the root; no
+    ``--cov`` alone when coverage's ``source`` is configured, else ``src``, else each import
+    package (and module) of a flat layout (``--cov=nfft``, as its Makefile measures: not
+    ``setup.py``, ``docs/conf.py`` or a ``tests`` folder beside it), else the root; no
     threshold (``--cov-fail-under``) of research-ci's, so the project's own stands.
     """
     tools = settings.tools
@@ -277,7 +280,7 @@ def coverage_arguments(settings: Settings) -> list[str]:
         return ["--cov"]
     if (settings.root / "src").is_dir():
         return ["--cov=src"]
-    return ["--cov=."]
+    return [f"--cov={name}" for name in settings.project.top_level] or ["--cov=."]
 
 
 def pytest_arguments(settings: Settings, coverage_json: Path) -> list[str]:
