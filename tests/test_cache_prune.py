@@ -201,10 +201,22 @@ def test_a_dry_run_removes_nothing_and_says_what_it_would_free(tmp_path: Path) -
     cache = tmp_path / "cache"
     current = make_env(cache)
     old = make_env(cache, "3.11.2")
+    before = sorted(cache.rglob("*"))
     outcome = prune(cache_items(cache, current), dry_run=True)
     assert names(outcome.removed) == {f"data/{old.name}"}
     assert outcome.freed >= 20_000
-    assert provision.is_complete(old)
+    assert sorted(cache.rglob("*")) == before  # not even a lock file
+
+
+def test_what_research_ci_did_not_make_goes_only_with_all(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    notes = cache / "data" / "notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("mine", encoding="utf-8")
+    assert not prune(cache_items(cache, cache / "data" / "py3.11.7-other")).removed
+    assert notes.is_file()
+    assert names(prune(cache_items(cache, None), everything=True).removed) == {"data/notes.txt"}
+    assert not notes.exists()
 
 
 def test_without_knowing_the_environment_in_use_only_unfinished_builds_go(tmp_path: Path) -> None:

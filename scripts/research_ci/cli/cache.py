@@ -60,8 +60,9 @@ def _what(item: Item) -> str:
 def list_items() -> int:
     """List each cached item: name, size on disk, last use, whether this research-ci uses it.
 
-    USED says whether this research-ci would run its data commands in that data environment
-    (- for the other items). Files hard-linked from uv's cache are counted in SIZE once.
+    LAST USED is when a run last used a data environment (when it was made, for the other
+    items). USED says whether this research-ci would run its data commands in that data
+    environment (- for the other items). SIZE counts files hard-linked from uv's cache once.
     """
     root, items, unknown = _inventory()
     if unknown:

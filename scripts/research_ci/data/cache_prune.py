@@ -136,7 +136,8 @@ class Item:
     @property
     def by_default(self) -> bool:
         """``cache prune`` without ``--all`` removes it."""
-        if not self.is_data or self.current is True:
+        made_by_us = self.path.name.startswith(("py", LEFTOVER))
+        if not (self.is_data and made_by_us) or self.current is True:
             return False
         # Unless it is known to be another environment, only what is unfinished goes.
         return self.current is False or self.what not in ("data environment", SYMLINK)
@@ -265,7 +266,7 @@ def _take(item: Item, words: dict[int, set[bytes]], *, dry_run: bool) -> str:
     if pid is not None:
         return f"in use by process {pid}"
     lock = item.lock()
-    if lock is None:
+    if lock is None or (dry_run and not lock.exists()):  # no lock file: nobody holds it
         if not dry_run:
             _delete(item.path)
         return ""
