@@ -72,12 +72,15 @@ def list_items() -> int:
     if not items:
         click.echo(f"the cache {root} is empty")
         return EXIT_OK
+    from research_ci.data.provision import progress_status
+
     now = time.time()
     rows = [("NAME", "SIZE", "LAST USED", "USED", "WHAT")]
-    rows += [
-        (item.name, human_size(item.size), _when(item.last_used, now), _used(item), _what(item))
-        for item in items
-    ]
+    with progress_status("research-ci: measuring the cache", enabled=sys.stderr.isatty()):
+        rows += [
+            (item.name, human_size(item.size), _when(item.last_used, now), _used(item), _what(item))
+            for item in items
+        ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
