@@ -35,6 +35,7 @@ from research_ci.data.cache_prune import (
     prune,
     remove_unused,
 )
+from research_ci.environment import uv_binary
 
 DAY = 86400.0
 LOCK = b"tensorflow-data-validation==1.16.1\n"
@@ -333,6 +334,32 @@ def test_after_a_build_the_lock_s_environments_unused_for_long_are_removed(
     assert expected in lines[0]
     assert stale.name in lines[0]
     assert "freed" in lines[0]
+
+
+def test_building_a_new_environment_removes_the_lock_s_old_ones(tmp_path: Path) -> None:
+    """The real provisioning (uv, a lock that pins nothing: no network, under a second)."""
+    cache = tmp_path / "cache"
+    old = make_env(cache, "3.11.2", age_days=MAX_AGE_DAYS + 1)
+    recent = make_env(cache, "3.11.3", age_days=MAX_AGE_DAYS - 1)
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("# nothing pinned\n", encoding="utf-8")
+    lines: list[str] = []
+    env = provision.provision(
+        lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
+    )
+    assert provision.is_complete(env)
+    assert not old.exists()
+    assert provision.is_complete(recent)
+    assert len(lines) == 2  # installing..., removed...
+    assert lines[1].startswith("research-ci: removed 1 data environment of requirements.txt")
+    assert old.name in lines[1]
+    assert (
+        provision.provision(
+            lock, Path(sys.executable), cache=cache, uv=uv_binary(), announce=lines.append
+        )
+        == env
+    )
+    assert len(lines) == 2  # reused: nothing built, nothing said
 
 
 def test_nothing_old_means_nothing_said(tmp_path: Path) -> None:
