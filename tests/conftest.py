@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
+from adoption import write_files
 from github_env import PullRequestRun, pull_request_env
 from report_builders import clean_report
+from research_ci.cli import main
 from research_ci.report import save_report, validate_report_dict
 from stubs.github_api import GitHubApiStandIn
 
@@ -103,6 +105,48 @@ def read_valid_report(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     validate_report_dict(data, source=str(path))
     return data
+
+
+class Checked(NamedTuple):
+    """What ``research-ci check --format json`` gave."""
+
+    code: int
+    report: dict[str, Any]  # valid against the schema, and the same as printed on stdout
+    phases: list[str]  # the phase lines printed on stderr (no terminal here)
+
+
+class Checker:
+    """``research-ci check`` on throwaway projects under a test's directory, output captured."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+
+    def write(self, name: str, files: Mapping[str, str]) -> Path:
+        """The project ``name`` (a path under the test's directory) with ``files``, dedented."""
+        return write_files(self.root / name, files)
+
+    def check(self, project: Path, *args: str) -> Checked:
+        """``research-ci check PROJECT --format json ARGS``."""
+        code = main(["check", str(project), "--format", "json", *args])
+        printed = self.capsys.readouterr()
+        report = read_valid_report(project / ".research-ci" / "report.json")
+        assert json.loads(printed.out) == report
+        phases = [line for line in printed.err.splitlines() if line.startswith("research-ci: ")]
+        return Checked(code, report, phases)
+
+    def write_and_check(
+        self, name: str, files: Mapping[str, str], *args: str
+    ) -> tuple[Path, int, dict[str, Any], list[str]]:
+        """The project ``name`` written and checked: its path, then what the check gave."""
+        project = self.write(name, files)
+        return (project, *self.check(project, *args))
+
+
+@pytest.fixture
+def checker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Checker:
+    """Projects written under ``tmp_path`` and checked, the output captured by ``capsys``."""
+    return Checker(tmp_path, capsys)
 
 
 def data_python() -> str | None:

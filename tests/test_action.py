@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from action_inputs import REFUSED_INPUTS, input_ids
 from stubs.act import ACT, ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.act import REPO as REPO_ROOT
 from stubs.github_api import GitHubApiStandIn
@@ -365,27 +366,15 @@ def test_data_check_installs_its_own_tfdv_environment(scenario: Scenario) -> Non
     assert outputs["anomalies"] == "0"
 
 
-@pytest.mark.parametrize(
-    ("inputs", "message"),
-    [
-        ({"badge": "maybe"}, "badge must be readme or none"),
-        ({"comment": "yes"}, "comment must be true or false"),
-        ({"working-directory": "nowhere"}, "working-directory does not exist"),
-        ({"merge-reports": "reports/*.json"}, "merge-reports matched no file"),
-        ({"python-version": "3.9"}, "Python 3.10 or newer, not 3.9"),
-        ({"report": "r.json\n::warning::injected"}, "are one line"),
-        ({"merge-reports": "none/*.json\n::warning::injected"}, "matched no file"),
-    ],
-    ids=[
-        "badge",
-        "comment",
-        "working-directory",
-        "merge-reports",
-        "python-version",
-        "newline",
-        "newline-in-message",
-    ],
-)
+#: The plan's refusals, and the merge step's: a glob that matches nothing is refused too.
+BAD_INPUTS = [
+    *REFUSED_INPUTS,
+    ({"merge-reports": "reports/*.json"}, "merge-reports matched no file"),
+    ({"merge-reports": "none/*.json\n::warning::injected"}, "matched no file"),
+]
+
+
+@pytest.mark.parametrize(("inputs", "message"), BAD_INPUTS, ids=input_ids(BAD_INPUTS))
 def test_bad_inputs_are_refused_with_an_annotation(
     scenario: Scenario, inputs: dict[str, str], message: str
 ) -> None:

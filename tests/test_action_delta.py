@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from fragments import assert_fragments
 from stubs.act import ACT, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.github_api import GitHubApiStandIn
 from test_action import PACKAGE, PR_NUMBER, explain, source_project, workflow
@@ -88,11 +89,8 @@ def test_pull_request_comment_leads_with_the_delta(
     body = comment["body"]
     assert body.startswith("<!-- research-ci:summary -->")
     headline = body.splitlines()[1]
-    assert "new finding" in headline
-    assert "0 fixed" in headline
-    assert "% of changed lines covered" in headline
-    assert f"`src/{PACKAGE}/extra.py:3:8` | lint | F401" in body
-    assert "<details>" in body
+    assert_fragments(headline, "new finding", "0 fixed", "% of changed lines covered")
+    assert_fragments(body, f"`src/{PACKAGE}/extra.py:3:8` | lint | F401", "<details>")
     assert body.index("**New findings**") < body.index("<details>")
     # Annotations mark the new findings only: the project's own code has none.
     located = [item for item in run.annotations("error") if item.get("file")]

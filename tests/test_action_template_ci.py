@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from fragments import assert_fragments
 from stubs.act import REPO as REPO_ROOT
 from stubs.act import ActRun, copy_action_source, copy_with_bare_origin, git, run_act
 from stubs.github_api import GitHubApiStandIn
@@ -204,15 +205,22 @@ def assert_quality_grade_a(run: ActRun, *, data: bool) -> None:
     # "0" when the data job ran and its report was merged, empty when there is no data job.
     assert outputs["anomalies"] == ("0" if data else "")
     summary = job_summary(run, "quality")
-    assert "<!-- research-ci:summary -->" in summary
-    assert "grade A" in summary
-    assert "gate **passed**" in summary
-    for check in ("format", "lint", "types", "tests", "model", *(["data"] if data else [])):
-        assert f"| {check} | ✅ passed |" in summary, summary
+    checks = ("format", "lint", "types", "tests", "model", *(["data"] if data else []))
+    assert_fragments(
+        summary,
+        "<!-- research-ci:summary -->",
+        "grade A",
+        "gate **passed**",
+        *(f"| {check} | ✅ passed |" for check in checks),
+    )
 
 
-def assert_every_job_passed(run: ActRun, jobs: Iterable[str], *, data: bool) -> None:
-    """The run succeeded: each of ``jobs`` passed, nothing annotated an error, quality says A."""
+def assert_every_job_passes(
+    project: Project, event: str, api: GitHubApiStandIn, jobs: Iterable[str], *, data: bool
+) -> None:
+    """Run ``event``: the run succeeds, each of ``jobs`` passes, nothing annotates an error,
+    quality says A."""
+    run = project.run(event, api)
     assert run.returncode == 0, explain(run)
     assert job_results(run) == dict.fromkeys(jobs, "success"), explain(run)
     assert run.annotations("error") == []
@@ -223,8 +231,7 @@ def test_push_to_main_runs_every_job_and_commits_the_badge(
     default_project: Project, api: GitHubApiStandIn
 ) -> None:
     project = default_project
-    run = project.run("push", api)
-    assert_every_job_passed(run, EVERY_JOB, data=True)
+    assert_every_job_passes(project, "push", api, EVERY_JOB, data=True)
     # Each job uploaded its partial report; quality merged them; the matrix ran every version.
     uploaded = {path.name for path in (project.home / "artifacts").iterdir()}
     assert {f"research-ci-report-tests-tests-py{version}-Linux" for version in MATRIX} <= uploaded
@@ -246,9 +253,8 @@ def test_pull_request_runs_every_job_comments_and_pushes_nothing(
     lean_project: Project, api: GitHubApiStandIn
 ) -> None:
     project = lean_project
-    run = project.run("pull_request", api)
     # badge is skipped on a pull request: act does not run it at all.
-    assert_every_job_passed(run, LEAN_JOBS, data=False)
+    assert_every_job_passes(project, "pull_request", api, LEAN_JOBS, data=False)
     assert project.origin_log() == ["initial commit"]
     assert git(project.origin, "for-each-ref", "--format=%(refname)").split() == ["refs/heads/main"]
     # The quality job keeps one sticky comment on the pull request.

@@ -30,10 +30,8 @@ from adoption import (
     ruff_format_would_reformat,
     ruff_violations,
     run,
-    write_files,
 )
-from conftest import read_valid_report
-from research_ci.cli import main
+from conftest import Checker
 from research_ci.environment import STAMP, uv_binary, venv_python
 from research_ci.interpreters import InterpreterNotFoundError, find_interpreter
 from research_ci.layout import PythonRequest
@@ -44,18 +42,6 @@ pytestmark = pytest.mark.slow
 OWN_BLACK = [sys.executable, "-m", "black"]
 OWN_RUFF = [sys.executable, "-m", "ruff"]
 OWN_MYPY = [sys.executable, "-m", "mypy"]
-
-
-def check(
-    project: Path, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, dict[str, Any], list[str]]:
-    """Exit code, report and the phase lines printed on stderr (no terminal here)."""
-    code = main(["check", str(project), "--format", "json", *args])
-    printed = capsys.readouterr()
-    report = read_valid_report(project / ".research-ci" / "report.json")
-    assert json.loads(printed.out) == report
-    phases = [line for line in printed.err.splitlines() if line.startswith("research-ci: ")]
-    return code, report, phases
 
 
 def findings_at(report: dict[str, Any], check_name: str) -> list[tuple[str, int]]:
@@ -72,9 +58,8 @@ def tool(report: dict[str, Any], check_name: str) -> tuple[str, str, str]:
     return record["name"], record["version"], record["from"]
 
 
-def test_setup_py_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = write_files(tmp_path / "oldlib", SETUP_PY_PROJECT)
-    code, report, phases = check(project, capsys)
+def test_setup_py_library(checker: Checker) -> None:
+    project, code, report, phases = checker.write_and_check("oldlib", SETUP_PY_PROJECT)
     checks = report["checks"]
     environment = report["environment"]
 
@@ -107,13 +92,12 @@ def test_setup_py_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     direct = pytest_counts(python, project)
     assert direct == {"passed": 2, "failed": 1, "errors": 0, "skipped": 0}
     assert {key: checks["tests"][key] for key in direct} == direct
-    assert checks["tests"]["coverage"] == pytest_coverage(python, project, "oldlib", tmp_path)
+    assert checks["tests"]["coverage"] == pytest_coverage(python, project, "oldlib", checker.root)
     assert tool(report, "tests")[0::2] == ("pytest", "environment")
 
 
-def test_requirements_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = write_files(tmp_path / "scripts", REQUIREMENTS_PROJECT)
-    code, report, _ = check(project, capsys)
+def test_requirements_scripts(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check("scripts", REQUIREMENTS_PROJECT)
     checks = report["checks"]
     assert code == 0
     assert report["grade"] == "A"
@@ -127,12 +111,13 @@ def test_requirements_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert checks["lint"]["violations"] == len(ruff_violations(OWN_RUFF, project)) == 0
     direct = pytest_counts(python, project)
     assert (checks["tests"]["passed"], direct["passed"]) == (2, 2)
-    assert checks["tests"]["coverage"] == pytest_coverage(python, project, ".", tmp_path) == 100.0
+    assert (
+        checks["tests"]["coverage"] == pytest_coverage(python, project, ".", checker.root) == 100.0
+    )
 
 
-def test_ruff_pinned_in_pre_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = write_files(tmp_path / "pinned", RUFF_PINNED_PROJECT)
-    code, report, phases = check(project, capsys)
+def test_ruff_pinned_in_pre_commit(checker: Checker) -> None:
+    project, code, report, phases = checker.write_and_check("pinned", RUFF_PINNED_PROJECT)
     checks = report["checks"]
     assert code == 0
     assert report["grade"] == "A"
@@ -148,17 +133,14 @@ def test_ruff_pinned_in_pre_commit(tmp_path: Path, capsys: pytest.CaptureFixture
 
     # The next run reuses the cached ruff; a file it would reformat is found with its line.
     (project / "src" / "pinned" / "extra.py").write_text("X = [1,\n  2]\n", encoding="utf-8")
-    code, report, phases = check(project, capsys, "--only", "format")
+    code, report, phases = checker.check(project, "--only", "format")
     assert not any("installing" in line for line in phases)
     assert findings_at(report, "format") == [("ruff-format", 1)]
     assert ruff_format_would_reformat(old_ruff, project) == 1
 
 
-def test_tools_from_the_project_environment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "own", OWN_TOOLS_PROJECT)
-    code, report, _ = check(project, capsys)
+def test_tools_from_the_project_environment(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check("own", OWN_TOOLS_PROJECT)
     checks = report["checks"]
     assert code == 1
     assert tool(report, "format") == ("black", "24.2.0", "environment")
@@ -184,17 +166,14 @@ def _python_312() -> Path:
         pytest.skip("no Python 3.12 or newer on this machine (PATH, pyenv, uv)")
 
 
-def test_project_needing_a_newer_python(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_project_needing_a_newer_python(checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
     """requires-python >= 3.12 on research-ci's older Python: found in pyenv, off PATH."""
     if sys.version_info >= (3, 12):
         pytest.skip("research-ci itself runs on 3.12 or newer here")
     _python_312()
     path = [entry for entry in sys_path_entries() if "pyenv" not in entry]
     monkeypatch.setenv("PATH", ":".join(path))
-    project = write_files(tmp_path / "new", NEW_PYTHON_PROJECT)
-    code, report, phases = check(project, capsys)
+    project, code, report, phases = checker.write_and_check("new", NEW_PYTHON_PROJECT)
     checks = report["checks"]
     environment = report["environment"]
     assert code == 0, {name: c["summary"] for name, c in checks.items()}
@@ -228,13 +207,12 @@ def sys_path_entries() -> list[str]:
     return os.environ.get("PATH", "").split(os.pathsep)
 
 
-def test_a_python_nobody_has_is_one_clear_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_python_nobody_has_is_one_clear_line(checker: Checker) -> None:
     files = dict(NEW_PYTHON_PROJECT)
     files["pyproject.toml"] = files["pyproject.toml"].replace(">=3.12", ">=3.99")
-    project = write_files(tmp_path / "future", files)
-    code, report, _ = check(project, capsys, "--only", "lint,types,tests")
+    project, code, report, _ = checker.write_and_check(
+        "future", files, "--only", "lint,types,tests"
+    )
     checks = report["checks"]
     assert code == 1
     assert checks["lint"]["status"] == "passed"
@@ -250,7 +228,7 @@ def test_a_python_nobody_has_is_one_clear_line(
 @pytest.mark.parametrize("variable", ["VIRTUAL_ENV", "CONDA_PREFIX"])
 def test_activated_environment_is_used_never_changed(
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    checker: Checker,
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
 ) -> None:
@@ -260,9 +238,9 @@ def test_activated_environment_is_used_never_changed(
     python = venv_python(external)
     run([uv, "pip", "install", "--quiet", "--python", python, "numpy", "pytest"], tmp_path)
     before = frozen(python)
-    project = write_files(tmp_path / "scripts", REQUIREMENTS_PROJECT)
+    project = checker.write("scripts", REQUIREMENTS_PROJECT)
     monkeypatch.setenv(variable, str(external))
-    code, report, _ = check(project, capsys, "--only", "tests")
+    code, report, _ = checker.check(project, "--only", "tests")
     environment = report["environment"]
     assert code == 0
     assert environment["kind"] == "activated"
@@ -276,11 +254,10 @@ def test_activated_environment_is_used_never_changed(
     assert tests["coverage"] == 100.0
 
 
-def test_tests_needing_an_undeclared_package(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "undeclared", UNDECLARED_PROJECT)
-    code, report, _ = check(project, capsys, "--only", "tests")
+def test_tests_needing_an_undeclared_package(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check(
+        "undeclared", UNDECLARED_PROJECT, "--only", "tests"
+    )
     tests = report["checks"]["tests"]
     direct = pytest_counts(venv_python(project / ".venv"), project)
     assert code == 1
@@ -298,12 +275,12 @@ def test_tests_needing_an_undeclared_package(
 
 
 def test_changed_requirements_are_installed_and_a_failed_install_is_repaired(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checker: Checker,
 ) -> None:
-    project = write_files(tmp_path / "scripts", REQUIREMENTS_PROJECT)
+    project = checker.write("scripts", REQUIREMENTS_PROJECT)
     venv = project / ".venv"
-    assert check(project, capsys, "--only", "tests")[0] == 0
-    assert check(project, capsys, "--only", "tests")[2] == [
+    assert checker.check(project, "--only", "tests")[0] == 0
+    assert checker.check(project, "--only", "tests")[2] == [
         "research-ci: running the tests (pytest "
         + json.loads((venv / STAMP).read_text())["installed"][0]["what"][:0]
         + pytest_version(venv)
@@ -312,7 +289,7 @@ def test_changed_requirements_are_installed_and_a_failed_install_is_repaired(
 
     requirements = project / "requirements.txt"
     requirements.write_text("numpy\nno-such-package-research-ci-test\n", encoding="utf-8")
-    code, report, phases = check(project, capsys, "--only", "tests")
+    code, report, phases = checker.check(project, "--only", "tests")
     assert code == 1
     assert phases[0] == "research-ci: installing into .venv again: requirements.txt changed"
     summary = report["checks"]["tests"]["summary"]
@@ -321,7 +298,7 @@ def test_changed_requirements_are_installed_and_a_failed_install_is_repaired(
     assert json.loads((venv / STAMP).read_text())["state"] == "installing"
 
     requirements.write_text("numpy\nsix\n", encoding="utf-8")
-    code, report, phases = check(project, capsys, "--only", "tests")
+    code, report, phases = checker.check(project, "--only", "tests")
     assert code == 0
     assert phases[0] == "research-ci: making .venv again: an earlier install did not finish"
     assert run([venv_python(venv), "-c", "import six"], project).returncode == 0
@@ -334,13 +311,10 @@ def pytest_version(venv: Path) -> str:
     ).stdout.strip()
 
 
-def test_a_failed_first_install_leaves_nothing_behind(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_failed_first_install_leaves_nothing_behind(checker: Checker) -> None:
     files = dict(REQUIREMENTS_PROJECT)
     files["requirements.txt"] = "numpy\nno-such-package-research-ci-test\n"
-    project = write_files(tmp_path / "scripts", files)
-    code, report, phases = check(project, capsys)
+    project, code, report, phases = checker.write_and_check("scripts", files)
     assert code == 1
     assert report["checks"]["format"]["status"] == "passed"
     assert report["checks"]["tests"]["status"] == "error"
@@ -349,14 +323,12 @@ def test_a_failed_first_install_leaves_nothing_behind(
     assert not (project / ".venv").exists()
 
 
-def test_a_venv_of_the_wrong_python_is_said(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_venv_of_the_wrong_python_is_said(checker: Checker) -> None:
     files = dict(REQUIREMENTS_PROJECT)
     files[".python-version"] = "3.99\n"
-    project = write_files(tmp_path / "scripts", files)
+    project = checker.write("scripts", files)
     run([str(uv_binary()), "venv", "--quiet", "--python", sys.executable, ".venv"], project)
-    code, report, phases = check(project, capsys, "--only", "tests")
+    code, report, phases = checker.check(project, "--only", "tests")
     mine = ".".join(str(part) for part in sys.version_info[:3])
     said = f".venv has Python {mine}, but the project needs Python 3.99 (.python-version)"
     assert f"research-ci: warning: {said}" in phases

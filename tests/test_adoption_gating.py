@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from adoption import run, write_files
-from conftest import read_valid_report
+from conftest import Checker
+from fragments import assert_fragments
 from research_ci.checks.lint import (
     FROM_CLASSIC,
     FROM_FLAKE8,
@@ -24,7 +25,6 @@ from research_ci.checks.lint import (
     flake8_notice,
     rules_source,
 )
-from research_ci.cli import main
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary
 from research_ci.lintrules import (
@@ -45,13 +45,6 @@ OWN_RUFF = own_command("ruff")
 OWN_BLACK = own_command("black")
 FLAKE8 = "7.3.0"
 BUGBEAR = "24.12.12"
-
-
-def check(project: Path, capsys: pytest.CaptureFixture[str], only: str) -> tuple[int, Any]:
-    """Exit code and report of ``research-ci check --only ONLY`` (nothing installed)."""
-    code = main(["check", str(project), "--only", only, "--no-install", "--format", "json"])
-    capsys.readouterr()
-    return code, read_valid_report(project / ".research-ci" / "report.json")
 
 
 def errors(report: dict[str, Any], check_name: str) -> list[tuple[str | None, str, int | None]]:
@@ -131,17 +124,15 @@ CACHETOOLS_LIKE = {
 }
 
 
-def test_a_flake8_project_clean_under_flake8_passes_the_gate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "memo", CACHETOOLS_LIKE)
+def test_a_flake8_project_clean_under_flake8_passes_the_gate(checker: Checker) -> None:
+    project = checker.write("memo", CACHETOOLS_LIKE)
     # flake8 (with the bugbear tox installs) finds nothing; ruff's own defaults find plenty.
     assert flake8(project, f"flake8-bugbear=={BUGBEAR}") == []
     assert {"C408", "UP031", "F401"} <= set(ruff_defaults(project))
     settings = load_settings(project)
     assert rules_source(settings) == FROM_FLAKE8
 
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint", "--no-install")
     lint = report["checks"]["lint"]
     assert (code, lint["status"], lint["violations"], report["grade"]) == (0, "passed", 0, "A")
     assert lint["summary"] == (
@@ -149,16 +140,19 @@ def test_a_flake8_project_clean_under_flake8_passes_the_gate(
     )
     [notice] = lint["findings"]
     assert (notice["code"], notice["severity"]) == ("flake8-settings", "notice")
-    assert "flake8-bugbear, pycodestyle, Pyflakes" in notice["message"]
-    assert "ruff does not implement them: B950" in notice["message"]
-    assert "N," not in notice["message"]  # pep8-naming is not installed: flake8 checks no N
+    assert_fragments(
+        notice["message"],
+        "flake8-bugbear, pycodestyle, Pyflakes",
+        "ruff does not implement them: B950",
+        absent=["N,"],  # pep8-naming is not installed: flake8 checks no N
+    )
 
     # A real finding: flake8's bugbear and ruff's translation of it agree, line for line.
     keys = project / "src/memo/keys.py"
     keys.write_text(keys.read_text() + "\n\ndef extend(key, more=[]):\n    return key + more\n")
     direct = flake8(project, f"flake8-bugbear=={BUGBEAR}")
     assert direct == [("B006", "src/memo/keys.py", 9)]
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint", "--no-install")
     assert errors(report, "lint") == [("B006", "src/memo/keys.py", 9)]
     assert (code, report["checks"]["lint"]["violations"]) == (1, 1)
     words = "ruff with the project's flake8 settings from pyproject.toml [tool.flake8]"
@@ -190,11 +184,11 @@ def f(x):
     ],
 )
 def test_flake8_select_and_ignore_decide_as_flake8_does(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, expected: set[str]
+    checker: Checker, settings: str, expected: set[str]
 ) -> None:
     """pycodestyle's rules in ruff's preview (E226) are flake8's only: they are left out."""
-    project = write_files(
-        tmp_path / "style",
+    project = checker.write(
+        "style",
         {
             "setup.cfg": f"[metadata]\nname = style\n\n[flake8]\n{settings}",
             "odd.py": ODD.replace("{TRAILING}", "  "),
@@ -202,7 +196,7 @@ def test_flake8_select_and_ignore_decide_as_flake8_does(
     )
     direct = {code for code, _file, _line in flake8(project)}
     assert direct == expected
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint", "--no-install")
     found = {code for code, _file, _line in errors(report, "lint")}
     assert found == expected - {"E226"}
     assert code == (1 if found else 0)
@@ -241,12 +235,10 @@ UNFORMATTED = "def f( a,b ):\n    return {'a':a,'b':b}\n"
 OPT_IN = '[tool.research-ci]\nformatter = "black"\n'
 
 
-def test_a_yapf_project_is_not_gated_on_black(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_yapf_project_is_not_gated_on_black(checker: Checker) -> None:
     """tqdm formats with yapf: black's figures are reported, with no points off and no gate."""
-    project = write_files(
-        tmp_path / "bar",
+    project = checker.write(
+        "bar",
         {
             "pyproject.toml": """\
                 [project]
@@ -260,7 +252,7 @@ def test_a_yapf_project_is_not_gated_on_black(
         },
     )
     assert "would reformat" in run([*OWN_BLACK, "--check", "."], project).stderr
-    code, report = check(project, capsys, "format")
+    code, report, _ = checker.check(project, "--only", "format", "--no-install")
     fmt = report["checks"]["format"]
     assert (code, fmt["status"], fmt["files_to_reformat"]) == (0, "failed", 1)
     assert (report["grade"], report["score"], report["gate"]["passed"]) == ("A", 100, True)
@@ -282,22 +274,21 @@ def test_a_yapf_project_is_not_gated_on_black(
     ids=["tool.black", "requirements", "tox flake8-black", "pre-commit", "research-ci"],
 )
 def test_a_project_that_adopted_black_is_still_gated(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], adoption: dict[str, str]
+    checker: Checker, adoption: dict[str, str]
 ) -> None:
-    project = write_files(tmp_path / "p", {**adoption, "p.py": UNFORMATTED})
-    code, report = check(project, capsys, "format")
+    _, code, report, _ = checker.write_and_check(
+        "p", {**adoption, "p.py": UNFORMATTED}, "--only", "format", "--no-install"
+    )
     fmt = report["checks"]["format"]
     assert (code, fmt["status"], fmt["files_to_reformat"]) == (1, "failed", 1)
     assert "advisory" not in fmt
     assert report["gate"]["reasons"] == ["format failed (1 file to reformat)"]
 
 
-def test_research_code_with_no_configuration_gates_on_real_bugs_only(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_research_code_with_no_configuration_gates_on_real_bugs_only(checker: Checker) -> None:
     """minbpe, h11: no linter configured. Undefined names gate; unused imports are notices."""
-    project = write_files(
-        tmp_path / "tok",
+    project = checker.write(
+        "tok",
         {
             "requirements.txt": "regex\n",
             "tok/__init__.py": "from .base import Tokenizer\nimport os\n",
@@ -306,7 +297,7 @@ def test_research_code_with_no_configuration_gates_on_real_bugs_only(
         },
     )
     assert {"F401", "I001"} <= set(ruff_defaults(project))
-    code, report = check(project, capsys, "format,lint")
+    code, report, _ = checker.check(project, "--only", "format,lint", "--no-install")
     assert rules_source(load_settings(project)) == FROM_CLASSIC
     lint = report["checks"]["lint"]
     assert errors(report, "lint") == []
@@ -330,12 +321,12 @@ def test_research_code_with_no_configuration_gates_on_real_bugs_only(
     (project / "tok" / "base.py").write_text(
         "class Tokenizer:\n    def f(self):\n        return undefined_name\n", encoding="utf-8"
     )
-    code, report = check(project, capsys, "format,lint")
+    code, report, _ = checker.check(project, "--only", "format,lint", "--no-install")
     assert errors(report, "lint") == [("F821", "tok/base.py", 3)]
     assert report["checks"]["lint"]["summary"].startswith("1 violation (2 advisory), ruff's")
     assert (code, report["gate"]["passed"], report["score"]) == (0, True, 100)
     (project / "pyproject.toml").write_text("[tool.research-ci]\nadvisory = []\n", "utf-8")
-    code, report = check(project, capsys, "format,lint")
+    code, report, _ = checker.check(project, "--only", "format,lint", "--no-install")
     assert (code, report["gate"]["reasons"][0]) == (
         1,
         "lint failed (1 violation (2 advisory), ruff's classic rules E4, E7, E9, F)",
@@ -361,12 +352,10 @@ def test_the_template_keeps_its_full_gate(tmp_path: Path) -> None:
 H11_SETUP = 'name="h", python_requires=">=3.8"'
 
 
-def test_python_requires_in_setup_py_is_ruffs_target(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_python_requires_in_setup_py_is_ruffs_target(checker: Checker) -> None:
     """h11: ``python_requires=">=3.8"`` in setup.py; ruff alone assumes a newer Python."""
-    project = write_files(
-        tmp_path / "h",
+    project = checker.write(
+        "h",
         {
             "setup.py": f"from setuptools import setup\n\nsetup({H11_SETUP})\n",
             "ruff.toml": '[lint]\nselect = ["UP", "F"]\n',
@@ -381,7 +370,7 @@ def test_python_requires_in_setup_py_is_ruffs_target(
     )
     assert {"UP006", "UP045"} <= set(ruff_defaults(project))  # list[int], int | None: not on 3.8
     assert ruff_defaults(project, "--target-version", "py38") == []
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint", "--no-install")
     assert (code, report["checks"]["lint"]["violations"]) == (0, 0)
 
 

@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from adoption import pytest_counts, pytest_coverage, write_files
-from conftest import read_valid_report
+from conftest import Checker
 from research_ci.checks.tests import coverage_arguments
-from research_ci.cli import main
 from research_ci.config import load_settings
 from research_ci.environment import venv_python
 
@@ -200,13 +199,10 @@ def test_a_symlinked_package_is_not_the_projects(tmp_path: Path) -> None:
     assert scope(project, {}) == ["--cov=."]
 
 
-def check_tests(project: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    """The tests check of ``research-ci check --only tests`` (the environment is made)."""
-    main(["check", str(project), "--only", "tests", "--format", "json"])
-    capsys.readouterr()
-    report = read_valid_report(project / ".research-ci" / "report.json")
-    tests: dict[str, Any] = report["checks"]["tests"]
-    return tests
+def check_tests(checker: Checker, name: str, files: dict[str, str]) -> tuple[Path, Any]:
+    """The project written, and the tests check of ``research-ci check --only tests`` on it."""
+    project, _, report, _ = checker.write_and_check(name, files, "--only", "tests")
+    return project, report["checks"]["tests"]
 
 
 def measured_files(project: Path) -> list[str]:
@@ -216,11 +212,8 @@ def measured_files(project: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_flat_layout_coverage_is_the_maintainers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "fourier", NFFT_LIKE)
-    tests = check_tests(project, capsys)
+def test_flat_layout_coverage_is_the_maintainers(checker: Checker, tmp_path: Path) -> None:
+    project, tests = check_tests(checker, "fourier", NFFT_LIKE)
     python = venv_python(project / ".venv")
 
     assert tests["passed"] == pytest_counts(python, project, "fourier")["passed"] == 2
@@ -237,11 +230,10 @@ def test_flat_layout_coverage_is_the_maintainers(
 
 
 @pytest.mark.slow
-def test_single_module_coverage_is_the_maintainers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(
-        tmp_path / "single",
+def test_single_module_coverage_is_the_maintainers(checker: Checker, tmp_path: Path) -> None:
+    project, tests = check_tests(
+        checker,
+        "single",
         {
             "setup.py": "from setuptools import setup\nsetup(name='s', py_modules=['single'])\n",
             "single.py": "def double(x):\n    return 2 * x\n\n\ndef unused(x):\n    return x\n",
@@ -249,7 +241,6 @@ def test_single_module_coverage_is_the_maintainers(
             "    assert double(2) == 4\n",
         },
     )
-    tests = check_tests(project, capsys)
     python = venv_python(project / ".venv")
 
     assert tests["coverage"] == pytest_coverage(python, project, "single", tmp_path)

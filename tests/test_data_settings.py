@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fragments import assert_fragments
 from refusals import refusal
 from research_ci.checks import data as data_check
 from research_ci.config import load_settings
@@ -232,10 +233,13 @@ def test_results_round_trip_and_markdown(tmp_path: Path) -> None:
     single.write_text(json.dumps(result.to_dict()), encoding="utf-8")
     assert load_results(single)[0].status == "failed"
     markdown = results_markdown([result, _result(name="ok", anomalies=[], drift=[])])
-    assert "| `payment_type` | ENUM_TYPE_UNEXPECTED_STRING_VALUES | ERROR |" in markdown
-    assert "| `fare` | jensen_shannon_divergence | 0.3 | 0.1 | over |" in markdown
-    assert "| `company` | infinity_norm | 0.01 | 0.1 | ok |" in markdown
-    assert "No anomalies." in markdown
+    assert_fragments(
+        markdown,
+        "| `payment_type` | ENUM_TYPE_UNEXPECTED_STRING_VALUES | ERROR |",
+        "| `fare` | jensen_shannon_divergence | 0.3 | 0.1 | over |",
+        "| `company` | infinity_norm | 0.01 | 0.1 | ok |",
+        "No anomalies.",
+    )
     errored = results_markdown([_result(error="data file not found: x", anomalies=[])])
     assert "**Could not run:** data file not found: x" in errored
     assert format_number(1.23456e-7) == "1.235e-07"

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from adoption import run, write_files
-from conftest import read_valid_report
+from adoption import run
+from conftest import Checker
 from research_ci.checks.format import NOTEBOOKS_SKIPPED
-from research_ci.cli import main
 from research_ci.environment import uv_binary
 from research_ci.tools import own_command
 
@@ -46,22 +45,21 @@ PROJECT = {
 }
 
 
-def format_result(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
+def format_result(checker: Checker, project: Path) -> tuple[int, Any]:
     """Exit code and format result of ``research-ci check --only format --no-install``."""
-    code = main(["check", str(project), "--only", "format", "--no-install", "--format", "json"])
-    capsys.readouterr()
-    return code, read_valid_report(project / ".research-ci" / "report.json")["checks"]["format"]
+    code, report, _ = checker.check(project, "--only", "format", "--no-install")
+    return code, report["checks"]["format"]
 
 
 def test_black_without_its_jupyter_extra_says_it_skipped_the_notebooks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checker: Checker,
 ) -> None:
-    project = write_files(tmp_path / "nb", PROJECT)
+    project = checker.write("nb", PROJECT)
     direct = run([*own_command("black"), "--check", "."], project)
     assert "Skipping .ipynb files as Jupyter dependencies are not installed" in direct.stderr
     assert direct.returncode == 0  # black itself calls the project formatted
 
-    code, result = format_result(project, capsys)
+    code, result = format_result(checker, project)
 
     assert code == 0
     assert result["tool"]["from"] == "research-ci"
@@ -75,15 +73,15 @@ def test_black_without_its_jupyter_extra_says_it_skipped_the_notebooks(
 
 
 def test_a_project_of_notebooks_only_is_not_called_formatted(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checker: Checker,
 ) -> None:
     """nn-zero-to-hero: notebooks and no .py file. black checked nothing: it says so."""
     files = {name: text for name, text in PROJECT.items() if name != "helpers.py"}
-    project = write_files(tmp_path / "lectures", files)
+    project = checker.write("lectures", files)
     direct = run([*own_command("black"), "--check", "."], project)
     assert "No Python files are present to be formatted" in direct.stderr
 
-    code, result = format_result(project, capsys)
+    code, result = format_result(checker, project)
 
     assert code == 0
     assert result["summary"] == (
@@ -93,9 +91,9 @@ def test_a_project_of_notebooks_only_is_not_called_formatted(
 
 @pytest.mark.slow
 def test_black_with_its_jupyter_extra_checks_the_notebooks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checker: Checker,
 ) -> None:
-    project = write_files(tmp_path / "nb", PROJECT)
+    project = checker.write("nb", PROJECT)
     venv = project / ".venv"
     assert (
         run([uv_binary(), "venv", "-q", "--python", sys.executable, venv], project).returncode == 0
@@ -110,7 +108,7 @@ def test_black_with_its_jupyter_extra_checks_the_notebooks(
     assert f"would reformat {project / 'analysis.ipynb'}" in direct.stderr
     assert "1 file would be reformatted, 1 file would be left unchanged" in direct.stderr
 
-    code, result = format_result(project, capsys)
+    code, result = format_result(checker, project)
 
     assert code == 1
     assert result["tool"] == {"name": "black", "version": BLACK, "from": "environment"}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fragments import assert_fragments
 from research_ci.cli import main
 from research_ci.errors import UsageError
 from research_ci.github.badge_commit import COMMIT_MESSAGE, PushError, auth_env, commit_badge
@@ -66,9 +67,7 @@ def test_push_to_the_default_branch_commits_the_readme_only(clone: Path) -> None
     assert origin_log(clone) == [COMMIT_MESSAGE, "initial"]
     assert "[skip ci]" in COMMIT_MESSAGE
     shown = git(clone.parent / "origin.git", "show", "--stat", "--format=%an", "main")
-    assert "github-actions[bot]" in shown
-    assert "README.md" in shown
-    assert "notes.txt" not in shown
+    assert_fragments(shown, "github-actions[bot]", "README.md", absent=["notes.txt"])
 
 
 @pytest.mark.parametrize(

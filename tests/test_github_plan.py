@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from action_inputs import REFUSED_INPUTS, input_ids
 from projects import write_project
 from report_builders import lint_check, make_report, types_check
 from research_ci.cli import main as cli_main
@@ -143,20 +144,17 @@ def test_badge_link_is_the_workflow_page(tmp_path: Path) -> None:
     assert link == "https://github.com/acme/proj/actions/workflows/quality.yml"
 
 
-@pytest.mark.parametrize(
-    ("values", "message"),
-    [
-        ({"badge": "maybe"}, "badge must be readme or none, got: maybe"),
-        ({"comment": "yes"}, "comment must be true or false"),
-        ({"commit_badge": "1"}, "commit-badge must be true or false"),
-        ({"working_directory": "nowhere"}, "working-directory does not exist: nowhere"),
-        ({"checks": " , "}, "checks is empty"),
-        ({"python_version": "3.9"}, "Python 3.10 or newer, not 3.9"),
-        ({"report": "r.json\n::warning::x"}, "are one line"),
-        ({"badge": "none\r"}, "are one line"),
-        ({"base": "--upload-pack=x"}, "the base input is not a commit"),
-    ],
-)
+#: What the action's tests refuse too, and what only the plan's own tests try.
+BAD_INPUTS = [
+    *REFUSED_INPUTS,
+    ({"commit-badge": "1"}, "commit-badge must be true or false"),
+    ({"checks": " , "}, "checks is empty"),
+    ({"badge": "none\r"}, "are one line"),
+    ({"base": "--upload-pack=x"}, "the base input is not a commit"),
+]
+
+
+@pytest.mark.parametrize(("values", "message"), BAD_INPUTS, ids=input_ids(BAD_INPUTS))
 def test_bad_inputs(tmp_path: Path, values: dict[str, str], message: str) -> None:
     project(tmp_path)
     with pytest.raises(UsageError, match=message.replace(".", r"\.")):

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from adoption import mypy_errors, run, write_files
-from conftest import read_valid_report
+from conftest import Checker, read_valid_report
 from projects import hatchling_pyproject
 from research_ci.cli import main
 from research_ci.config import load_settings
@@ -35,17 +35,6 @@ pytestmark = pytest.mark.slow
 
 OWN_MYPY = [sys.executable, "-m", "mypy"]
 OWN_RUFF = [sys.executable, "-m", "ruff"]
-
-
-def check(
-    project: Path, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, dict[str, Any]]:
-    """Exit code and report of ``research-ci check --format json``."""
-    code = main(["check", str(project), "--format", "json", *args])
-    printed = capsys.readouterr()
-    report = read_valid_report(project / ".research-ci" / "report.json")
-    assert json.loads(printed.out) == report
-    return code, report
 
 
 OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
@@ -179,11 +168,8 @@ SETUP_CFG_LIBRARY = {
 }
 
 
-def test_setup_cfg_library_is_checked_with_its_own_configuration(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "cfglib", SETUP_CFG_LIBRARY)
-    code, report = check(project, capsys)
+def test_setup_cfg_library_is_checked_with_its_own_configuration(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check("cfglib", SETUP_CFG_LIBRARY)
     checks = report["checks"]
     python = venv_python(project / ".venv")
     tools = load_settings(project).tools
@@ -203,7 +189,7 @@ def test_setup_cfg_library_is_checked_with_its_own_configuration(
     # The figures are the tools' own, run directly as the maintainers run them.
     assert pytest_summary(python, project)[1]["passed"] == tests["passed"] == 1
     # coverage measures cfglib only (its source), not the tests: research-ci adds no --cov=.
-    assert tests["coverage"] == direct_coverage(python, project, tmp_path, "--cov") == 40.0
+    assert tests["coverage"] == direct_coverage(python, project, checker.root, "--cov") == 40.0
     errors = mypy_errors(OWN_MYPY, project, "--python-executable", python)  # mypy.ini's files
     assert {(f["file"], f["line"]) for f in checks["types"]["findings"]} == errors
     assert errors == {("cfglib/core.py", 6)}
@@ -230,17 +216,14 @@ def test_setup_cfg_library_is_checked_with_its_own_configuration(
     assert "?? setup.cfg" in status  # (git does list the project's own files)
 
 
-def test_the_projects_addopts_choose_coverage_and_its_threshold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_projects_addopts_choose_coverage_and_its_threshold(checker: Checker) -> None:
     files = dict(SETUP_CFG_LIBRARY)
     files["setup.cfg"] = files["setup.cfg"].replace(
         "addopts = --strict-markers -ra",
         "addopts = --strict-markers -ra --cov=cfglib --cov-report=term-missing --cov-fail-under=35",
     )
     files[".coveragerc"] = "[report]\nfail_under = 85\n"  # pytest-cov's option wins over it
-    project = write_files(tmp_path / "cfglib", files)
-    code, report = check(project, capsys, "--only", "tests")
+    project, code, report, _ = checker.write_and_check("cfglib", files, "--only", "tests")
     tests = report["checks"]["tests"]
     python = venv_python(project / ".venv")
     direct_code, counts = pytest_summary(python, project)
@@ -250,7 +233,7 @@ def test_the_projects_addopts_choose_coverage_and_its_threshold(
     assert tests["coverage_threshold"] == 35
     assert tests["coverage_threshold_from"] == "--cov-fail-under in the addopts of setup.cfg"
     # Line coverage this time (this .coveragerc has no branch = true).
-    assert tests["coverage"] == direct_coverage(python, project, tmp_path) == 50.0
+    assert tests["coverage"] == direct_coverage(python, project, checker.root) == 50.0
     assert tests["passed"] == counts["passed"] == 1
     assert report["grade"] == "A"
 
@@ -292,11 +275,8 @@ STUBLESS_LIBRARY = {
 }
 
 
-def test_a_library_without_mypy_configuration_grades_on_what_it_adopted(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "stubless", STUBLESS_LIBRARY)
-    code, report = check(project, capsys)
+def test_a_library_without_mypy_configuration_grades_on_what_it_adopted(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check("stubless", STUBLESS_LIBRARY)
     types = report["checks"]["types"]
     python = venv_python(project / ".venv")
     direct = run([*OWN_MYPY, "--python-executable", python, "src", "tests"], project)
@@ -317,7 +297,7 @@ def test_a_library_without_mypy_configuration_grades_on_what_it_adopted(
     # A real type error: reported, advisory, no points off.
     module = project / "src" / "stubless" / "count.py"
     module.write_text("def count(items: list[str]) -> str:\n    return len(items)\n")
-    code, report = check(project, capsys, "--only", "types")
+    code, report, _ = checker.check(project, "--only", "types")
     types = report["checks"]["types"]
     errors = mypy_errors(OWN_MYPY, project, "--python-executable", python, "src", "tests")
     assert errors == {
@@ -332,7 +312,7 @@ def test_a_library_without_mypy_configuration_grades_on_what_it_adopted(
     # Opting in: types gates, the missing stubs stay notices.
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "\n[tool.research-ci]\nadvisory = []\n")
-    code, report = check(project, capsys, "--only", "types")
+    code, report, _ = checker.check(project, "--only", "types")
     assert "advisory" not in report["checks"]["types"]
     assert report["checks"]["types"]["errors"] == 1
     assert code == 1
@@ -343,7 +323,7 @@ def test_a_library_without_mypy_configuration_grades_on_what_it_adopted(
 
     # mypy configured to report missing imports: they are errors, as mypy says.
     pyproject.write_text(pyproject.read_text() + "\n[tool.mypy]\nignore_missing_imports = false\n")
-    code, report = check(project, capsys, "--only", "types")
+    code, report, _ = checker.check(project, "--only", "types")
     types = report["checks"]["types"]
     assert (types["errors"], types["missing_stubs"]) == (3, 0)
     assert mypy_configfile(project) == "pyproject.toml"
@@ -381,11 +361,10 @@ COLLECTION_PROJECT = {
 }
 
 
-def test_a_suite_that_cannot_be_collected_says_why_and_grades_worst(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "scripts", COLLECTION_PROJECT)
-    code, report = check(project, capsys, "--only", "tests")
+def test_a_suite_that_cannot_be_collected_says_why_and_grades_worst(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check(
+        "scripts", COLLECTION_PROJECT, "--only", "tests"
+    )
     tests = report["checks"]["tests"]
     python = venv_python(project / ".venv")
     direct_code = counted_as_pytest(tests, python, project, errors=1)
@@ -422,20 +401,17 @@ def test_a_suite_that_cannot_be_collected_says_why_and_grades_worst(
     plots.write_text(
         "from analysis import centre\n\n\ndef test_plot():\n    assert centre([2, 4]).sum() == 1\n"
     )
-    code, failing = check(project, capsys, "--only", "tests")
+    code, failing, _ = checker.check(project, "--only", "tests")
     assert pytest_summary(python, project)[1]["failed"] == failing["checks"]["tests"]["failed"] == 1
     assert failing["grade"] == "D"
     assert failing["score"] > report["score"]
 
 
-def test_a_conftest_that_cannot_be_imported(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_conftest_that_cannot_be_imported(checker: Checker) -> None:
     files = dict(COLLECTION_PROJECT)
     del files["tests/test_plots.py"]
     files["tests/conftest.py"] = "import yaml_is_not_declared\n"
-    project = write_files(tmp_path / "scripts", files)
-    code, report = check(project, capsys, "--only", "tests")
+    project, code, report, _ = checker.write_and_check("scripts", files, "--only", "tests")
     python = venv_python(project / ".venv")
     direct = run([python, "-m", "pytest", "-p", "no:cacheprovider"], project)
     assert direct.returncode == 4  # pytest stops before its session: usage error
@@ -485,11 +461,8 @@ XFAIL_PROJECT = {
 }
 
 
-def test_xfail_and_xpass_are_counted_as_such(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = write_files(tmp_path / "xfail", XFAIL_PROJECT)
-    code, report = check(project, capsys, "--only", "tests")
+def test_xfail_and_xpass_are_counted_as_such(checker: Checker) -> None:
+    project, code, report, _ = checker.write_and_check("xfail", XFAIL_PROJECT, "--only", "tests")
     tests = report["checks"]["tests"]
     direct_code = counted_as_pytest(
         tests, venv_python(project / ".venv"), project, passed=1, skipped=1, xfailed=2, xpassed=1
@@ -519,7 +492,7 @@ def notebook(*cells: tuple[str, list[str]]) -> str:
 
 
 def test_notebook_findings_carry_their_cell(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    checker: Checker, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = notebook(
         ("markdown", ["# Exploration"]),
@@ -528,8 +501,7 @@ def test_notebook_findings_carry_their_cell(
     )
     # ruff.toml: the project lints with ruff's defaults (I001 is not among the classic rules).
     files = {"explore.ipynb": text, "requirements.txt": "", "ruff.toml": ""}
-    project = write_files(tmp_path / "nb", files)
-    code, report = check(project, capsys, "--only", "lint")
+    project, code, report, _ = checker.write_and_check("nb", files, "--only", "lint")
     direct = json.loads(run([*OWN_RUFF, "check", "--output-format", "json", "."], project).stdout)
     assert sorted((d["code"], d["cell"], d["location"]["row"]) for d in direct) == [
         ("F401", 3, 2),
@@ -589,9 +561,8 @@ RST_PROJECT = {
 }
 
 
-def test_badges_in_readme_rst(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = write_files(tmp_path / "rstlib", RST_PROJECT)
-    code, report = check(project, capsys, "--only", "tests")
+def test_badges_in_readme_rst(checker: Checker, capsys: pytest.CaptureFixture[str]) -> None:
+    project, code, report, _ = checker.write_and_check("rstlib", RST_PROJECT, "--only", "tests")
     assert code == 0
     assert main(["badge", str(project)]) == 0
     readme = (project / "docs" / "README.rst").read_text()
@@ -661,13 +632,13 @@ def _pythons() -> tuple[str, str]:
 
 
 def test_a_matrix_counts_each_test_once_and_its_badge_matches_a_local_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], checker: Checker
 ) -> None:
     old, new = _pythons()
     legs: list[Path] = []
     for version in (old, new):
         leg = write_files(tmp_path / f"py{version}" / "matrixlib", MATRIX_PROJECT)
-        code, report = check(leg, capsys, "--python", version)
+        code, report, _ = checker.check(leg, "--python", version)
         direct = pytest_summary(venv_python(leg / ".venv"), leg)[1]
         tests = report["checks"]["tests"]
         assert (code, tests["passed"], tests["skipped"]) == (0, direct["passed"], direct["skipped"])
@@ -687,14 +658,14 @@ def test_a_matrix_counts_each_test_once_and_its_badge_matches_a_local_run(
     assert main(["badge", str(local), "--report", str(merged_path)]) == 0
     capsys.readouterr()
     assert "![tests: 11 passed]" in ci_readme.read_text()
-    code, _ = check(local, capsys, "--python", new)
+    code, _, _ = checker.check(local, "--python", new)
     assert code == 0
     capsys.readouterr()
     assert main(["badge", str(local), "--check"]) == 0
 
 
 def test_a_test_failing_on_one_python_is_one_failure_with_its_python(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], checker: Checker
 ) -> None:
     old, new = _pythons()
     files = dict(MATRIX_PROJECT)
@@ -703,7 +674,7 @@ def test_a_test_failing_on_one_python_is_one_failure_with_its_python(
     legs = []
     for version in (old, new):
         leg = write_files(tmp_path / f"py{version}" / "matrixlib", files)
-        check(leg, capsys, "--python", version)
+        checker.check(leg, "--python", version)
         legs.append(leg / ".research-ci" / "report.json")
     direct = pytest_summary(venv_python(legs[1].parent.parent / ".venv"), legs[1].parent.parent)[1]
     assert direct["failed"] == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_valid_report
+from fragments import assert_fragments
 from model_helpers import planted_tables
 from projects import run_cli, write_project
 from research_ci.badge import report_badges
@@ -72,9 +73,9 @@ def test_failed_threshold_is_a_finding_a_rubric_line_a_badge_and_a_section(
     assert badges["model"].message == "1 failure"
     assert badges["model"].color == "red"
     summary = render_summary(report)
-    assert "### Model" in summary
-    assert "| max-drop | auc | marital-status = Divorced |" in summary
-    assert "Worst slice by" in summary
+    assert_fragments(
+        summary, "### Model", "| max-drop | auc | marital-status = Divorced |", "Worst slice by"
+    )
     for name in ("report.json", "report.md", "report.html"):
         assert (root / ".research-ci" / "model" / name).is_file()
     page = (root / ".research-ci" / "model" / "report.html").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adoption import run, write_files
-from conftest import read_valid_report
+from conftest import Checker, read_valid_report
 from research_ci.cli import main
 from research_ci.environment import uv_binary, venv_python
 from research_ci.pyproject import read_toml
@@ -23,31 +23,20 @@ from research_ci.pyproject import read_toml
 pytestmark = pytest.mark.slow
 
 
-def check(
-    project: Path, capsys: pytest.CaptureFixture[str], only: str = "tests"
-) -> tuple[int, dict[str, Any]]:
-    """Exit code and report of ``research-ci check --only ONLY``."""
-    code = main(["check", str(project), "--only", only, "--format", "json"])
-    capsys.readouterr()
-    return code, read_valid_report(project / ".research-ci" / "report.json")
-
-
-def test_an_option_no_plugin_knows_is_named_in_the_finding(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_option_no_plugin_knows_is_named_in_the_finding(checker: Checker) -> None:
     """tqdm's ``addopts = --asyncio-mode=strict`` without pytest-asyncio installed.
 
     pytest prints its usage line, then the reason; the finding must carry the reason.
     """
-    project = write_files(
-        tmp_path / "scripts",
+    project = checker.write(
+        "scripts",
         {
             "requirements.txt": "",
             "pytest.ini": "[pytest]\naddopts = --asyncio-mode=strict\n",
             "tests/test_ok.py": "def test_ok():\n    assert True\n",
         },
     )
-    code, report = check(project, capsys)
+    code, report, _ = checker.check(project, "--only", "tests")
     direct = run(
         [venv_python(project / ".venv"), "-m", "pytest", "-p", "no:cacheprovider"], project
     )
@@ -62,15 +51,15 @@ def test_an_option_no_plugin_knows_is_named_in_the_finding(
 
 
 def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checker: Checker,
 ) -> None:
     """pint and pypa/sampleproject set no threshold: 77 % and 75 % failed their gates on ours.
 
     Under research-ci's default (80 %), coverage costs points and caps the grade at B, as
     before, but the tests check passes; a threshold the project sets still gates.
     """
-    project = write_files(
-        tmp_path / "scripts",
+    project = checker.write(
+        "scripts",
         {
             "requirements.txt": "",
             ".coveragerc": "[run]\nsource = calc\n",
@@ -78,7 +67,7 @@ def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
             "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
         },
     )
-    code, report = check(project, capsys)
+    code, report, _ = checker.check(project, "--only", "tests")
     tests = report["checks"]["tests"]
     assert (tests["coverage"], tests["coverage_threshold"]) == (66.67, 80)
     assert tests["coverage_threshold_from"] == "research-ci's default"
@@ -100,7 +89,7 @@ def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
     assert report["score"] == 86  # 100 - 13.33 points of coverage under 80 %
 
     (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 80\n")
-    code, report = check(project, capsys)
+    code, report, _ = checker.check(project, "--only", "tests")
     assert report["checks"]["tests"]["status"] == "failed"
     assert (code, report["gate"]["reasons"]) == (
         1,
@@ -108,16 +97,14 @@ def test_coverage_under_research_cis_default_costs_points_but_does_not_gate(
     )
 
 
-def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(checker: Checker) -> None:
     """Two lines of three covered, ``fail_under = 66.7``: coverage.py says it is not reached.
 
     The summary rounded 66.67 up ("coverage 66.7% is under the threshold 66.7%") while the
     table said 66.6%; on cachetools the table read 99.4% and the summary 99.5%.
     """
-    project = write_files(
-        tmp_path / "scripts",
+    project = checker.write(
+        "scripts",
         {
             "requirements.txt": "",
             ".coveragerc": "[run]\nsource = calc\n\n[report]\nfail_under = 66.7\n",
@@ -125,7 +112,7 @@ def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
             "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
         },
     )
-    code, report = check(project, capsys)
+    code, report, _ = checker.check(project, "--only", "tests")
     python = venv_python(project / ".venv")
     direct = run([python, "-m", "pytest", "-p", "no:cacheprovider", "--cov"], project)
     assert "Required test coverage of 66.7% not reached. Total coverage: 66.67%" in direct.stdout
@@ -137,20 +124,18 @@ def test_coverage_just_under_its_threshold_never_reads_as_the_threshold(
     ]
 
     (project / ".coveragerc").write_text("[run]\nsource = calc\n\n[report]\nfail_under = 60\n")
-    code, report = check(project, capsys)
+    code, report, _ = checker.check(project, "--only", "tests")
     assert (code, report["checks"]["tests"]["summary"]) == (0, "1 test passed, coverage 66.6%")
 
 
-def test_flake8_settings_in_pyproject_are_the_lint_rules(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_flake8_settings_in_pyproject_are_the_lint_rules(checker: Checker) -> None:
     """cachetools and tqdm keep flake8's settings in ``[tool.flake8]`` (Flake8-pyproject).
 
     flake8 with that plugin applies them (a 66-character line is too long at 50); with no ruff
     configuration, ruff lints with them too, and finds what flake8 finds.
     """
-    project = write_files(
-        tmp_path / "lib",
+    project = checker.write(
+        "lib",
         {
             "pyproject.toml": """\
                 [project]
@@ -167,7 +152,7 @@ def test_flake8_settings_in_pyproject_are_the_lint_rules(
     flake8: list[str | Path] = [uv_binary(), "tool", "run", "--from", "flake8==7.3.0"]
     direct = run([*flake8, "--with", "Flake8-pyproject==1.2.4", "flake8", "lib.py"], project)
     assert direct.stdout.splitlines() == ["lib.py:1:51: E501 line too long (66 > 50 characters)"]
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint")
     lint = report["checks"]["lint"]
     assert (code, lint["status"], lint["violations"]) == (1, "failed", 1)
     assert [
@@ -181,16 +166,14 @@ def test_flake8_settings_in_pyproject_are_the_lint_rules(
     )
 
 
-def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(checker: Checker) -> None:
     """itsdangerous: ``dev = ["ruff"]`` and a ``uv.lock`` made when ruff 0.11.11 was newest.
 
     ``uv sync`` gives its maintainers the locked ruff; research-ci installed the newest (0.17),
     whose format check failed where the locked one passes. The lock now constrains the install.
     """
-    project = write_files(
-        tmp_path / "locked",
+    project = checker.write(
+        "locked",
         {
             "pyproject.toml": """\
                 [project]
@@ -215,7 +198,7 @@ def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
     assert locking.returncode == 0, locking.stderr
     lock = read_toml(project / "uv.lock", missing="no uv.lock")
     locked = {package["name"]: package["version"] for package in lock["package"]}
-    code, report = check(project, capsys, "format,lint")
+    code, report, _ = checker.check(project, "--only", "format,lint")
     ruff = project / ".venv" / "bin" / "ruff"
     version = run([ruff, "--version"], project).stdout.split()[1]
     assert version == locked["ruff"] == "0.11.12"
@@ -236,7 +219,7 @@ def test_a_uv_lock_pins_the_tools_of_an_unpinned_dev_group(
     # install goes on without the lock's pins, and says so.
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"ruff"', '"ruff>=0.12"'))
-    code, report = check(project, capsys, "lint")
+    code, report, _ = checker.check(project, "--only", "lint")
     version = run([ruff, "--version"], project).stdout.split()[1]
     assert report["checks"]["lint"]["tool"]["version"] == version != locked["ruff"]
     assert [note.split(":")[0] for note in report["environment"]["notes"]] == [

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fragments import assert_fragments
 from report_builders import (
     clean_report,
     data_check,
@@ -72,15 +73,16 @@ def test_headline_table_and_marker() -> None:
     report = clean_report(report_url="https://ci.example/run/1")
     text = render_summary(report)
     assert text.splitlines()[0] == SUMMARY_MARKER
-    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
-    assert "gate **passed**" in text
-    assert "| tests | ✅ passed | 42 passed; coverage 95% (threshold 80%) | 3.2 s |" in text
-    assert "| format | ✅ passed | all files formatted | 0.4 s |" in text
-    assert "| data | ✅ passed | 0 anomalies | 7.0 s |" in text
-    assert "[full report](https://ci.example/run/1)" in text
-    assert "### Findings" not in text
-    assert "### Rubric" not in text
-    assert "### Data" not in text
+    assert_fragments(
+        text,
+        "## ✅ research-ci: gate passed · grade A (100/100)",
+        "gate **passed**",
+        "| tests | ✅ passed | 42 passed; coverage 95% (threshold 80%) | 3.2 s |",
+        "| format | ✅ passed | all files formatted | 0.4 s |",
+        "| data | ✅ passed | 0 anomalies | 7.0 s |",
+        "[full report](https://ci.example/run/1)",
+        absent=["### Findings", "### Rubric", "### Data"],
+    )
     assert_tables_well_formed(text)
 
 
@@ -97,36 +99,41 @@ def test_failing_report_has_reasons_rubric_findings_and_data() -> None:
         data_check([ANOMALY], drift=drift),
     )
     text = render_summary(report)
-    # The first reason in the heading, every reason listed under it.
-    assert (
+    assert_fragments(
+        text,
+        # The first reason in the heading, every reason listed under it.
         "## ❌ research-ci: gate failed: format failed (1 files would be reformatted) "
-        f"(and 5 more reasons) · grade {report.grade} ({report.score}/100)"
-    ) in text
-    assert "gate **failed**" in text
-    assert "- tests failed (42 passed, 1 failed)" in text
-    assert "| tests | 5 | 1 x failing or erroring test |" in text
-    assert (
+        f"(and 5 more reasons) · grade {report.grade} ({report.score}/100)",
+        "gate **failed**",
+        "- tests failed (42 passed, 1 failed)",
+        "| tests | 5 | 1 x failing or erroring test |",
         "- Cap: tests: a test fails or errors, the tests cannot be collected, "
-        "or no test runs -&gt; at most D" in text
+        "or no test runs -&gt; at most D",
     )
     # Most important first: failing tests, then types, then lint, then formatting.
     order = [text.index(f"**{name}** (") for name in ("tests", "types", "lint", "format")]
     assert order == sorted(order)
-    assert "| `tests/test_x.py:1` |  | test_1 failed: assert 1 == 2 |" in text
-    assert "| `src/pkg/mod.py:1:1` | F401 | unused import 0 |" in text
-    assert "| age | OUT_OF_RANGE | ERROR | 200 |" in text
-    assert "| drift | age | jensen_shannon | 0.25 | 0.1 | ⚠️ over |" in text
-    assert "| drift | city | l_infinity | 0.01 | 0.1 | under |" in text
-    assert "not shown" not in text
+    assert_fragments(
+        text,
+        "| `tests/test_x.py:1` |  | test_1 failed: assert 1 == 2 |",
+        "| `src/pkg/mod.py:1:1` | F401 | unused import 0 |",
+        "| age | OUT_OF_RANGE | ERROR | 200 |",
+        "| drift | age | jensen_shannon | 0.25 | 0.1 | ⚠️ over |",
+        "| drift | city | l_infinity | 0.01 | 0.1 | under |",
+        absent=["not shown"],
+    )
     assert_tables_well_formed(text)
 
 
 def test_skipped_and_error_checks_show_their_reason() -> None:
     report = make_report(skipped("data", "no data configured"), errored("types", "mypy crashed"))
     text = render_summary(report)
-    assert "| types | 💥 error | mypy crashed |" in text
-    assert "| data | ⏭️ skipped | no data configured |" in text
-    assert "### Data" not in text
+    assert_fragments(
+        text,
+        "| types | 💥 error | mypy crashed |",
+        "| data | ⏭️ skipped | no data configured |",
+        absent=["### Data"],
+    )
 
 
 def test_pipes_and_newlines_in_cells_are_escaped() -> None:
@@ -139,9 +146,7 @@ def test_pipes_and_newlines_in_cells_are_escaped() -> None:
     drift = [{"feature": "a|b", "measure": "m|n", "value": 1, "threshold": 0.5}]
     report = make_report(lint, data_check([anomaly], drift=drift), project="p|q")
     text = render_summary(report)
-    assert "src/we\\|rd.py:1" in text
-    assert "⚠️ a \\| b c \\` d" in text
-    assert "ℹ️ fyi" in text  # noqa: RUF001
+    assert_fragments(text, "src/we\\|rd.py:1", "⚠️ a \\| b c \\` d", "ℹ️ fyi")  # noqa: RUF001
     assert_tables_well_formed(text)
 
 
@@ -180,9 +185,12 @@ def test_data_rows_are_dropped_after_findings() -> None:
     report = make_report(lint_with(10), data_check(anomalies))
     text = render_summary(report, max_chars=20_000)
     assert text_length(text) <= 20_000
-    assert "10 findings not shown" in text
-    assert "data rows not shown; see the report artifact." in text
-    assert "| feature_0 |" in text
+    assert_fragments(
+        text,
+        "10 findings not shown",
+        "data rows not shown; see the report artifact.",
+        "| feature_0 |",
+    )
 
 
 def test_last_resort_cut() -> None:
@@ -246,12 +254,13 @@ def test_advisory_checks_are_marked_and_explained() -> None:
     )
     report = make_report(types, lint_check(0))
     text = render_summary(report)
-    assert "## ✅ research-ci: gate passed · grade A (100/100)" in text
-    assert "| types | ❌ failed (advisory) | 3 errors | 1.5 s |" in text
-    assert (
+    assert_fragments(
+        text,
+        "## ✅ research-ci: gate passed · grade A (100/100)",
+        "| types | ❌ failed (advisory) | 3 errors | 1.5 s |",
         "- types is advisory (reported, not graded): the project has no mypy configuration "
-        "(opt in: \\[tool.research-ci\\] advisory = \\[\\])"  # brackets escaped: text
-    ) in text
+        "(opt in: \\[tool.research-ci\\] advisory = \\[\\])",  # brackets escaped: text
+    )
     assert_tables_well_formed(text)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fragments import assert_fragments
 from research_ci.delta import Delta, DiffCoverage, FileChange
 from research_ci.output import annotated_findings, github_commands
 from research_ci.report import CheckResult, Finding, Report, validate_report_dict
@@ -81,13 +82,16 @@ def test_summary_leads_with_the_delta_and_folds_the_full_report() -> None:
     assert lines[1] == (
         "## ❌ research-ci: B → A · 2 new findings · 1 fixed · 92 % of changed lines covered"
     )
-    assert "Compared with `main` (0123456789ab)" in text
-    assert "> compared with main itself" in text
-    assert "| `src/pkg/core.py:1` | lint | F401 | F401 here |" in text
-    assert "**Fixed** (1): `src/pkg/old.py:4` F841" in text
-    assert "| `src/pkg/core.py` | A → C ⚠️ | 0% → 12.5% |" in text
-    assert "| `src/pkg/new.py` | — → A | — → 0% |" in text
-    assert "- `src/pkg/core.py`: 9-10" in text
+    assert_fragments(
+        text,
+        "Compared with `main` (0123456789ab)",
+        "> compared with main itself",
+        "| `src/pkg/core.py:1` | lint | F401 | F401 here |",
+        "**Fixed** (1): `src/pkg/old.py:4` F841",
+        "| `src/pkg/core.py` | A → C ⚠️ | 0% → 12.5% |",
+        "| `src/pkg/new.py` | — → A | — → 0% |",
+        "- `src/pkg/core.py`: 9-10",
+    )
     assert text.index("**New findings**") < text.index("<details>") < text.index("### Findings")
     assert "W291" in text.split("<details>")[1]  # the full report keeps every finding
 

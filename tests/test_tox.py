@@ -22,12 +22,12 @@ from adoption import (
     run,
     write_files,
 )
+from conftest import Checker
 from projects import hatchling_pyproject
 from research_ci.config import load_settings
 from research_ci.environment import uv_binary, venv_python
 from research_ci.pyproject import read_toml
 from research_ci.toxconfig import command_paths, exact_pins, plain_deps, read_tox
-from test_real_world import check
 
 TOX = "4.67.15"
 
@@ -194,12 +194,10 @@ def test_uv_default_groups_are_installed(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_test_deps_only_in_tox_are_installed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_test_deps_only_in_tox_are_installed(checker: Checker) -> None:
     """tqdm: no test extra, the suite needs a package only ``[testenv] deps`` lists."""
-    project = write_files(
-        tmp_path / "lib",
+    project = checker.write(
+        "lib",
         {
             "pyproject.toml": hatchling_pyproject("lib"),
             "tox.ini": """\
@@ -222,7 +220,7 @@ def test_test_deps_only_in_tox_are_installed(
                 """,
         },
     )
-    code, report = check(project, capsys, "tests")
+    code, report, _ = checker.check(project, "--only", "tests")
     environment = report["environment"]
     assert {"what": "pytest, six", "from": "tox.ini [testenv] deps"} in environment["installed"]
     assert environment["notes"] == [
@@ -234,7 +232,7 @@ def test_test_deps_only_in_tox_are_installed(
     assert (code, tests["passed"], tests["failed"]) == (0, direct["passed"], 0) == (0, 1, 0)
 
     # Reused as it is, the environment still says what was left out.
-    code, report = check(project, capsys, "tests")
+    code, report, _ = checker.check(project, "--only", "tests")
     assert (code, report["environment"]["synced"]) == (0, False)
     assert report["environment"]["notes"] == environment["notes"]
 
@@ -242,7 +240,7 @@ def test_test_deps_only_in_tox_are_installed(
     # out, and said; the rest installs.
     tox_ini = project / "tox.ini"
     tox_ini.write_text(tox_ini.read_text().replace("six  #", "six<0  #"))
-    code, report = check(project, capsys, "tests")
+    code, report, _ = checker.check(project, "--only", "tests")
     environment = report["environment"]
     assert environment["synced"] is True
     assert [step["from"] for step in environment["installed"]] == ["pyproject.toml", "research-ci"]
@@ -279,12 +277,9 @@ PINNED = {
 
 
 @pytest.mark.slow
-def test_tool_pins_and_paths_from_tox_and_requirements_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_tool_pins_and_paths_from_tox_and_requirements_files(checker: Checker) -> None:
     """h11: research-ci runs black 23.3.0 and mypy 1.8.0 on ``pkg/``, as its tox does."""
-    project = write_files(tmp_path / "lib", PINNED)
-    code, report = check(project, capsys, "format,types")
+    project, code, report, _ = checker.write_and_check("lib", PINNED, "--only", "format,types")
     format_ = report["checks"]["format"]
     types = report["checks"]["types"]
     assert format_["tool"] == {
@@ -318,7 +313,7 @@ def test_tool_pins_and_paths_from_tox_and_requirements_files(
 
     # Without tox, the pin of format-requirements.txt is still read; paths are the project's.
     (project / "tox.ini").unlink()
-    code, report = check(project, capsys, "format,types")
+    code, report, _ = checker.check(project, "--only", "format,types")
     format_ = report["checks"]["format"]
     assert format_["tool"] == {
         "name": "black",
@@ -333,12 +328,10 @@ def test_tool_pins_and_paths_from_tox_and_requirements_files(
 
 
 @pytest.mark.slow
-def test_coverage_warning_about_its_source_is_a_notice(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_coverage_warning_about_its_source_is_a_notice(checker: Checker) -> None:
     """itsdangerous's ``source = ["jinja2", "tests"]``: coverage measures only the tests."""
-    project = write_files(
-        tmp_path / "lib",
+    project = checker.write(
+        "lib",
         {
             "requirements.txt": "",
             "pyproject.toml": '[tool.coverage.run]\nsource = ["jinja2", "tests"]\n',
@@ -352,7 +345,7 @@ def test_coverage_warning_about_its_source_is_a_notice(
                 """,
         },
     )
-    code, report = check(project, capsys, "tests")
+    code, report, _ = checker.check(project, "--only", "tests")
     python = venv_python(project / ".venv")
     direct = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov"], project)
     assert "Module jinja2 was never imported. (module-not-imported)" in direct.stderr

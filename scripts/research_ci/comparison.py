@@ -153,6 +153,7 @@ def finish(
         base_commit=base_commit.commit if base_commit else None,
         note=note,
         coverage=_diff_coverage(head, settings, base_commit.commit if base_commit else None),
+        diff_coverage_threshold=settings.diff_coverage_floor,
     )
     head.delta = delta.to_dict()
     if settings.gate == "new":

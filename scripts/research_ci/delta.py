@@ -6,6 +6,10 @@ then compares the two reports: grade and score at base and head, new and fixed f
 (matched by fingerprint, so moved code introduces nothing), the maintainability of every
 touched file, and the coverage of the changed lines (:func:`diff_coverage`, the figure
 diff-cover gives for the same diff and coverage data).
+
+The delta also keeps the base's own figures of the checks it ran (status and metrics, no
+findings: :attr:`Delta.base_checks`), so that ``report merge`` can grade the base again for the
+merged set of checks (:mod:`research_ci.merge`).
 """
 
 from __future__ import annotations
@@ -285,6 +289,12 @@ class Delta:
     head_rating: str | None
     files: list[FileChange]
     coverage: DiffCoverage | None
+    #: The base's own results (status and metrics, no findings) of the checks it ran, the
+    #: ones its grade did not borrow from the head; ``None`` in a report of research-ci before
+    #: they were kept (such deltas cannot be merged).
+    base_checks: dict[str, CheckResult] | None = None
+    #: Coverage required of the changed lines under ``gate = "new"``, when known.
+    diff_coverage_threshold: float | None = None
 
     @property
     def rating_worse(self) -> bool:
@@ -314,6 +324,11 @@ class Delta:
                 "grade": self.base_grade,
                 "score": self.base_score,
                 "maintainability": self.base_rating,
+                **(
+                    {"checks": {name: r.to_dict() for name, r in self.base_checks.items()}}
+                    if self.base_checks is not None
+                    else {}
+                ),
             },
             "head": {
                 "grade": self.head_grade,
@@ -328,6 +343,11 @@ class Delta:
             "moved": self.moved,
             "files": [change.to_dict() for change in self.files],
             "diff_coverage": self.coverage.to_dict() if self.coverage else None,
+            **(
+                {"diff_coverage_threshold": self.diff_coverage_threshold}
+                if self.diff_coverage_threshold is not None
+                else {}
+            ),
         }
 
     @classmethod
@@ -335,6 +355,8 @@ class Delta:
         """Inverse of :meth:`to_dict`."""
         base, head = data["base"], data["head"]
         coverage = data.get("diff_coverage")
+        checks = base.get("checks")
+        threshold = data.get("diff_coverage_threshold")
         return cls(
             base_ref=str(base["ref"]),
             base_commit=base.get("commit"),
@@ -354,6 +376,12 @@ class Delta:
                 for item in data.get("files", [])
             ],
             coverage=DiffCoverage.from_dict(coverage) if coverage else None,
+            base_checks=(
+                {name: CheckResult.from_dict(name, item) for name, item in checks.items()}
+                if isinstance(checks, dict)
+                else None
+            ),
+            diff_coverage_threshold=float(threshold) if threshold is not None else None,
         )
 
 
@@ -368,6 +396,19 @@ def compared_checks(base: Report, head: Report) -> list[str]:
     ]
 
 
+def base_figures(base: Report, head: Report) -> dict[str, CheckResult]:
+    """The base's own results without their findings: the checks it ran, not borrowed.
+
+    A result equal to the head's was borrowed from it (:func:`borrow_unrun_checks`), or says
+    the same: a merge takes the head's for it.
+    """
+    return {
+        name: dataclasses.replace(result, findings=[], omitted_findings=0)
+        for name, result in base.checks.items()
+        if result.status != "skipped" and result != head.checks.get(name)
+    }
+
+
 def _findings(report: Report, checks: Sequence[str]) -> list[Finding]:
     return [finding for name in checks for finding in report.checks[name].findings]
 
@@ -380,6 +421,7 @@ def compute_delta(
     base_commit: str | None = None,
     note: str | None = None,
     coverage: DiffCoverage | None = None,
+    diff_coverage_threshold: float | None = None,
 ) -> Delta:
     """Compare ``head`` with ``base``; both reports' findings must carry fingerprints."""
     checks = compared_checks(base, head)
@@ -400,6 +442,8 @@ def compute_delta(
         head_rating=_rating(head),
         files=maintainability_changes(base, head),
         coverage=coverage,
+        base_checks=base_figures(base, head),
+        diff_coverage_threshold=diff_coverage_threshold,
     )
 
 

@@ -17,26 +17,43 @@ grades the result again with :func:`research_ci.grade.build_report`:
   duration is the longest (the jobs ran side by side); a check advisory in any report stays
   advisory;
 * settings: the strictest minimum grade and the highest coverage threshold;
-* reports of different projects are refused.
+* reports of different projects are refused;
+* what the change did (each partial's ``delta``, from ``check --base``): merged by
+  :func:`merge_deltas` when every report has one against the same base commit, else left out
+  with one line on stderr saying why. The compared checks are the union, the new and fixed
+  findings the union without exact repeats, and the base's grade is the grade the base gets
+  for the merged set of checks: the merged checks with the base's own figures of the checks
+  it ran put back (each partial keeps them in ``delta.base.checks``). Under ``gate = "new"``
+  the merged report's gate is the ratchet's, decided on the merged delta.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
+import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from research_ci.checks.registry import spec_of
+from research_ci.checks.registry import CHECK_NAMES, spec_of
 from research_ci.checks.spec import MergeRule
+from research_ci.delta import Delta, DiffCoverage, borrow_unrun_checks
 from research_ci.errors import UsageError
 from research_ci.findings import deduplicated
 from research_ci.grade import build_report, grade_rank
-from research_ci.report import CheckResult, Report, Status
+from research_ci.process import Announce
+from research_ci.ratchet import new_gate_reasons
+from research_ci.report import CheckResult, Finding, Report, Status
 
 #: Worst last: the merged status is the one with the highest rank.
 STATUS_ORDER: tuple[Status, ...] = ("skipped", "passed", "failed", "error")
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def worst_status(statuses: Iterable[Status]) -> Status:
@@ -114,8 +131,11 @@ def merge_check(results: Sequence[CheckResult]) -> CheckResult:
     return merged
 
 
-def merge_reports(reports: Sequence[Report]) -> Report:
-    """Merge partial reports of one project into one report, graded again."""
+def merge_reports(reports: Sequence[Report], *, announce: Announce = _stderr) -> Report:
+    """Merge partial reports of one project into one report, graded again.
+
+    ``announce`` gets the one line saying why the merged report has no delta, when so.
+    """
     if not reports:
         raise UsageError("no reports to merge")
     projects = _unique(report.project_name for report in reports)
@@ -135,7 +155,156 @@ def merge_reports(reports: Sequence[Report]) -> Report:
         report_url=next((report.report_url for report in reports if report.report_url), None),
     )
     merged.environment = next((r.environment for r in reports if r.environment), None)
+    combined = merge_deltas(reports, merged, announce=announce)
+    if combined is not None:
+        delta, merged.delta = combined
+        if all(report.gate == "new" for report in reports):
+            merged.gate = "new"
+            merged.gate_reasons = new_gate_reasons(
+                merged,
+                delta,
+                diff_coverage_threshold=(
+                    delta.diff_coverage_threshold
+                    if delta.diff_coverage_threshold is not None
+                    else merged.coverage_threshold
+                ),
+            )
+            merged.gate_passed = not merged.gate_reasons
     return merged
+
+
+def _no_delta_reason(reports: Sequence[Report], deltas: Sequence[Delta | None]) -> str | None:
+    """Why the reports' deltas cannot be merged into a right one (``None``: they can)."""
+    missing = [index + 1 for index, delta in enumerate(deltas) if delta is None]
+    if missing:
+        which = ", ".join(
+            f"{index} ({', '.join(reports[index - 1].checks) or 'no checks'})" for index in missing
+        )
+        return f"report {which} was not compared with a base"
+    bases = _unique(delta.base_commit or delta.base_ref for delta in deltas if delta is not None)
+    if len(bases) > 1:
+        return "the reports were compared with different bases: " + ", ".join(
+            str(base)[:12] for base in bases
+        )
+    if any(delta is not None and delta.base_checks is None for delta in deltas):
+        return (
+            "a report was written by a research-ci that did not keep the base's figures "
+            "(delta.base.checks): the base cannot be graded for the merged checks"
+        )
+    return None
+
+
+def _weakest_coverage(coverages: Iterable[DiffCoverage | None]) -> DiffCoverage | None:
+    """The lowest diff coverage of a matrix (as merge takes the lowest total coverage)."""
+    known = [coverage for coverage in coverages if coverage is not None]
+    measured = [coverage for coverage in known if coverage.percent is not None]
+    if measured:
+        return min(measured, key=lambda coverage: coverage.percent or 0.0)
+    return known[0] if known else None
+
+
+def _moved(deltas: Sequence[Delta]) -> int:
+    """Moved findings: summed over partials that compared different checks.
+
+    Partials that compared the same checks (a matrix) found the same moves: counted once.
+    """
+    by_checks: dict[tuple[str, ...], int] = {}
+    for delta in deltas:
+        key = tuple(sorted(delta.compared))
+        by_checks[key] = max(by_checks.get(key, 0), delta.moved)
+    return sum(by_checks.values())
+
+
+#: What makes a finding itself (the rest follows from these): repeats across jobs are equal here.
+_FINDING_KEY = ("check", "code", "file", "line", "col", "message", "fingerprint")
+
+
+def _unique_findings(deltas: Sequence[dict[str, Any]], side: str) -> list[dict[str, Any]]:
+    """The ``side`` (new or fixed) findings of the deltas as JSON, without repeats.
+
+    In check order, as one run lists them, whatever the order of the reports. Only a check
+    compared by several jobs can bring a finding twice; the others' findings are taken as
+    they are.
+    """
+    jobs = Counter(name for delta in deltas for name in set(delta.get("compared_checks", [])))
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for delta in deltas:
+        for item in delta[side]:
+            if jobs[item.get("check")] > 1:
+                key = tuple(item.get(field) for field in _FINDING_KEY)
+                if key in seen:
+                    continue
+                seen.add(key)
+            unique.append(item)
+    order = {name: index for index, name in enumerate(CHECK_NAMES)}
+    return sorted(unique, key=lambda item: order.get(item.get("check"), len(order)))
+
+
+def _without_findings(data: dict[str, Any]) -> Delta:
+    """A partial's delta, its new and fixed findings left as JSON (see :func:`merge_deltas`)."""
+    return Delta.from_dict({**data, "new": [], "fixed": []})
+
+
+def merge_deltas(
+    reports: Sequence[Report], merged: Report, *, announce: Announce = _stderr
+) -> tuple[Delta, dict[str, Any]] | None:
+    """The partial reports' deltas as one delta of ``merged`` (see the module doc), and its JSON.
+
+    ``None`` when no report has a delta, or, with one line to ``announce``, when they cannot
+    be merged into a right one: a report without a delta among reports with one, different
+    base commits, or a delta without the base's figures (an older research-ci).
+
+    The new and fixed findings are merged as the reports hold them (JSON) and written back
+    so: turning 20,000 findings into objects and back to JSON would cost seconds.
+    """
+    deltas = [_without_findings(r.delta) if r.delta is not None else None for r in reports]
+    if all(delta is None for delta in deltas):
+        return None
+    reason = _no_delta_reason(reports, deltas)
+    if reason is not None:
+        announce(f"report merge: no delta in the merged report: {reason}")
+        return None
+    known = [delta for delta in deltas if delta is not None]
+    figures: dict[str, list[CheckResult]] = {}
+    for delta in known:
+        for name, result in (delta.base_checks or {}).items():
+            figures.setdefault(name, []).append(result)
+    # In check order, as one run's base lists them (build_report keeps known checks only).
+    base_checks = {name: merge_check(figures[name]) for name in CHECK_NAMES if name in figures}
+    base = build_report(
+        project_name=merged.project_name,
+        checks=borrow_unrun_checks(base_checks, merged.checks),
+        minimum_grade=merged.minimum_grade,
+        coverage_threshold=merged.coverage_threshold,
+    )
+    rated = [delta for delta in known if "maintainability" in delta.compared]
+    files = {change.path: change for delta in rated for change in delta.files}
+    thresholds = [d.diff_coverage_threshold for d in known if d.diff_coverage_threshold is not None]
+    compared = {name for delta in known for name in delta.compared}
+    documents = [report.delta for report in reports if report.delta is not None]
+    raw = {side: _unique_findings(documents, side) for side in ("new", "fixed")}
+    delta = Delta(
+        base_ref=known[0].base_ref,
+        base_commit=known[0].base_commit,
+        note="; ".join(_unique(delta.note for delta in known if delta.note)) or None,
+        base_grade=base.grade,
+        base_score=base.score,
+        head_grade=merged.grade,
+        head_score=merged.score,
+        compared=[name for name in CHECK_NAMES if name in compared],
+        new=[Finding.from_dict(item) for item in raw["new"]],
+        fixed=[Finding.from_dict(item) for item in raw["fixed"]],
+        moved=_moved(known),
+        base_rating=next((d.base_rating for d in rated if d.base_rating), None),
+        head_rating=next((d.head_rating for d in rated if d.head_rating), None),
+        files=sorted(files.values(), key=lambda change: (not change.worse, change.path)),
+        coverage=_weakest_coverage(delta.coverage for delta in known),
+        base_checks=base_checks,
+        diff_coverage_threshold=max(thresholds) if thresholds else None,
+    )
+    document = dataclasses.replace(delta, new=[], fixed=[]).to_dict()
+    return delta, {**document, "headline": delta.headline(), **raw}
 
 
 def expand_paths(patterns: Iterable[str]) -> list[Path]:

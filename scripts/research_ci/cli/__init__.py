@@ -48,6 +48,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "model": ("research_ci.cli.model:model", "Model performance per slice, with a fairness gate."),
     "new": ("research_ci.cli.new:new", "Create a new research project from the template."),
     "github": ("research_ci.cli.github:github", "GitHub glue: sticky PR comment, badge commit."),
+    "cache": (
+        "research_ci.cli.cache:cache",
+        "List and prune the per-user cache (data environments).",
+    ),
 }
 
 

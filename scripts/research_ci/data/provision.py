@@ -15,6 +15,10 @@ data commands (``research-ci data ...`` and the data part of ``research-ci check
    the interpreter. It is built in a temporary directory beside it, under a file lock, and
    renamed into place only when complete (the stamp file written last), so a failed or
    interrupted provisioning is never reused; its leftovers are removed by the next one.
+   A run that uses it holds its lock shared until it exits (:func:`hold`) and touches its
+   stamp (:func:`mark_used`); after a new one is built, the same lock's environments that no
+   run used for 30 days are removed (:mod:`research_ci.data.cache_prune`, which also backs
+   ``research-ci cache list|prune``).
 
 research_ci itself reaches a provisioned environment through ``PYTHONPATH``: a checkout's
 ``scripts/`` directory, which holds the package only (edits are live), or, for an installed
@@ -25,6 +29,7 @@ brings its own code, and a new lock its own environment.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -38,6 +43,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import research_ci
 from research_ci import interpreters
@@ -251,6 +257,15 @@ def lock_summary(lock_text: str) -> tuple[str, int]:
 # --- provisioning ------------------------------------------------------------------------
 
 
+def lock_path(env: Path) -> Path:
+    """The lock file of an environment, which is never deleted (a process may be taking it).
+
+    It is held exclusively while the environment is built or removed, shared while a
+    research-ci runs with it.
+    """
+    return env.parent / f"{env.name}.lock"
+
+
 @contextlib.contextmanager
 def _locked(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
     """Hold an exclusive lock on ``path``; call ``waiting`` once if another process has it."""
@@ -268,13 +283,71 @@ def _locked(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def locked_if_free(path: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path`` if no other process holds it; yield whether it did.
+
+    The lock is free only when no research-ci builds the environment (:func:`provision`) or
+    uses it (:func:`hold`): :mod:`research_ci.data.cache_prune` removes nothing else.
+    """
+    import fcntl  # noqa: PLC0415 - POSIX only, like the locks' wheels
+
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: Shared locks on the environments this process uses, held until it exits.
+_HELD: dict[Path, IO[str]] = {}
+
+
+def hold(env: Path) -> bool:
+    """Take a shared lock on ``env`` for the rest of this process; False if it is gone.
+
+    While it is held, no research-ci removes the environment; taking it waits for a removal
+    under way, after which the environment is incomplete and must be made again.
+    """
+    import fcntl  # noqa: PLC0415 - POSIX only, like the locks' wheels
+
+    if env in _HELD:
+        return is_complete(env)
+    if not _HELD:
+        atexit.register(_let_go)
+    handle = lock_path(env).open("a")  # kept open until the process exits
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    if not is_complete(env):
+        handle.close()
+        return False
+    _HELD[env] = handle
+    return True
+
+
+def _let_go() -> None:
+    """Close the held locks at exit (the kernel would release them anyway)."""
+    while _HELD:
+        _HELD.popitem()[1].close()
+
+
+def mark_used(env: Path) -> None:
+    """Record that a run used ``env`` now (its stamp's time): the age rule reads it."""
+    with contextlib.suppress(OSError):  # a read-only cache still works; it just ages
+        os.utime(env / STAMP)
+
+
 def is_complete(env: Path) -> bool:
     """True for an environment whose provisioning finished (its stamp exists)."""
     return (env / STAMP).is_file() and (env / "bin" / "python").exists()
 
 
 @contextlib.contextmanager
-def _progress(text: str, *, enabled: bool) -> Iterator[None]:
+def progress_status(text: str, *, enabled: bool) -> Iterator[None]:
     """A spinner on an interactive stderr while uv works (its own output is captured)."""
     if not enabled:
         yield
@@ -331,6 +404,7 @@ def provision(
     root = cache / "data"
     env = root / name
     if is_complete(env):
+        mark_used(env)
         return env
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -340,8 +414,12 @@ def provision(
     def waiting() -> None:
         announce(f"research-ci: waiting for another research-ci that is provisioning {env}")
 
-    with _locked(root / f"{name}.lock", waiting):
+    held = _HELD.pop(env, None)
+    if held is not None:  # it was removed by hand under this process: do not wait for itself
+        held.close()
+    with _locked(lock_path(env), waiting):
         if is_complete(env):
+            mark_used(env)
             return env
         # Whatever is left under this name was not finished: a failed or killed run's.
         for stale in (env, *root.glob(f".tmp-{name}-*")):
@@ -356,7 +434,7 @@ def provision(
         )
         staging = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=root))
         try:
-            with _progress("research-ci: installing the data environment", enabled=progress):
+            with progress_status("research-ci: installing the data environment", enabled=progress):
                 venv = _build(staging / "venv", lock, python, uv=uv)
             stamp = {
                 "lock": lock.name,
@@ -370,6 +448,10 @@ def provision(
             venv.rename(env)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    from research_ci.data.cache_prune import remove_unused  # noqa: PLC0415 - imports this module
+
+    with contextlib.suppress(OSError):  # an old environment that stays is no failure
+        remove_unused(env, announce=announce)
     return env
 
 
@@ -378,25 +460,45 @@ def _stderr(line: str) -> None:
     sys.stderr.flush()
 
 
-def provisioned_python(*, announce: Announce = _stderr, progress: bool = False) -> DataPython:
-    """Find or make the provisioned data environment for this machine."""
+def _machine_choice() -> tuple[Lock, Path, Path]:
+    """The lock and Python this machine provisions with, and uv."""
     from research_ci.environment import uv_binary  # noqa: PLC0415
 
     locks = usable_locks(sys.platform, platform.machine(), glibc_version())
     uv = uv_binary()
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     lock, python = choose_lock(locks, running, lambda version: find_python(version, uv))
+    return lock, python, uv
+
+
+def provisioned_python(*, announce: Announce = _stderr, progress: bool = False) -> DataPython:
+    """Find or make the provisioned data environment for this machine (held while it runs)."""
+    lock, python, uv = _machine_choice()
     cache = cache_dir()
-    env = provision(
-        locks_dir() / lock.name,
-        python,
-        cache=cache,
-        uv=uv,
-        announce=announce,
-        size=lock.size,
-        progress=progress,
-    )
-    return DataPython(python=env / "bin" / "python", code=code_dir(cache))
+    for _ in range(3):
+        env = provision(
+            locks_dir() / lock.name,
+            python,
+            cache=cache,
+            uv=uv,
+            announce=announce,
+            size=lock.size,
+            progress=progress,
+        )
+        if hold(env):  # else `research-ci cache prune --all` removed it meanwhile: again
+            return DataPython(python=env / "bin" / "python", code=code_dir(cache))
+    raise ProvisionError(f"the data environment {env} keeps being removed while research-ci starts")
+
+
+def current_environment(cache: Path) -> Path:
+    """The environment :func:`provisioned_python` would use now (built or not).
+
+    It runs the same choice of lock and Python (a one-line :class:`ProvisionError` when there
+    is none) and asks the interpreter who it is; it builds nothing.
+    """
+    lock, python, _ = _machine_choice()
+    name = environment_name((locks_dir() / lock.name).read_bytes(), interpreter_identity(python))
+    return cache / "data" / name
 
 
 def tfdv_importable() -> bool:
