@@ -48,6 +48,7 @@ from typing import IO
 import research_ci
 from research_ci import interpreters
 from research_ci.cache import cache_dir
+from research_ci.errors import ResearchCIError
 from research_ci.process import Announce, ToolError, run_tool
 
 ENV_VAR = "RESEARCH_CI_DATA_PYTHON"
@@ -59,7 +60,7 @@ PROVISION_TIMEOUT_S = 1800.0
 TFDV = "tensorflow-data-validation"
 
 
-class ProvisionError(Exception):
+class ProvisionError(ResearchCIError):
     """No data environment could be found or made; the message says why, in one line."""
 
 
