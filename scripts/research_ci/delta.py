@@ -28,6 +28,7 @@ from research_ci.fingerprint import match_findings
 from research_ci.grade import grade_rank
 from research_ci.process import ToolError, run_tool
 from research_ci.report import CheckResult, Finding, Report
+from research_ci.words import plural
 
 #: Checks whose findings can be compared between base and head (they ran in both).
 COMPARED_STATUSES = ("passed", "failed")
@@ -307,7 +308,7 @@ class Delta:
         """``B → A · 3 new findings · 5 fixed · 92 % of changed lines covered``."""
         parts = [
             f"{self.base_grade} → {self.head_grade}",
-            f"{len(self.new)} new finding{'' if len(self.new) == 1 else 's'}",
+            plural(len(self.new), "new finding"),
             f"{len(self.fixed)} fixed",
         ]
         percent = self.coverage.percent if self.coverage else None

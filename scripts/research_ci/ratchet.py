@@ -26,6 +26,7 @@ from research_ci.fsutil import (
 )
 from research_ci.grade import gate_reason
 from research_ci.report import Finding, Report
+from research_ci.words import plural
 
 if TYPE_CHECKING:
     from research_ci.delta import Delta
@@ -76,7 +77,7 @@ def new_gate_reasons(report: Report, delta: Delta, *, diff_coverage_threshold: f
     reasons = unrun_reasons(report, delta.compared)
     new = _gating(delta.new, report)
     if new:
-        reasons.append(f"{len(new)} new finding{'' if len(new) == 1 else 's'}")
+        reasons.append(plural(len(new), "new finding"))
     percent = delta.coverage.percent if delta.coverage else None
     if percent is not None and percent < diff_coverage_threshold:
         reasons.append(
@@ -168,5 +169,5 @@ def baseline_gate_reasons(report: Report, accepted: Sequence[Finding]) -> list[s
     reasons = unrun_reasons(report, compared=list(report.checks))
     new = not_in_baseline(report, accepted)
     if new:
-        reasons.append(f"{len(new)} finding{'' if len(new) == 1 else 's'} not in the baseline")
+        reasons.append(f"{plural(len(new), 'finding')} not in the baseline")
     return reasons

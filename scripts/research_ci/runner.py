@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from research_ci.checks.common import error_result
-from research_ci.checks.registry import BY_NAME, CHECK_NAMES
+from research_ci.checks.registry import BY_NAME, CHECK_NAMES, CHECKS
 from research_ci.checks.spec import CheckInputs, CheckSpec, Sentence
 from research_ci.config import Settings
 from research_ci.environment import EnvironmentSetupError, ProjectEnvironment
@@ -25,9 +25,11 @@ from research_ci.report import CheckResult
 
 Listener = Callable[[str, CheckResult | None], None]
 
-#: Checks started first, slowest first: the wall time is the slowest check's, and on a busy
-#: machine the one started first gets the processor first.
-SLOWEST_FIRST: tuple[str, ...] = ("tests", "data", "model", "types")
+#: Checks started first, slowest first (their specs' ``start``): the wall time is the slowest
+#: check's, and on a busy machine the one started first gets the processor first.
+SLOWEST_FIRST: tuple[str, ...] = tuple(
+    spec.name for spec in sorted(CHECKS, key=lambda spec: spec.start or 0) if spec.start is not None
+)
 
 
 def start_order(names: tuple[str, ...]) -> list[str]:

@@ -347,6 +347,7 @@ CHECK: CheckSpec[DataMetrics] = CheckSpec(
     metrics=DataMetrics.of,
     run=lambda inputs: run(inputs.settings),
     priority=3,
+    start=2,
     default=False,
     table="data",
     badges={NAME: data_badge},

@@ -321,6 +321,7 @@ CHECK: CheckSpec[ModelMetrics] = CheckSpec(
     metrics=ModelMetrics.of,
     run=run,
     priority=4,  # a failing model gate is named before the findings of lint and format
+    start=3,
     default=False,
     table=NAME,
     badges={NAME: model_badge},

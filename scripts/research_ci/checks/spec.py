@@ -235,6 +235,7 @@ class CheckSpec(Generic[S]):
       say themselves in one line (:meth:`figures`);
     * ``run`` runs the check; it returns a result, also when the tool fails (status ``error``);
     * ``priority`` ranks its findings for readers (lower first); ``badge_rank`` its badges;
+      ``start`` when its run starts, the slowest first (``None``: after those, in order);
     * ``default``: run when ``[tool.research-ci] checks`` is not set; ``table`` names its own
       settings table (``[tool.research-ci.<table>]``), whose presence turns it on by default;
     * ``preflight`` refuses bad configuration before any check starts (a ``UsageError``);
@@ -250,6 +251,7 @@ class CheckSpec(Generic[S]):
     metrics: Callable[[CheckResult], S]
     run: Callable[[CheckInputs], CheckResult]
     priority: int
+    start: int | None = None
     default: bool = True
     table: str | None = None
     badges: Mapping[str, BadgeBuilder[S]] = dataclasses.field(default_factory=dict)

@@ -670,6 +670,7 @@ CHECK: CheckSpec[TestsMetrics] = CheckSpec(
     metrics=TestsMetrics.of,
     run=run,
     priority=1,
+    start=1,
     badges={"coverage": coverage_badge, NAME: tests_badge},
     badge_rank=1,
     penalties=(

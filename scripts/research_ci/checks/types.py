@@ -232,6 +232,7 @@ CHECK: CheckSpec[TypesMetrics] = CheckSpec(
     metrics=TypesMetrics.of,
     run=run,
     priority=2,
+    start=4,
     badges={NAME: lambda result, m, _report: count_badge(NAME, result, m.errors, "error")},
     badge_rank=2,
     penalties=(PenaltyRule(NAME, "mypy error", 2, 20, lambda m: m.errors),),

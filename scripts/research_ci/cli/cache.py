@@ -14,6 +14,7 @@ import click
 
 from research_ci.data.cache_prune import Item, Pruned, cache_items, human_size, prune
 from research_ci.errors import EXIT_OK, UsageError
+from research_ci.words import plural
 
 
 @click.group()
@@ -44,7 +45,7 @@ def _inventory() -> tuple[Path, list[Item], str]:
 
 def _when(moment: float, now: float) -> str:
     days = int((now - moment) // 86400)
-    ago = "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
+    ago = "today" if days <= 0 else f"{plural(days, 'day')} ago"
     return f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(moment))} ({ago})"
 
 
@@ -102,7 +103,7 @@ def _report(outcome: Pruned, root: Path, *, dry_run: bool) -> None:
     count = len(outcome.removed)
     click.echo(
         f"{'would free' if dry_run else 'freed'} {human_size(outcome.freed)} "
-        f"({count} {'item' if count == 1 else 'items'}; files hard-linked from uv's cache stay "
+        f"({plural(count, 'item')}; files hard-linked from uv's cache stay "
         "there until `uv cache prune`)"
     )
 

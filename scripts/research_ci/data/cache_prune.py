@@ -44,6 +44,7 @@ from pathlib import Path
 from research_ci import cache as tool_cache
 from research_ci.data import provision
 from research_ci.process import Announce
+from research_ci.words import plural
 
 #: After a new data environment is built, the same lock's environments unused this long go.
 MAX_AGE_DAYS = 30
@@ -343,10 +344,9 @@ def remove_unused(
     outcome = prune(stale) if stale else Pruned([], [])
     if outcome.removed:
         names = ", ".join(item.path.name for item in outcome.removed)
-        count = len(outcome.removed)
-        plural = "environment" if count == 1 else "environments"
+        removed = plural(len(outcome.removed), "data environment")
         announce(
-            f"research-ci: removed {count} data {plural} of {family or 'an unknown lock'} that no "
+            f"research-ci: removed {removed} of {family or 'an unknown lock'} that no "
             f"run used for {max_age_s / 86400:.0f} days ({names}): "
             f"{human_size(outcome.freed)} freed"
         )
